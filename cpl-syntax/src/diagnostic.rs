@@ -1,0 +1,257 @@
+//! Diagnostic codes (the one registry) and the file-level [`Diagnostic`] record.
+//!
+//! Every finding CPL reports has a stable code and a kebab-case name from [`REGISTRY`]
+//! (ruff's `F701 break-outside-loop`). spec/diagnostics.md mirrors the table; a test
+//! keeps the two identical. Phase errors (`SyntaxError`, `LoadError`) carry spans
+//! relative to what they parsed; the loader turns them into [`Diagnostic`]s whose spans
+//! point into the policy file.
+
+use std::fmt;
+use std::ops::Range;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Worth knowing; does not fail `cpl lint`.
+    Warning,
+    /// The policy is wrong; `cpl lint` exits 1.
+    Error,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One entry of the registry.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Code {
+    /// Stable code, e.g. `E101`.
+    pub code: &'static str,
+    /// Stable kebab-case name, e.g. `unexpected-token`.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// One line: what the code means.
+    pub summary: &'static str,
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({})", self.code, self.name)
+    }
+}
+
+macro_rules! registry {
+    ($($ident:ident = $code:literal $name:literal $severity:ident $summary:literal;)*) => {
+        /// The diagnostic codes, one constant each.
+        pub mod codes {
+            use super::{Code, Severity};
+            $(
+                #[doc = $summary]
+                pub const $ident: Code = Code {
+                    code: $code,
+                    name: $name,
+                    severity: Severity::$severity,
+                    summary: $summary,
+                };
+            )*
+        }
+
+        /// Every code, in code order. Mirrored in spec/diagnostics.md.
+        pub static REGISTRY: &[&Code] = &[$(&codes::$ident),*];
+    };
+}
+
+// Keep in sync with spec/diagnostics.md (the test `registry_matches_spec` checks).
+registry! {
+    EMPTY_EXPRESSION = "E100" "empty-expression" Error "a `when` expression is empty or only whitespace";
+    UNEXPECTED_TOKEN = "E101" "unexpected-token" Error "the parser met a token that cannot continue the expression";
+    UNEXPECTED_END = "E102" "unexpected-end" Error "the expression ends where more was needed";
+    INVALID_CHARACTER = "E103" "invalid-character" Error "a character that starts no token";
+    UNTERMINATED_STRING = "E104" "unterminated-string" Error "a string literal is never closed";
+    NEWLINE_IN_STRING = "E105" "newline-in-string" Error "a raw line break inside a string literal";
+    INVALID_NUMBER = "E106" "invalid-number" Error "a malformed number literal";
+    INVALID_DURATION = "E107" "invalid-duration" Error "a duration literal that is not a whole number of nanoseconds or overflows";
+    SINGLE_EQUALS = "E108" "single-equals" Error "`=` where the equality operator `==` was meant";
+    C_STYLE_OPERATOR = "E109" "c-style-operator" Error "`&&`, `||` or `!` instead of `AND`, `OR`, `NOT`";
+    NESTING_TOO_DEEP = "E110" "nesting-too-deep" Error "an expression nests deeper than the limit of 256";
+    EXPRESSION_TOO_LONG = "E111" "expression-too-long" Error "an expression longer than the limit of 1 MiB";
+    INVALID_REGEX = "E112" "invalid-regex" Error "the pattern of `matches` is not a valid regular expression";
+    UNKNOWN_FIELD = "E113" "unknown-field" Error "a name without dots that is a misspelt built-in field";
+    UNDOTTED_ATTRIBUTE = "W114" "undotted-attribute" Warning "a name without dots that is no built-in field reads a span attribute";
+    BARE_WORD_VALUE = "E115" "bare-word-value" Error "an unquoted word where a value was expected";
+    UNKNOWN_ENUM_VALUE = "E116" "unknown-enum-value" Error "a span kind or status constant that does not exist";
+    YAML_SYNTAX = "E200" "yaml-syntax" Error "the file is not well-formed YAML";
+    DUPLICATE_KEY = "E201" "duplicate-key" Error "a mapping has the same key twice";
+    UNKNOWN_KEY = "E202" "unknown-key" Error "a key the policy schema does not define";
+    WRONG_TYPE = "E203" "wrong-type" Error "a value of the wrong YAML type";
+    MISSING_KEY = "E204" "missing-key" Error "a required key is absent";
+    RATE_OUT_OF_RANGE = "E205" "rate-out-of-range" Error "a rate outside [0, 1]";
+    YAML_ALIAS_LIMIT = "E206" "yaml-alias-limit" Error "YAML aliases expand beyond the limit (an alias bomb)";
+    INVALID_UTF8 = "E207" "invalid-utf8" Error "the file is not valid UTF-8";
+    YAML_TOO_DEEP = "E208" "yaml-too-deep" Error "YAML collections nest deeper than the limit of 64";
+    INVALID_VALUE = "E209" "invalid-value" Error "a value outside the set the key allows";
+    EMPTY_DOCUMENT = "E210" "empty-document" Error "the file holds no policy";
+    MULTIPLE_DOCUMENTS = "E211" "multiple-documents" Error "the file holds more than one YAML document";
+}
+
+/// Looks a code up by its code (`E101`) or its name (`unexpected-token`).
+pub fn find_code(code_or_name: &str) -> Option<&'static Code> {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|code| code.code.eq_ignore_ascii_case(code_or_name) || code.name == code_or_name)
+}
+
+/// A finding located in a file: what every front end renders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    /// The registry entry.
+    pub code: &'static Code,
+    /// Severity; the code's default unless configuration overrode it.
+    pub severity: Severity,
+    /// A short lowercase clause, identifiers in backticks.
+    pub message: String,
+    /// Byte range in the file.
+    pub span: Range<usize>,
+    /// What is at the span.
+    pub label: String,
+    /// One imperative sentence, when there is something to do.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the code's default severity.
+    pub fn new(
+        code: &'static Code,
+        message: impl Into<String>,
+        span: Range<usize>,
+        label: impl Into<String>,
+    ) -> Self {
+        Self {
+            code,
+            severity: code.severity,
+            message: message.into(),
+            span,
+            label: label.into(),
+            help: None,
+        }
+    }
+
+    /// Adds a help sentence.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a help sentence when there is one.
+    #[must_use]
+    pub fn with_optional_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let span = miette::SourceSpan::from(self.span.clone());
+        Some(Box::new(std::iter::once(miette::LabeledSpan::new_primary_with_span(
+            Some(self.label.clone()),
+            span,
+        ))))
+    }
+}
+
+/// The closest candidate within a small edit distance, for "did you mean".
+pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let input_lower = input.to_ascii_lowercase();
+    let limit = (input.chars().count() / 3).clamp(1, 3);
+    candidates
+        .into_iter()
+        .map(|candidate| (edit_distance(&input_lower, &candidate.to_ascii_lowercase()), candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > 3 {
+        return usize::MAX;
+    }
+    let mut previous2 = vec![0; b.len() + 1];
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        current[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            current[j] = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                current[j] = current[j].min(previous2[j - 2] + 1);
+            }
+        }
+        std::mem::swap(&mut previous2, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for code in REGISTRY {
+            assert!(seen.insert(code.code), "duplicate code {}", code.code);
+            assert!(seen.insert(code.name), "duplicate name {}", code.name);
+            assert!(code.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+            let expected_prefix = if code.severity == Severity::Error { 'E' } else { 'W' };
+            assert!(code.code.starts_with(expected_prefix), "{}", code.code);
+        }
+    }
+
+    #[test]
+    fn did_you_mean_finds_typos() {
+        let fields = ["status_code", "duration_ms", "method"];
+        assert_eq!(did_you_mean("stauts_code", fields), Some("status_code"));
+        assert_eq!(did_you_mean("duration_sm", fields), Some("duration_ms"));
+        assert_eq!(did_you_mean("tenant", fields), None);
+    }
+}

@@ -1,0 +1,186 @@
+//! The built-in field catalog (spec/fields.md) and name resolution.
+//!
+//! A bare name resolves, in this order: a keyword is never a name; a name without
+//! dots that equals a catalog field or alias case-insensitively is that field
+//! (clarvynn wrote `STATUS_CODE`, `Path`); `resource.<key>` is a resource attribute;
+//! anything else is a span attribute by its exact, case-sensitive OTel key.
+
+use crate::ast::FieldKind;
+
+/// The type of a field's values, for checking literals against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FieldType {
+    /// A 64-bit integer (`status_code`).
+    Int,
+    /// A span duration: compared with a duration literal, or a number of milliseconds.
+    Duration,
+    /// A UTF-8 string.
+    String,
+    /// `true` or `false`.
+    Bool,
+    /// Span kind: `UNSPECIFIED`, `INTERNAL`, `SERVER`, `CLIENT`, `PRODUCER`, `CONSUMER`.
+    SpanKind,
+    /// Span status: `UNSET`, `OK`, `ERROR`.
+    SpanStatus,
+    /// An attribute: its type is whatever the span carries.
+    Any,
+}
+
+/// The fields every span has or derives from well-known attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BuiltinField {
+    /// HTTP response status code: `http.response.status_code`, else `http.status_code`.
+    StatusCode,
+    /// HTTP method: `http.request.method`, else `http.method`.
+    Method,
+    /// Request path: `http.route`, `url.path`, `http.target`, path of `url.full`, path of `http.url`.
+    Path,
+    /// End minus start time. `duration_ms` is the same field under its clarvynn name.
+    Duration,
+    /// clarvynn's `duration_ms`: the same value as `duration`.
+    DurationMs,
+    /// End user id: `user.id`, else `enduser.id`, else `user_id`.
+    UserId,
+    /// The span name.
+    Name,
+    /// The span kind.
+    Kind,
+    /// The span status code.
+    Status,
+    /// `status == ERROR`.
+    Error,
+    /// The trace id, 32 lowercase hex digits.
+    TraceId,
+    /// The span id, 16 lowercase hex digits.
+    SpanId,
+    /// The parent span id, absent on root spans.
+    ParentSpanId,
+    /// `resource.service.name`.
+    Service,
+}
+
+/// Every built-in field with its canonical name, in catalog order.
+pub const BUILTIN_FIELDS: [(BuiltinField, &str); 14] = [
+    (BuiltinField::StatusCode, "status_code"),
+    (BuiltinField::Method, "method"),
+    (BuiltinField::Path, "path"),
+    (BuiltinField::Duration, "duration"),
+    (BuiltinField::DurationMs, "duration_ms"),
+    (BuiltinField::UserId, "user_id"),
+    (BuiltinField::Name, "name"),
+    (BuiltinField::Kind, "kind"),
+    (BuiltinField::Status, "status"),
+    (BuiltinField::Error, "error"),
+    (BuiltinField::TraceId, "trace_id"),
+    (BuiltinField::SpanId, "span_id"),
+    (BuiltinField::ParentSpanId, "parent_span_id"),
+    (BuiltinField::Service, "service"),
+];
+
+impl BuiltinField {
+    /// The canonical (lowercase) name.
+    pub fn name(self) -> &'static str {
+        BUILTIN_FIELDS
+            .iter()
+            .find(|(field, _)| *field == self)
+            .map_or("", |(_, name)| name)
+    }
+
+    /// The field with this name, compared case-insensitively.
+    pub fn from_name(name: &str) -> Option<Self> {
+        BUILTIN_FIELDS
+            .iter()
+            .find(|(_, canonical)| canonical.eq_ignore_ascii_case(name))
+            .map(|(field, _)| *field)
+    }
+
+    /// The type of the field's values.
+    pub fn field_type(self) -> FieldType {
+        match self {
+            Self::StatusCode => FieldType::Int,
+            Self::Duration | Self::DurationMs => FieldType::Duration,
+            Self::Method
+            | Self::Path
+            | Self::UserId
+            | Self::Name
+            | Self::TraceId
+            | Self::SpanId
+            | Self::ParentSpanId
+            | Self::Service => FieldType::String,
+            Self::Kind => FieldType::SpanKind,
+            Self::Status => FieldType::SpanStatus,
+            Self::Error => FieldType::Bool,
+        }
+    }
+
+    /// The attribute keys the field reads, in order of preference (empty for fields
+    /// that come from the span itself).
+    pub fn attribute_sources(self) -> &'static [&'static str] {
+        match self {
+            Self::StatusCode => &["http.response.status_code", "http.status_code"],
+            Self::Method => &["http.request.method", "http.method"],
+            Self::Path => &["http.route", "url.path", "http.target", "url.full", "http.url"],
+            Self::UserId => &["user.id", "enduser.id", "user_id"],
+            _ => &[],
+        }
+    }
+}
+
+/// Resolves a bare (possibly dotted) name written in an expression.
+pub fn resolve_name(name: &str) -> FieldKind {
+    if let Some(field) = BuiltinField::from_name(name) {
+        return FieldKind::Builtin(field);
+    }
+    match name.strip_prefix("resource.") {
+        Some(key) => FieldKind::ResourceAttribute(key.to_owned()),
+        None => FieldKind::SpanAttribute(name.to_owned()),
+    }
+}
+
+/// Whether `key` is a valid bare dotted name: `[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*`.
+pub fn is_plain_dotted_name(key: &str) -> bool {
+    let mut segments = key.split('.');
+    let Some(first) = segments.next() else {
+        return false;
+    };
+    let first_ok = first
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    first_ok
+        && segments.all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+}
+
+/// Whether the span attribute `key` prints as a bare name that resolves back to itself.
+pub(crate) fn reads_as_span_attribute(key: &str) -> bool {
+    is_plain_dotted_name(key)
+        && crate::lexer::keyword(key).is_none()
+        && resolve_name(key) == FieldKind::SpanAttribute(key.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_names_are_case_insensitive_and_attributes_are_not() {
+        assert_eq!(resolve_name("STATUS_CODE"), FieldKind::Builtin(BuiltinField::StatusCode));
+        assert_eq!(resolve_name("Path"), FieldKind::Builtin(BuiltinField::Path));
+        assert_eq!(resolve_name("http.route"), FieldKind::SpanAttribute("http.route".into()));
+        assert_eq!(
+            resolve_name("resource.service.name"),
+            FieldKind::ResourceAttribute("service.name".into())
+        );
+    }
+
+    #[test]
+    fn canonical_names_round_trip() {
+        for (field, name) in BUILTIN_FIELDS {
+            assert_eq!(field.name(), name);
+            assert_eq!(BuiltinField::from_name(name), Some(field));
+        }
+    }
+}
