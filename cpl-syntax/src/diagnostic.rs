@@ -124,6 +124,8 @@ pub struct Diagnostic {
     pub label: String,
     /// One imperative sentence, when there is something to do.
     pub help: Option<String>,
+    /// Further places that explain the finding, each with its label.
+    pub secondary: Vec<(Range<usize>, String)>,
 }
 
 impl Diagnostic {
@@ -141,6 +143,7 @@ impl Diagnostic {
             span,
             label: label.into(),
             help: None,
+            secondary: Vec::new(),
         }
     }
 
@@ -148,6 +151,13 @@ impl Diagnostic {
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a secondary labelled span.
+    #[must_use]
+    pub fn with_secondary(mut self, span: Range<usize>, label: impl Into<String>) -> Self {
+        self.secondary.push((span, label.into()));
         self
     }
 
@@ -186,11 +196,14 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let span = miette::SourceSpan::from(self.span.clone());
-        Some(Box::new(std::iter::once(miette::LabeledSpan::new_primary_with_span(
+        let primary = miette::LabeledSpan::new_primary_with_span(
             Some(self.label.clone()),
-            span,
-        ))))
+            miette::SourceSpan::from(self.span.clone()),
+        );
+        let secondary = self.secondary.iter().map(|(span, label)| {
+            miette::LabeledSpan::new_with_span(Some(label.clone()), miette::SourceSpan::from(span.clone()))
+        });
+        Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }
 
