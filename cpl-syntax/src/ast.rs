@@ -421,13 +421,24 @@ impl fmt::Display for Value {
             Value::Int(value) => write!(f, "{value}"),
             Value::Float(value) => fmt_float(*value, f),
             Value::Duration(nanos, unit) => {
+                // Long division: every parsed literal is a finite decimal in its unit
+                // (`0.006m`), but minutes and hours are not powers of ten.
                 let per = unit.nanos();
-                let (whole, rest) = (nanos / per, nanos % per);
+                let (whole, mut rest) = (nanos / per, (nanos % per).abs());
+                if *nanos < 0 && whole == 0 {
+                    f.write_str("-")?;
+                }
                 write!(f, "{whole}")?;
                 if rest != 0 {
-                    let width = per.ilog10() as usize;
-                    let digits = format!("{rest:0width$}");
-                    write!(f, ".{}", digits.trim_end_matches('0'))?;
+                    f.write_str(".")?;
+                    for _ in 0..24 {
+                        if rest == 0 {
+                            break;
+                        }
+                        rest *= 10;
+                        write!(f, "{}", rest / per)?;
+                        rest %= per;
+                    }
                 }
                 f.write_str(unit.suffix())
             }

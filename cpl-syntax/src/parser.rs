@@ -250,7 +250,7 @@ pub fn parse_expression(source: &str) -> Parsed {
 
     let mut guard = NestingGuard::new(Lexer::new(source));
     let mut recovered = Vec::new();
-    let result = grammar::ExpressionParser::new().parse(&mut recovered, &mut guard);
+    let result = grammar::ExpressionParser::new().parse(source, &mut recovered, &mut guard);
 
     let mut errors = Vec::new();
     if let Some(span) = guard.too_deep_at {
@@ -407,6 +407,8 @@ mod tests {
         assert_eq!(canonical("attributes['odd key'] == 1"), "attributes[\"odd key\"] == 1");
         assert_eq!(canonical("kind == SERVER"), "kind == SERVER");
         assert_eq!(canonical("duration > 1.5s"), "duration > 1.5s");
+        assert_eq!(canonical("contains == 5"), "attributes[\"contains\"] == 5");
+        assert_eq!(canonical("exists(exists) AND in in [1]"), "exists(attributes[\"exists\"]) AND attributes[\"in\"] in [1]");
     }
 
     #[test]

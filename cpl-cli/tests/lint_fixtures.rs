@@ -1,0 +1,112 @@
+//! `cpl lint` on every fixture, exactly as users see it: exit code and rendered
+//! diagnostics, snapshotted with insta. One fixture per mistake lives in
+//! `tests/fixtures/lint/err/`; clean policies in `tests/fixtures/lint/ok/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `cpl` from the workspace root, without colour.
+fn cpl(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
+        .args(args)
+        .current_dir(workspace_root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run cpl");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn relative(path: &Path) -> String {
+    let root = workspace_root().canonicalize().expect("root");
+    path.canonicalize()
+        .expect("fixture")
+        .strip_prefix(&root)
+        .expect("fixture under the workspace")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn every_mistake_is_reported_where_it_is() {
+    insta::glob!("../../tests/fixtures/lint/err", "*.yaml", |path| {
+        let file = relative(path);
+        let (code, stdout, stderr) = cpl(&["lint", &file]);
+        assert!(stdout.is_empty(), "{file}: human output goes to stderr");
+        let expected = if file.contains("warning") { 0 } else { 1 };
+        assert_eq!(code, expected, "{file}:\n{stderr}");
+        insta::assert_snapshot!(format!("exit: {code}\n{stderr}"));
+    });
+}
+
+#[test]
+fn clean_policies_lint_clean() {
+    insta::glob!("../../tests/fixtures/lint/ok", "*.yaml", |path| {
+        let file = relative(path);
+        let (code, _, stderr) = cpl(&["lint", &file]);
+        assert_eq!((code, stderr.as_str()), (0, "checked 1 file: no problems\n"), "{file}");
+    });
+    let (code, _, stderr) = cpl(&["lint", "corpus/policies"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn json_points_at_line_and_column() {
+    let (code, stdout, _) = cpl(&["lint", "--format", "json", "tests/fixtures/lint/err/typo-in-when-operator.yaml"]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+    assert_eq!(report["version"], 1);
+    let first = &report["diagnostics"][0];
+    assert_eq!(first["code"], "E101");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["file"], "tests/fixtures/lint/err/typo-in-when-operator.yaml");
+    // `      when: "status_code >>= 500"`: `>>=` lexes as `>` `>=`; the `>=` is column 27.
+    assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(5), Some(27)));
+    insta::assert_json_snapshot!(report);
+}
+
+#[test]
+fn io_and_usage_failures_exit_2() {
+    let (code, _, stderr) = cpl(&["lint", "does/not/exist.yaml"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read `does/not/exist.yaml`: no such file or directory"), "{stderr}");
+    let (code, _, _) = cpl(&["lint"]);
+    assert_eq!(code, 2);
+    let (code, _, _) = cpl(&["lint", "--format", "xml", "corpus/policies"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn stdin_and_directories() {
+    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
+        .args(["lint", "-"])
+        .env("NO_COLOR", "1")
+        .stdin(std::fs::File::open(workspace_root().join("corpus/policies/demo.yaml")).expect("demo"))
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let (code, _, stderr) = cpl(&["lint", "tests/fixtures/lint/err"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("checked "), "{stderr}");
+}
+
+#[test]
+fn invalid_utf8_and_nul_bytes_are_diagnostics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("latin1.yaml");
+    std::fs::write(&bad, b"sampling:\n  base_rate: 0.01 # caf\xe9\n").expect("write");
+    let (code, _, stderr) = cpl(&["lint", bad.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("E207"), "{stderr}");
+    let nul = dir.path().join("nul.yaml");
+    std::fs::write(&nul, b"sampling:\n  base_rate: 0.01\n  conditions:\n    - name: x\n      when: \"a == '\0'\"\n").expect("write");
+    let (code, _, stderr) = cpl(&["lint", nul.to_str().expect("utf-8 path")]);
+    assert!(code == 0 || code == 1, "{stderr}");
+}
