@@ -79,7 +79,7 @@ registry! {
     INVALID_NUMBER = "E106" "invalid-number" Error "a malformed number literal";
     INVALID_DURATION = "E107" "invalid-duration" Error "a duration literal that is not a whole number of nanoseconds or overflows";
     SINGLE_EQUALS = "E108" "single-equals" Error "`=` where the equality operator `==` was meant";
-    C_STYLE_OPERATOR = "E109" "c-style-operator" Error "`&&`, `||` or `!` instead of `AND`, `OR`, `NOT`";
+    C_STYLE_OPERATOR = "E109" "c-style-operator" Error "a C-style logical operator instead of `AND`, `OR` or `NOT`";
     NESTING_TOO_DEEP = "E110" "nesting-too-deep" Error "an expression nests deeper than the limit of 256";
     EXPRESSION_TOO_LONG = "E111" "expression-too-long" Error "an expression longer than the limit of 1 MiB";
     INVALID_REGEX = "E112" "invalid-regex" Error "the pattern of `matches` is not a valid regular expression";

@@ -341,14 +341,47 @@ impl Loader {
             self.wrong_type(node, "conditions", "a list", Some("write each condition as a `- name: ...` item".to_owned()));
             return Vec::new();
         };
-        items.iter().filter_map(|item| self.condition(item)).collect()
+        let conditions: Vec<Condition> = items.iter().filter_map(|item| self.condition(item)).collect();
+        self.check_unique_names(&conditions);
+        conditions
+    }
+
+    /// Names identify rules in reports and tenant overrides: each list needs unique ones.
+    fn check_unique_names(&mut self, conditions: &[Condition]) {
+        let mut seen: std::collections::HashMap<&str, &Range<usize>> = std::collections::HashMap::new();
+        for condition in conditions {
+            let name = &condition.name;
+            if let Some(first) = seen.get(name.value.as_str()) {
+                self.report(
+                    Diagnostic::new(
+                        &codes::INVALID_VALUE,
+                        format!("condition name `{}` is used twice", name.value),
+                        name.span.clone(),
+                        "second use",
+                    )
+                    .with_secondary((*first).clone(), "first use")
+                    .with_help("give each condition a unique name; reports and tenant overrides refer to it"),
+                );
+            } else {
+                seen.insert(&name.value, &name.span);
+            }
+        }
     }
 
     fn condition(&mut self, node: &Node) -> Option<Condition> {
         let entries = self.mapping(node, "condition", CONDITION_KEYS, node.span.start..node.span.start)?;
         let anchor = node.span.start..node.span.start + 1;
         let name = match entries.get("name") {
-            Some(node) => self.string(node, "name"),
+            Some(node) => self.string(node, "name").and_then(|name| {
+                if name.value.trim().is_empty() {
+                    self.report(
+                        Diagnostic::new(&codes::INVALID_VALUE, "condition name is empty", name.span.clone(), "empty name")
+                            .with_help("name the condition after what it keeps, e.g. `server_errors`"),
+                    );
+                    return None;
+                }
+                Some(name)
+            }),
             None => {
                 self.missing(&anchor, "condition has no `name`", "add `name: <a unique name>`");
                 None
@@ -478,7 +511,7 @@ impl Loader {
         }
         let expr = parsed.expr?;
         let before = self.diagnostics.len();
-        self.check_expression(&expr, &map_span);
+        self.check_expression(&expr, text, &map_span);
         if !parsed.errors.is_empty() || self.diagnostics[before..].iter().any(|d| d.severity == crate::Severity::Error) {
             return None;
         }
@@ -487,7 +520,7 @@ impl Loader {
 
     /// The load-time checks of an expression that need no type inference: field names,
     /// bare words, enum constants and regular expressions.
-    fn check_expression(&mut self, expr: &Expr, map_span: &dyn Fn(crate::Span) -> Range<usize>) {
+    fn check_expression(&mut self, expr: &Expr, text: &str, map_span: &dyn Fn(crate::Span) -> Range<usize>) {
         expr.walk(&mut |node| {
             let (field, values): (_, Vec<&crate::ast::Literal>) = match &node.kind {
                 ExprKind::Compare { field, value, .. } => (field, vec![value]),
@@ -503,7 +536,8 @@ impl Loader {
                 ExprKind::Exists(field) => (field, Vec::new()),
                 _ => return,
             };
-            self.check_field(field, map_span(field.span));
+            let written = text.get(field.span.range()).unwrap_or("");
+            self.check_field(field, written, map_span(field.span));
             for value in values {
                 if let Value::Name(name) = &value.value {
                     self.check_name_value(field, name, map_span(value.span));
@@ -512,11 +546,12 @@ impl Loader {
         });
     }
 
-    fn check_field(&mut self, field: &crate::ast::Field, span: Range<usize>) {
+    fn check_field(&mut self, field: &crate::ast::Field, written: &str, span: Range<usize>) {
         let FieldKind::SpanAttribute(key) = &field.kind else {
             return;
         };
-        if key.contains('.') {
+        // `attributes["key"]` says outright that a span attribute is meant.
+        if key.contains('.') || written != key {
             return;
         }
         let names = BUILTIN_FIELDS.iter().map(|(_, name)| *name);
