@@ -1,0 +1,130 @@
+//! Reading recorded traces: OTLP/JSON (`TracesData` / `ExportTraceServiceRequest`)
+//! into the crate's own [`Span`] type.
+//!
+//! `cpl replay` predicts what a policy keeps from traces that were already
+//! recorded, so it needs to read what collectors and SDKs write, fast, without
+//! holding the input in memory, and without ever presenting a partly read input
+//! as complete: every line or document it cannot decode is reported with its
+//! position and counted, and nothing of it is used.
+//!
+//! # Example
+//!
+//! ```
+//! use cpl_eval::otlp::{TraceReader, SpanKind};
+//!
+//! let input = concat!(
+//!     r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},"#,
+//!     r#""scopeSpans":[{"spans":[{"traceId":"5B8EFFF798038103D269B633813FC60C","spanId":"EEE19B7EC3C1B174","#,
+//!     r#""name":"GET /","kind":2,"startTimeUnixNano":"1000","endTimeUnixNano":1500}]}]}]}"#, "\n",
+//!     r#"{"resourceLogs":[]}"#, "\n",
+//! );
+//! let mut reader = TraceReader::new(input.as_bytes(), "example.jsonl");
+//! let batches: Vec<_> = reader.by_ref().collect::<Result<_, _>>()?;
+//! let span = &batches[0].spans[0];
+//! assert_eq!(span.trace_id.to_string(), "5b8efff798038103d269b633813fc60c");
+//! assert_eq!(span.kind, SpanKind::Server);
+//! assert_eq!(span.duration_nanos(), 500);
+//! assert_eq!(span.service_name(), Some("api"));
+//! assert_eq!(reader.stats().lines_skipped_non_trace, 1);
+//! assert_eq!(span.encoded_len, batches[0].bytes);
+//! # Ok::<(), cpl_eval::otlp::ReadError>(())
+//! ```
+//!
+//! # Encoding
+//!
+//! The opentelemetry-proto "JSON Protobuf Encoding": proto3 JSON with
+//! lowerCamelCase keys, ids as hex (either case), `int64`/`uint64` fields
+//! (times, `intValue`) as decimal strings or JSON numbers, enums (`kind`,
+//! `status.code`) as integers, unknown fields ignored, `null` meaning "absent".
+//! Every `AnyValue` variant is decoded (`doubleValue` also from `"NaN"`,
+//! `"Infinity"`, `"-Infinity"` and decimal strings; `bytesValue` from standard
+//! or URL-safe base64, padded or not). Events, links, scope, flags and trace
+//! state are skipped.
+//!
+//! Stricter than a plain proto3 JSON parser (each is an error for the whole
+//! document, see [`ErrorKind`]):
+//! - `traceId` and `spanId` must be present, 32 and 16 hex digits, and not all
+//!   zeros; empty, short, long, non-hex and base64 ids are errors (the
+//!   `opentelemetry-proto` crate accepts empty ids). `parentSpanId` absent,
+//!   `""` or all zeros means "no parent".
+//! - Enum names (`"SPAN_KIND_SERVER"`, `"STATUS_CODE_ERROR"`) are errors
+//!   ([`ErrorKind::EnumName`]) as the spec says, and so are integers outside the
+//!   enum (`kind` 0..=5, `status.code` 0..=2), which the span type cannot hold.
+//! - snake_case proto field names (`resource_spans`, `scope_spans`, `trace_id`,
+//!   `span_id`, `start_time_unix_nano`, `string_value`, ...) are errors, not
+//!   ignored unknown fields: ignoring them would silently drop spans.
+//! - A JSON object with none of `resourceSpans`, `resourceLogs`,
+//!   `resourceMetrics`, `resourceProfiles` is not a trace document
+//!   ([`ErrorKind::NotTraces`]): this catches wrappers such as Jaeger's
+//!   `{"result": ...}` or Tempo's `{"batches": ...}` instead of reading them as
+//!   empty. `{"resourceSpans": []}` is a valid document without spans.
+//!
+//! Accepted for compatibility: `instrumentationLibrarySpans` (the pre-1.0 name
+//! of `scopeSpans`), integral numbers in exponent form (`1e9`) for integer
+//! fields, and a UTF-8 byte order mark at the start of a document.
+//!
+//! # Framing
+//!
+//! [`TraceReader`] takes any [`BufRead`](std::io::BufRead) and a display name
+//! ([`open`] adds gzip and zstd by file extension; `-` for stdin is the
+//! caller's business). It reads line by line and decides from the first
+//! non-blank line: if that line is an incomplete JSON value, the input is one
+//! multi-line document, read whole (up to the limit) and decoded once;
+//! otherwise the input is JSON Lines, one document per line, which is how the
+//! collector's file exporter writes it. Blank lines are skipped. A JSONL input
+//! is never loaded whole: memory holds one line at a time.
+//!
+//! A line (or a single document) longer than
+//! [`DEFAULT_MAX_DOCUMENT_BYTES`] (256 MiB; see
+//! [`TraceReader::with_max_document_bytes`]) is consumed without being stored
+//! and reported as [`ErrorKind::TooLarge`] at its line.
+//!
+//! Documents of other signals (`resourceLogs`, `resourceMetrics`,
+//! `resourceProfiles`) are skipped and counted in
+//! [`ReadStats::lines_skipped_non_trace`].
+//!
+//! # Errors
+//!
+//! A document that fails to decode, for any reason including one bad id in one
+//! span, yields a [`ReadError`] with the input name, the 1-based line, the byte
+//! offset where that line starts, the column inside the line and a message; it
+//! contributes no spans. The caller decides whether to stop or skip: after an
+//! error the iterator goes on with the next line (JSON Lines) or ends (a single
+//! document, or a failed read or decompression, such as a truncated `.gz`).
+//! [`ReadStats`] counts documents, skipped lines, errors by kind, and bytes.
+//!
+//! # Byte accounting
+//!
+//! Every span carries `encoded_len`, the input bytes it stands for, so that a
+//! replay can report bytes kept. The bytes of a document are those of its line
+//! including the line terminator (JSON Lines), or of the whole input from the
+//! first non-blank line to the end (a single document). They are split over the
+//! document's spans as follows: each span gets the length of its own JSON
+//! object text (from `{` to `}`), and the rest of the document (the envelope,
+//! resource and scope, separators, whitespace, the terminator) is shared out
+//! evenly, the remainder going one byte each to the first spans. So the
+//! `encoded_len` of a document's spans add up exactly to its size, and over an
+//! input they add up to the bytes of all documents that contain spans
+//! ([`ReadStats::span_bytes`]). Bytes of blank lines, skipped non-trace
+//! documents, documents without spans and failed documents belong to no span.
+//! Sizes are of the decompressed JSON.
+//!
+//! # Parallel decoding
+//!
+//! [`decode_document`] and [`decode_document_into`] decode one document from a
+//! byte slice and share nothing, so a caller can cut the input into lines and
+//! decode them on several threads.
+
+mod decode;
+mod model;
+mod reader;
+
+#[cfg(test)]
+mod tests;
+
+pub use decode::{decode_document, decode_document_into, DecodeError, Document, ErrorKind, Signal};
+pub use model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
+pub use reader::{
+    decompress, open, Batch, Compression, Framing, ReadError, ReadStats, TraceReader,
+    DEFAULT_MAX_DOCUMENT_BYTES,
+};
