@@ -269,14 +269,18 @@ impl Loader {
             Some(Resolved::Float(value)) => value,
             Some(Resolved::Int(value)) => value as f64,
             Some(Resolved::String(text)) => {
+                let percent = text.ends_with('%');
                 let help = text
                     .trim_end_matches('%')
                     .trim()
                     .parse::<f64>()
                     .ok()
                     .map(|number| {
-                        let number = if text.ends_with('%') { number / 100.0 } else { number };
-                        format!("write the number without quotes: `{key}: {number}`")
+                        if percent {
+                            format!("write the rate as a fraction: `{key}: {}`", number / 100.0)
+                        } else {
+                            format!("write the number without quotes: `{key}: {number}`")
+                        }
                     });
                 self.wrong_type(node, key, "a number between 0 and 1", help);
                 return None;
@@ -294,7 +298,7 @@ impl Loader {
                     node.span.clone(),
                     format!("{value} is outside [0, 1]"),
                 )
-                .with_help(if value > 1.0 && value <= 100.0 {
+                .with_help(if (2.0..=100.0).contains(&value) {
                     format!("rates are fractions: {}% is `{key}: {}`", value, value / 100.0)
                 } else {
                     "use a probability: 0 keeps nothing, 1 keeps everything".to_owned()

@@ -192,6 +192,12 @@ impl SyntaxError {
                     "attribute keys with unusual characters are written `attributes[\"key\"]`".to_owned(),
                 ),
             },
+            SyntaxError::UnexpectedToken { found, expected, .. }
+                if matches!(found.as_str(), "`==`" | "`!=`" | "`<`" | "`<=`" | "`>`" | "`>=`")
+                    && expected.iter().any(|name| name.contains("integer")) =>
+            {
+                Some("write one comparison operator between the field and the value, e.g. `status_code >= 500`".to_owned())
+            }
             SyntaxError::UnexpectedToken { found, .. } if found.starts_with("name") => {
                 Some("quote string values: `method == 'GET'`; combine conditions with `AND` or `OR`".to_owned())
             }
@@ -206,25 +212,43 @@ impl SyntaxError {
     }
 }
 
+/// Summarises LALRPOP's expected-terminal list in the words of spec/expressions.md:
+/// "expected a value", "expected a comparison operator", "expected `)`"...
 fn expected_phrase(expected: &[String]) -> String {
-    let mut names: Vec<&str> = expected.iter().map(|name| name.trim_matches('"')).collect();
-    names.dedup();
-    match names.as_slice() {
-        [] => "not expected here".to_owned(),
-        [one] => format!("expected {}", quote_terminal(one)),
-        _ if names.len() > 8 => "expected a field, a value or an operator".to_owned(),
-        [init @ .., last] => format!(
-            "expected one of {} or {}",
-            init.iter().map(|name| quote_terminal(name)).collect::<Vec<_>>().join(", "),
-            quote_terminal(last)
-        ),
+    let mut phrases: Vec<&str> = Vec::new();
+    let mut add = |phrase: &'static str| {
+        if !phrases.contains(&phrase) {
+            phrases.push(phrase);
+        }
+    };
+    let names: Vec<&str> = expected.iter().map(|name| name.trim_matches('"')).collect();
+    let starts_condition = names.iter().any(|name| matches!(*name, "NOT" | "(" | "exists"));
+    for name in &names {
+        match *name {
+            // Where a condition may start, names, keywords-as-names and the literals of
+            // the mirrored form `500 <= status_code` all start one.
+            "NOT" | "(" | "identifier" | "integer" | "float" | "duration" | "string literal"
+            | "true" | "false" | "contains" | "in" | "matches" | "starts_with" | "ends_with"
+            | "exists" | "attributes" | "resource"
+                if starts_condition =>
+            {
+                add("a condition");
+            }
+            "identifier" | "integer" | "float" | "duration" | "string literal" | "true" | "false" => add("a value"),
+            "==" | "!=" | "<" | "<=" | ">" | ">=" => add("a comparison operator"),
+            "contains" | "starts_with" | "ends_with" | "matches" | "in" => add("`contains`, `in` or another operator"),
+            "AND" | "OR" => add("`AND` or `OR`"),
+            ")" => add("`)`"),
+            "]" => add("`]`"),
+            "," => add("`,`"),
+            "[" => add("`[`"),
+            _ => add("something else"),
+        }
     }
-}
-
-fn quote_terminal(name: &str) -> String {
-    match name {
-        "identifier" | "integer" | "float" | "duration" | "string literal" => format!("a {name}"),
-        other => format!("`{other}`"),
+    match phrases.as_slice() {
+        [] => "not expected here".to_owned(),
+        [one] => format!("expected {one}"),
+        [init @ .., last] => format!("expected {} or {last}", init.join(", ")),
     }
 }
 
@@ -270,6 +294,14 @@ pub fn parse_expression(source: &str) -> Parsed {
     };
     errors.sort_by_key(|error| error.span().start);
     errors.dedup();
+    // After an error in the last token, "ends too early" is the same mistake twice.
+    let last_token = source.trim_end().len().saturating_sub(1);
+    if errors
+        .iter()
+        .any(|e| !matches!(e, SyntaxError::UnexpectedEnd { .. }) && e.span().end as usize > last_token)
+    {
+        errors.retain(|e| !matches!(e, SyntaxError::UnexpectedEnd { .. }));
+    }
     Parsed { expr, errors }
 }
 
