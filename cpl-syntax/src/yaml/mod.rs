@@ -1,0 +1,140 @@
+//! A positioned YAML tree, built from saphyr-parser's event stream.
+//!
+//! serde-level YAML crates hand back values; CPL needs, for every value, where it is in
+//! the file and, for scalars, how the decoded text maps back to file bytes (a `when:`
+//! written as a double-quoted string with escapes, or a folded block, must still get
+//! diagnostics at the right line and column). So this module builds its own small
+//! tree: [`Node`]s with byte spans, and [`Scalar`]s that keep their style and a
+//! [`SourceMap`] from decoded offsets to file offsets.
+//!
+//! Hostile input is bounded here: alias expansion has a budget (billion laughs),
+//! collections nest at most [`MAX_DEPTH`] deep, and only one document is accepted.
+//!
+//! INTERFACE CONTRACT (used by `crate::document`): keep these names and signatures.
+
+use std::ops::Range;
+
+mod decode;
+mod positions;
+mod resolve;
+mod source_map;
+mod tree;
+
+#[cfg(test)]
+mod tests;
+
+/// The deepest nesting of sequences and mappings accepted.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// The most nodes a document may expand to through aliases.
+pub(crate) const MAX_EXPANDED_NODES: usize = 100_000;
+
+/// A YAML node and where it is in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    pub(crate) value: NodeValue,
+    /// Byte range in the file. For an alias, the span of the alias (`*name`).
+    pub(crate) span: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum NodeValue {
+    Scalar(Scalar),
+    Sequence(Vec<Node>),
+    /// Entries in file order. Duplicate keys are reported as errors; all entries are kept.
+    Mapping(Vec<(Node, Node)>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+/// A scalar: its decoded text, its style, its tag and its source map.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Scalar {
+    pub(crate) text: String,
+    pub(crate) style: ScalarStyle,
+    /// The tag as written, e.g. `!!str`, if any.
+    pub(crate) tag: Option<String>,
+    pub(crate) map: SourceMap,
+}
+
+/// What a scalar means under the YAML 1.2 core schema (quoted scalars are strings).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Resolved<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(&'a str),
+}
+
+impl Scalar {
+    /// The core-schema reading: plain `~`/`null`/empty -> Null, `true`/`false` (and
+    /// `True`, `TRUE`...) -> Bool, decimal/`0o`/`0x` ints, floats incl. `1e-3`, `.inf`,
+    /// `.nan`; anything quoted, block, or tagged `!!str` -> String.
+    pub(crate) fn resolve(&self) -> Resolved<'_> {
+        resolve::resolve(self)
+    }
+
+    /// The file byte offset of byte `offset` of `self.text` (`offset == text.len()`
+    /// maps to the end of the scalar's content).
+    pub(crate) fn file_offset(&self, offset: usize) -> usize {
+        self.map.file_offset(offset)
+    }
+}
+
+/// Maps byte offsets in a scalar's decoded text to byte offsets in the file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct SourceMap {
+    /// Sorted by decoded offset; see [`source_map`] for the representation.
+    runs: Vec<source_map::Run>,
+    /// Length of the decoded text.
+    len: usize,
+    /// Where `offset >= len` points: the end of the scalar's content.
+    end: usize,
+}
+
+impl SourceMap {
+    /// The file byte offset of decoded byte `offset`; offsets at or past the end of the
+    /// text give the end of the scalar's content. Logarithmic in the number of runs.
+    pub(crate) fn file_offset(&self, offset: usize) -> usize {
+        self.lookup(offset)
+    }
+}
+
+/// A problem with the YAML itself.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct YamlError {
+    pub(crate) kind: YamlErrorKind,
+    /// A short lowercase message, e.g. "did not find expected key".
+    pub(crate) message: String,
+    /// Byte range in the file.
+    pub(crate) span: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum YamlErrorKind {
+    /// Not well-formed YAML (saphyr's scan/parse errors).
+    Syntax,
+    /// The same key twice in a mapping; `first` is the span of the first occurrence.
+    DuplicateKey { first: Range<usize> },
+    /// Alias expansion beyond [`MAX_EXPANDED_NODES`].
+    AliasLimit,
+    /// Nesting beyond [`MAX_DEPTH`].
+    TooDeep,
+    /// A second document (`---`).
+    MultipleDocuments,
+}
+
+/// Parses one YAML document. `Ok(None)` when the stream has no document or an empty
+/// one. On a syntax error, alias-limit or depth error there is no tree; duplicate keys
+/// are reported alongside the tree.
+pub(crate) fn parse(source: &str) -> (Option<Node>, Vec<YamlError>) {
+    tree::parse(source)
+}
