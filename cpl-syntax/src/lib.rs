@@ -9,7 +9,7 @@
 //!   keeps its position, so a diagnostic inside a `when:` string points at the line and
 //!   column of the file whatever quoting style the YAML used.
 //!
-//! ```ignore
+//! ```
 //! use cpl_syntax::{load_policy, parse_expression};
 //!
 //! let parsed = parse_expression("status_code >= 500 OR duration > 1s");
@@ -19,7 +19,7 @@
 //! let loaded = load_policy("sampling:\n  base_rate: 0.01\n  conditions:\n    - name: errors\n      when: \"status_code >= 500\"\n");
 //! assert!(loaded.diagnostics.is_empty());
 //! assert_eq!(loaded.policy.unwrap().sampling.conditions[0].name.value, "errors");
-//! ```ignore
+//! ```
 //!
 //! The crate does no IO and prints nothing: callers hand it text and render the
 //! [`Diagnostic`]s it returns (the `cpl` binary uses miette).
