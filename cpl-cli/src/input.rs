@@ -44,7 +44,9 @@ pub(crate) fn read_policies(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) 
                     name: path.display().to_string(),
                     message: "directory holds no `.yaml` or `.yml` files".to_owned(),
                 }),
-                Ok(files) => files.iter().for_each(|file| read_file(file, &mut inputs, &mut errors)),
+                Ok(files) => files
+                    .iter()
+                    .for_each(|file| read_file(file, &mut inputs, &mut errors)),
                 Err(error) => errors.push(InputError {
                     name: path.display().to_string(),
                     message: error.to_string(),

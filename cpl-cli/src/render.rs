@@ -46,7 +46,12 @@ impl HumanRenderer {
 }
 
 /// The JSON record of one diagnostic (spec/diagnostics.md, "Machine-readable output").
-pub(crate) fn json_diagnostic(name: &str, source: &str, lines: &LineIndex, d: &Diagnostic) -> serde_json::Value {
+pub(crate) fn json_diagnostic(
+    name: &str,
+    source: &str,
+    lines: &LineIndex,
+    d: &Diagnostic,
+) -> serde_json::Value {
     let (line, column) = lines.line_column(source, d.span.start);
     let (end_line, end_column) = lines.line_column(source, d.span.end);
     serde_json::json!({
@@ -67,7 +72,10 @@ pub(crate) fn json_diagnostic(name: &str, source: &str, lines: &LineIndex, d: &D
 /// Writes `text` to stdout; a closed pipe (`cpl lint ... | head`) is not an error.
 pub(crate) fn write_stdout(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }

@@ -40,7 +40,7 @@ fn every_mistake_is_reported_where_it_is() {
         let file = relative(path);
         let (code, stdout, stderr) = cpl(&["lint", &file]);
         assert!(stdout.is_empty(), "{file}: human output goes to stderr");
-        let expected = if file.contains("warning") { 0 } else { 1 };
+        let expected = i32::from(!file.contains("warning"));
         assert_eq!(code, expected, "{file}:\n{stderr}");
         insta::assert_snapshot!(format!("exit: {code}\n{stderr}"));
     });
@@ -51,7 +51,11 @@ fn clean_policies_lint_clean() {
     insta::glob!("../../tests/fixtures/lint/ok", "*.yaml", |path| {
         let file = relative(path);
         let (code, _, stderr) = cpl(&["lint", &file]);
-        assert_eq!((code, stderr.as_str()), (0, "checked 1 file: no problems\n"), "{file}");
+        assert_eq!(
+            (code, stderr.as_str()),
+            (0, "checked 1 file: no problems\n"),
+            "{file}"
+        );
     });
     let (code, _, stderr) = cpl(&["lint", "corpus/policies"]);
     assert_eq!(code, 0, "{stderr}");
@@ -59,16 +63,27 @@ fn clean_policies_lint_clean() {
 
 #[test]
 fn json_points_at_line_and_column() {
-    let (code, stdout, _) = cpl(&["lint", "--format", "json", "tests/fixtures/lint/err/typo-in-when-operator.yaml"]);
+    let (code, stdout, _) = cpl(&[
+        "lint",
+        "--format",
+        "json",
+        "tests/fixtures/lint/err/typo-in-when-operator.yaml",
+    ]);
     assert_eq!(code, 1);
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
     assert_eq!(report["version"], 1);
     let first = &report["diagnostics"][0];
     assert_eq!(first["code"], "E101");
     assert_eq!(first["severity"], "error");
-    assert_eq!(first["file"], "tests/fixtures/lint/err/typo-in-when-operator.yaml");
+    assert_eq!(
+        first["file"],
+        "tests/fixtures/lint/err/typo-in-when-operator.yaml"
+    );
     // `      when: "status_code >>= 500"`: `>>=` lexes as `>` `>=`; the `>=` is column 27.
-    assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(5), Some(27)));
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(5), Some(27))
+    );
     insta::assert_json_snapshot!(report);
 }
 
@@ -76,7 +91,10 @@ fn json_points_at_line_and_column() {
 fn io_and_usage_failures_exit_2() {
     let (code, _, stderr) = cpl(&["lint", "does/not/exist.yaml"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("cannot read `does/not/exist.yaml`: no such file or directory"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read `does/not/exist.yaml`: no such file or directory"),
+        "{stderr}"
+    );
     let (code, _, _) = cpl(&["lint"]);
     assert_eq!(code, 2);
     let (code, _, _) = cpl(&["lint", "--format", "xml", "corpus/policies"]);
@@ -88,7 +106,9 @@ fn stdin_and_directories() {
     let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
         .args(["lint", "-"])
         .env("NO_COLOR", "1")
-        .stdin(std::fs::File::open(workspace_root().join("corpus/policies/demo.yaml")).expect("demo"))
+        .stdin(
+            std::fs::File::open(workspace_root().join("corpus/policies/demo.yaml")).expect("demo"),
+        )
         .output()
         .expect("run");
     assert_eq!(output.status.code(), Some(0));
@@ -106,7 +126,11 @@ fn invalid_utf8_and_nul_bytes_are_diagnostics() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("E207"), "{stderr}");
     let nul = dir.path().join("nul.yaml");
-    std::fs::write(&nul, b"sampling:\n  base_rate: 0.01\n  conditions:\n    - name: x\n      when: \"a == '\0'\"\n").expect("write");
+    std::fs::write(
+        &nul,
+        b"sampling:\n  base_rate: 0.01\n  conditions:\n    - name: x\n      when: \"a == '\0'\"\n",
+    )
+    .expect("write");
     let (code, _, stderr) = cpl(&["lint", nul.to_str().expect("utf-8 path")]);
     assert!(code == 0 || code == 1, "{stderr}");
 }

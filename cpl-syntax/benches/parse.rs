@@ -1,6 +1,8 @@
 //! How fast the front end reads policies: one expression, and a whole
 //! 1 000-condition policy document (YAML + every `when:` + load-time checks).
 
+#![allow(clippy::format_push_string, clippy::unwrap_used)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -13,9 +15,13 @@ const WHENS: [&str; 5] = [
 ];
 
 fn policy(conditions: usize) -> String {
-    let mut text = String::from("version: 1\nservice: bench\nsampling:\n  base_rate: 0.01\n  conditions:\n");
+    let mut text =
+        String::from("version: 1\nservice: bench\nsampling:\n  base_rate: 0.01\n  conditions:\n");
     for i in 0..conditions {
-        text.push_str(&format!("    - name: rule_{i}\n      when: \"{}\"\n", WHENS[i % WHENS.len()]));
+        text.push_str(&format!(
+            "    - name: rule_{i}\n      when: \"{}\"\n",
+            WHENS[i % WHENS.len()]
+        ));
     }
     text
 }
@@ -24,7 +30,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
     let expression = WHENS[2];
     group.throughput(Throughput::Bytes(expression.len() as u64));
-    group.bench_function("expression", |b| b.iter(|| cpl_syntax::parse_expression(black_box(expression))));
+    group.bench_function("expression", |b| {
+        b.iter(|| cpl_syntax::parse_expression(black_box(expression)))
+    });
 
     let document = policy(1_000);
     group.throughput(Throughput::Bytes(document.len() as u64));

@@ -270,13 +270,16 @@ impl Expr {
         copy.walk_mut(&mut |expr| {
             expr.span = Span::default();
             match &mut expr.kind {
-                ExprKind::Compare { field, value, .. } | ExprKind::StringTest { field, value, .. } => {
+                ExprKind::Compare { field, value, .. }
+                | ExprKind::StringTest { field, value, .. } => {
                     field.span = Span::default();
                     value.span = Span::default();
                 }
                 ExprKind::In { field, values, .. } => {
                     field.span = Span::default();
-                    values.iter_mut().for_each(|v| v.span = Span::default());
+                    for value in values.iter_mut() {
+                        value.span = Span::default();
+                    }
                 }
                 ExprKind::Exists(field) => field.span = Span::default(),
                 _ => {}
@@ -290,7 +293,9 @@ impl Expr {
         visit(self);
         match &self.kind {
             ExprKind::And(items) | ExprKind::Or(items) => {
-                items.iter().for_each(|item| item.walk(visit));
+                for item in items {
+                    item.walk(visit);
+                }
             }
             ExprKind::Not(inner) => inner.walk(visit),
             _ => {}
@@ -301,7 +306,9 @@ impl Expr {
         visit(self);
         match &mut self.kind {
             ExprKind::And(items) | ExprKind::Or(items) => {
-                items.iter_mut().for_each(|item| item.walk_mut(visit));
+                for item in items {
+                    item.walk_mut(visit);
+                }
             }
             ExprKind::Not(inner) => inner.walk_mut(visit),
             _ => {}

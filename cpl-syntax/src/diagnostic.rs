@@ -201,19 +201,30 @@ impl miette::Diagnostic for Diagnostic {
             miette::SourceSpan::from(self.span.clone()),
         );
         let secondary = self.secondary.iter().map(|(span, label)| {
-            miette::LabeledSpan::new_with_span(Some(label.clone()), miette::SourceSpan::from(span.clone()))
+            miette::LabeledSpan::new_with_span(
+                Some(label.clone()),
+                miette::SourceSpan::from(span.clone()),
+            )
         });
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }
 
 /// The closest candidate within a small edit distance, for "did you mean".
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let input_lower = input.to_ascii_lowercase();
     let limit = (input.chars().count() / 3).clamp(1, 3);
     candidates
         .into_iter()
-        .map(|candidate| (edit_distance(&input_lower, &candidate.to_ascii_lowercase()), candidate))
+        .map(|candidate| {
+            (
+                edit_distance(&input_lower, &candidate.to_ascii_lowercase()),
+                candidate,
+            )
+        })
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
@@ -233,7 +244,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         current[0] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            current[j] = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + cost);
+            current[j] = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 current[j] = current[j].min(previous2[j - 2] + 1);
             }
@@ -254,8 +267,15 @@ mod tests {
         for code in REGISTRY {
             assert!(seen.insert(code.code), "duplicate code {}", code.code);
             assert!(seen.insert(code.name), "duplicate name {}", code.name);
-            assert!(code.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
-            let expected_prefix = if code.severity == Severity::Error { 'E' } else { 'W' };
+            assert!(code
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+            let expected_prefix = if code.severity == Severity::Error {
+                'E'
+            } else {
+                'W'
+            };
             assert!(code.code.starts_with(expected_prefix), "{}", code.code);
         }
     }

@@ -121,7 +121,13 @@ impl BuiltinField {
         match self {
             Self::StatusCode => &["http.response.status_code", "http.status_code"],
             Self::Method => &["http.request.method", "http.method"],
-            Self::Path => &["http.route", "url.path", "http.target", "url.full", "http.url"],
+            Self::Path => &[
+                "http.route",
+                "url.path",
+                "http.target",
+                "url.full",
+                "http.url",
+            ],
             Self::UserId => &["user.id", "enduser.id", "user_id"],
             _ => &[],
         }
@@ -149,9 +155,12 @@ pub fn is_plain_dotted_name(key: &str) -> bool {
         .bytes()
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        && first
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
     first_ok
-        && segments.all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        && segments
+            .all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
 }
 
 /// Whether the span attribute `key` prints as a bare name that resolves back to itself.
@@ -167,9 +176,15 @@ mod tests {
 
     #[test]
     fn legacy_names_are_case_insensitive_and_attributes_are_not() {
-        assert_eq!(resolve_name("STATUS_CODE"), FieldKind::Builtin(BuiltinField::StatusCode));
+        assert_eq!(
+            resolve_name("STATUS_CODE"),
+            FieldKind::Builtin(BuiltinField::StatusCode)
+        );
         assert_eq!(resolve_name("Path"), FieldKind::Builtin(BuiltinField::Path));
-        assert_eq!(resolve_name("http.route"), FieldKind::SpanAttribute("http.route".into()));
+        assert_eq!(
+            resolve_name("http.route"),
+            FieldKind::SpanAttribute("http.route".into())
+        );
         assert_eq!(
             resolve_name("resource.service.name"),
             FieldKind::ResourceAttribute("service.name".into())

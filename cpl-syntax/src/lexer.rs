@@ -248,7 +248,10 @@ impl<'src> Iterator for Lexer<'src> {
         // An unterminated string followed by a raw line break reads better as such.
         let token = match token {
             Token::Error(LexError::UnterminatedString)
-                if matches!(self.inner.remainder().as_bytes().first(), Some(b'\n' | b'\r')) =>
+                if matches!(
+                    self.inner.remainder().as_bytes().first(),
+                    Some(b'\n' | b'\r')
+                ) =>
             {
                 Token::Error(LexError::NewlineInString)
             }
@@ -368,7 +371,12 @@ mod tests {
     fn keywords_are_case_insensitive_but_dotted_names_are_not_keywords() {
         assert_eq!(
             tokens("AND and And status_code.and"),
-            vec![Token::And, Token::And, Token::And, Token::Identifier("status_code.and")]
+            vec![
+                Token::And,
+                Token::And,
+                Token::And,
+                Token::Identifier("status_code.and")
+            ]
         );
     }
 
@@ -384,27 +392,51 @@ mod tests {
         assert_eq!(tokens("0x1F4"), vec![Token::Error(LexError::InvalidNumber)]);
         assert_eq!(tokens("1_000"), vec![Token::Error(LexError::InvalidNumber)]);
         assert_eq!(tokens("1.2.3"), vec![Token::Error(LexError::InvalidNumber)]);
-        assert_eq!(tokens("500AND"), vec![Token::Error(LexError::InvalidNumber)]);
+        assert_eq!(
+            tokens("500AND"),
+            vec![Token::Error(LexError::InvalidNumber)]
+        );
     }
 
     #[test]
     fn durations_are_exact_nanoseconds() {
         use crate::ast::DurationUnit as U;
-        assert_eq!(tokens("250ms"), vec![Token::Duration((250_000_000, U::Milliseconds))]);
-        assert_eq!(tokens("1.5s"), vec![Token::Duration((1_500_000_000, U::Seconds))]);
-        assert_eq!(tokens("2m"), vec![Token::Duration((120_000_000_000, U::Minutes))]);
-        assert_eq!(tokens("1.5ns"), vec![Token::Error(LexError::InvalidDuration)]);
+        assert_eq!(
+            tokens("250ms"),
+            vec![Token::Duration((250_000_000, U::Milliseconds))]
+        );
+        assert_eq!(
+            tokens("1.5s"),
+            vec![Token::Duration((1_500_000_000, U::Seconds))]
+        );
+        assert_eq!(
+            tokens("2m"),
+            vec![Token::Duration((120_000_000_000, U::Minutes))]
+        );
+        assert_eq!(
+            tokens("1.5ns"),
+            vec![Token::Error(LexError::InvalidDuration)]
+        );
     }
 
     #[test]
     fn strings_decode_clarvynn_escapes() {
         assert_eq!(tokens(r"'it\'s'"), vec![Token::String("it's".into())]);
-        assert_eq!(tokens(r#""say \"hi\"""#), vec![Token::String("say \"hi\"".into())]);
+        assert_eq!(
+            tokens(r#""say \"hi\"""#),
+            vec![Token::String("say \"hi\"".into())]
+        );
         assert_eq!(tokens(r"'\t\q\\'"), vec![Token::String("\tq\\".into())]);
-        assert_eq!(tokens("'open"), vec![Token::Error(LexError::UnterminatedString)]);
-        assert_eq!(tokens("'open\n'"), vec![
-            Token::Error(LexError::NewlineInString),
-            Token::Error(LexError::UnterminatedString)
-        ]);
+        assert_eq!(
+            tokens("'open"),
+            vec![Token::Error(LexError::UnterminatedString)]
+        );
+        assert_eq!(
+            tokens("'open\n'"),
+            vec![
+                Token::Error(LexError::NewlineInString),
+                Token::Error(LexError::UnterminatedString)
+            ]
+        );
     }
 }

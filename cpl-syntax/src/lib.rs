@@ -33,12 +33,12 @@ mod lines;
 mod load;
 mod parser;
 mod policy;
-mod yaml;
+pub mod yaml;
 
 pub use ast::{Expr, ExprKind, Span};
 pub use diagnostic::{codes, did_you_mean, find_code, Code, Diagnostic, Severity, REGISTRY};
 pub use lexer::{LexError, Lexer, Token};
 pub use lines::LineIndex;
 pub use load::{load_policy, load_policy_bytes, Loaded};
-pub use policy::{Action, Condition, Policy, Sampling, Spanned, TenantOverride, Tenants, When};
 pub use parser::{parse_expression, Parsed, SyntaxError, MAX_EXPRESSION_BYTES, MAX_NESTING};
+pub use policy::{Action, Condition, Policy, Sampling, Spanned, TenantOverride, Tenants, When};

@@ -25,7 +25,12 @@ impl LineIndex {
         let start = self.starts[line];
         let prefix = source.get(start..offset).map_or_else(
             // `offset` is inside a multi-byte character: count up to its start.
-            || source[start..].char_indices().take_while(|(i, _)| start + i < offset).count(),
+            || {
+                source[start..]
+                    .char_indices()
+                    .take_while(|(i, _)| start + i < offset)
+                    .count()
+            },
             |text| text.chars().count(),
         );
         (line + 1, prefix + 1)

@@ -159,20 +159,19 @@ impl Loader {
         let service = top
             .get("service")
             .and_then(|node| self.string(node, "service"));
-        let sampling = match top.get("sampling") {
-            Some(node) => self.sampling(node, top.key_span("sampling").unwrap_or_default()),
-            None => {
-                self.report(
-                    Diagnostic::new(
-                        &codes::MISSING_KEY,
-                        "policy has no `sampling` section",
-                        top.anchor.clone(),
-                        "`sampling` expected in this mapping",
-                    )
-                    .with_help("add `sampling:` with a `base_rate` and `conditions`"),
-                );
-                None
-            }
+        let sampling = if let Some(node) = top.get("sampling") {
+            self.sampling(node, top.key_span("sampling").unwrap_or_default())
+        } else {
+            self.report(
+                Diagnostic::new(
+                    &codes::MISSING_KEY,
+                    "policy has no `sampling` section",
+                    top.anchor.clone(),
+                    "`sampling` expected in this mapping",
+                )
+                .with_help("add `sampling:` with a `base_rate` and `conditions`"),
+            );
+            None
         };
         let tenants = top.get("tenants").and_then(|node| self.tenants(node));
         Some(Policy {
@@ -230,9 +229,8 @@ impl Loader {
 
     fn version(&mut self, node: &Node) -> Option<Spanned<String>> {
         let text = match scalar(node).map(Scalar::resolve) {
-            Some(Resolved::Int(1)) => "1".to_owned(),
-            Some(Resolved::Float(v)) if v == 1.0 => "1".to_owned(),
-            Some(Resolved::String("1" | "1.0")) => "1".to_owned(),
+            Some(Resolved::Int(1) | Resolved::String("1" | "1.0")) => "1".to_owned(),
+            Some(Resolved::Float(v)) if v.to_bits() == 1.0f64.to_bits() => "1".to_owned(),
             Some(Resolved::Int(_) | Resolved::Float(_) | Resolved::String(_)) => {
                 self.report(
                     Diagnostic::new(
@@ -254,12 +252,11 @@ impl Loader {
     }
 
     fn string(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
-        match scalar(node).map(Scalar::resolve) {
-            Some(Resolved::String(text)) => Some(Spanned::new(text.to_owned(), node.span.clone())),
-            _ => {
-                self.wrong_type(node, key, "a string", None);
-                None
-            }
+        if let Some(Resolved::String(text)) = scalar(node).map(Scalar::resolve) {
+            Some(Spanned::new(text.to_owned(), node.span.clone()))
+        } else {
+            self.wrong_type(node, key, "a string", None);
+            None
         }
     }
 
@@ -299,7 +296,11 @@ impl Loader {
                     format!("{value} is outside [0, 1]"),
                 )
                 .with_help(if (2.0..=100.0).contains(&value) {
-                    format!("rates are fractions: {}% is `{key}: {}`", value, value / 100.0)
+                    format!(
+                        "rates are fractions: {}% is `{key}: {}`",
+                        value,
+                        value / 100.0
+                    )
                 } else {
                     "use a probability: 0 keeps nothing, 1 keeps everything".to_owned()
                 }),
@@ -311,20 +312,19 @@ impl Loader {
 
     fn sampling(&mut self, node: &Node, key_span: Range<usize>) -> Option<Sampling> {
         let entries = self.mapping(node, "sampling", SAMPLING_KEYS, key_span.clone())?;
-        let base_rate = match entries.get("base_rate") {
-            Some(node) => self.rate(node, "base_rate"),
-            None => {
-                self.report(
-                    Diagnostic::new(
-                        &codes::MISSING_KEY,
-                        "`sampling` has no `base_rate`",
-                        entries.anchor.clone(),
-                        "`base_rate` expected in this section",
-                    )
-                    .with_help("add `base_rate: 0.01` (keep 1% of the traces no condition decides)"),
-                );
-                None
-            }
+        let base_rate = if let Some(node) = entries.get("base_rate") {
+            self.rate(node, "base_rate")
+        } else {
+            self.report(
+                Diagnostic::new(
+                    &codes::MISSING_KEY,
+                    "`sampling` has no `base_rate`",
+                    entries.anchor.clone(),
+                    "`base_rate` expected in this section",
+                )
+                .with_help("add `base_rate: 0.01` (keep 1% of the traces no condition decides)"),
+            );
+            None
         };
         let conditions = entries
             .get("conditions")
@@ -342,17 +342,26 @@ impl Loader {
             return Vec::new();
         }
         let NodeValue::Sequence(items) = &node.value else {
-            self.wrong_type(node, "conditions", "a list", Some("write each condition as a `- name: ...` item".to_owned()));
+            self.wrong_type(
+                node,
+                "conditions",
+                "a list",
+                Some("write each condition as a `- name: ...` item".to_owned()),
+            );
             return Vec::new();
         };
-        let conditions: Vec<Condition> = items.iter().filter_map(|item| self.condition(item)).collect();
+        let conditions: Vec<Condition> = items
+            .iter()
+            .filter_map(|item| self.condition(item))
+            .collect();
         self.check_unique_names(&conditions);
         conditions
     }
 
     /// Names identify rules in reports and tenant overrides: each list needs unique ones.
     fn check_unique_names(&mut self, conditions: &[Condition]) {
-        let mut seen: std::collections::HashMap<&str, &Range<usize>> = std::collections::HashMap::new();
+        let mut seen: std::collections::HashMap<&str, &Range<usize>> =
+            std::collections::HashMap::new();
         for condition in conditions {
             let name = &condition.name;
             if let Some(first) = seen.get(name.value.as_str()) {
@@ -373,35 +382,60 @@ impl Loader {
     }
 
     fn condition(&mut self, node: &Node) -> Option<Condition> {
-        let entries = self.mapping(node, "condition", CONDITION_KEYS, node.span.start..node.span.start)?;
+        let entries = self.mapping(
+            node,
+            "condition",
+            CONDITION_KEYS,
+            node.span.start..node.span.start,
+        )?;
         let anchor = node.span.start..node.span.start + 1;
-        let name = match entries.get("name") {
-            Some(node) => self.string(node, "name").and_then(|name| {
+        let name = if let Some(node) = entries.get("name") {
+            self.string(node, "name").and_then(|name| {
                 if name.value.trim().is_empty() {
                     self.report(
-                        Diagnostic::new(&codes::INVALID_VALUE, "condition name is empty", name.span.clone(), "empty name")
-                            .with_help("name the condition after what it keeps, e.g. `server_errors`"),
+                        Diagnostic::new(
+                            &codes::INVALID_VALUE,
+                            "condition name is empty",
+                            name.span.clone(),
+                            "empty name",
+                        )
+                        .with_help("name the condition after what it keeps, e.g. `server_errors`"),
                     );
                     return None;
                 }
                 Some(name)
-            }),
-            None => {
-                self.missing(&anchor, "condition has no `name`", "add `name: <a unique name>`");
-                None
-            }
+            })
+        } else {
+            self.missing(
+                &anchor,
+                "condition has no `name`",
+                "add `name: <a unique name>`",
+            );
+            None
         };
-        let when = match entries.get("when") {
-            Some(node) => self.when(node),
-            None => {
-                self.missing(&anchor, "condition has no `when`", "add `when: \"<expression>\"`, e.g. `when: \"status_code >= 500\"`");
-                None
-            }
+        let when = if let Some(node) = entries.get("when") {
+            self.when(node)
+        } else {
+            self.missing(
+                &anchor,
+                "condition has no `when`",
+                "add `when: \"<expression>\"`, e.g. `when: \"status_code >= 500\"`",
+            );
+            None
         };
-        let enabled = entries.get("enabled").and_then(|node| self.boolean(node, "enabled"));
+        let enabled = entries
+            .get("enabled")
+            .and_then(|node| self.boolean(node, "enabled"));
         let rate = entries.get("rate").and_then(|node| self.rate(node, "rate"));
         let action = entries.get("action").and_then(|node| self.action(node));
-        if let (Some(rate), Some(Spanned { value: Action::Drop, .. })) = (&rate, &action) {
+        if let (
+            Some(rate),
+            Some(Spanned {
+                value: Action::Drop,
+                ..
+            }),
+        ) = (&rate, &action)
+        {
             self.report(
                 Diagnostic::new(
                     &codes::INVALID_VALUE,
@@ -424,14 +458,19 @@ impl Loader {
 
     fn missing(&mut self, anchor: &Range<usize>, message: &str, help: &str) {
         self.report(
-            Diagnostic::new(&codes::MISSING_KEY, message, anchor.clone(), "in this condition")
-                .with_help(help),
+            Diagnostic::new(
+                &codes::MISSING_KEY,
+                message,
+                anchor.clone(),
+                "in this condition",
+            )
+            .with_help(help),
         );
     }
 
     fn boolean(&mut self, node: &Node, key: &str) -> Option<Spanned<bool>> {
-        let value = match scalar(node) {
-            Some(scalar) => match scalar.resolve() {
+        let value = if let Some(scalar) = scalar(node) {
+            match scalar.resolve() {
                 Resolved::Bool(value) => value,
                 // YAML 1.1 booleans, as clarvynn's PyYAML reads them.
                 Resolved::String(text) if scalar.style == ScalarStyle::Plain => {
@@ -453,11 +492,10 @@ impl Loader {
                     self.wrong_type(node, key, "`true` or `false`", None);
                     return None;
                 }
-            },
-            None => {
-                self.wrong_type(node, key, "`true` or `false`", None);
-                return None;
             }
+        } else {
+            self.wrong_type(node, key, "`true` or `false`", None);
+            return None;
         };
         Some(Spanned::new(value, node.span.clone()))
     }
@@ -516,19 +554,35 @@ impl Loader {
         let expr = parsed.expr?;
         let before = self.diagnostics.len();
         self.check_expression(&expr, text, &map_span);
-        if !parsed.errors.is_empty() || self.diagnostics[before..].iter().any(|d| d.severity == crate::Severity::Error) {
+        if !parsed.errors.is_empty()
+            || self.diagnostics[before..]
+                .iter()
+                .any(|d| d.severity == crate::Severity::Error)
+        {
             return None;
         }
-        Some(When::new(text.clone(), expr, node.span.clone(), scalar.map.clone()))
+        Some(When::new(
+            text.clone(),
+            expr,
+            node.span.clone(),
+            scalar.map.clone(),
+        ))
     }
 
     /// The load-time checks of an expression that need no type inference: field names,
     /// bare words, enum constants and regular expressions.
-    fn check_expression(&mut self, expr: &Expr, text: &str, map_span: &dyn Fn(crate::Span) -> Range<usize>) {
+    fn check_expression(
+        &mut self,
+        expr: &Expr,
+        text: &str,
+        map_span: &dyn Fn(crate::Span) -> Range<usize>,
+    ) {
         expr.walk(&mut |node| {
             let (field, values): (_, Vec<&crate::ast::Literal>) = match &node.kind {
                 ExprKind::Compare { field, value, .. } => (field, vec![value]),
-                ExprKind::StringTest { field, op, value, .. } => {
+                ExprKind::StringTest {
+                    field, op, value, ..
+                } => {
                     if *op == crate::ast::StringOp::Matches {
                         if let Value::String(pattern) = &value.value {
                             self.check_regex(pattern, map_span(value.span));
@@ -589,7 +643,14 @@ impl Loader {
     fn check_name_value(&mut self, field: &crate::ast::Field, name: &str, span: Range<usize>) {
         let constants: &[&str] = match &field.kind {
             FieldKind::Builtin(builtin) => match builtin.field_type() {
-                FieldType::SpanKind => &["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"],
+                FieldType::SpanKind => &[
+                    "UNSPECIFIED",
+                    "INTERNAL",
+                    "SERVER",
+                    "CLIENT",
+                    "PRODUCER",
+                    "CONSUMER",
+                ],
                 FieldType::SpanStatus => &["UNSET", "OK", "ERROR"],
                 _ => &[],
             },
@@ -599,7 +660,8 @@ impl Loader {
             // A bare word against a field that has no constants: a missing quote, or a
             // field name on the right-hand side.
             let help = if let FieldKind::Builtin(_) = resolve_name(name) {
-                "compare a field with a literal value; fields cannot be compared with each other".to_owned()
+                "compare a field with a literal value; fields cannot be compared with each other"
+                    .to_owned()
             } else {
                 format!("quote the value: `'{name}'`")
             };
@@ -642,8 +704,13 @@ impl Loader {
                     .lines()
                     .rev()
                     .find(|line| line.starts_with("error:"))
-                    .map_or_else(|| "invalid syntax".to_owned(), |line| line.trim_start_matches("error: ").to_owned()),
-                regex::Error::CompiledTooBig(_) => "the compiled pattern is larger than 1 MiB".to_owned(),
+                    .map_or_else(
+                        || "invalid syntax".to_owned(),
+                        |line| line.trim_start_matches("error: ").to_owned(),
+                    ),
+                regex::Error::CompiledTooBig(_) => {
+                    "the compiled pattern is larger than 1 MiB".to_owned()
+                }
                 _ => error.to_string(),
             };
             self.report(
@@ -653,42 +720,48 @@ impl Loader {
                     span,
                     detail,
                 )
-                .with_help("`matches` takes Rust `regex` syntax (no look-around or backreferences)"),
+                .with_help(
+                    "`matches` takes Rust `regex` syntax (no look-around or backreferences)",
+                ),
             );
         }
     }
 
     fn tenants(&mut self, node: &Node) -> Option<Tenants> {
-        let entries = self.mapping(node, "tenants", TENANTS_KEYS, node.span.start..node.span.start)?;
-        let attribute = match entries.get("attribute") {
-            Some(node) => self.string(node, "attribute").and_then(|text| {
-                if text.value.trim().is_empty() {
-                    self.report(Diagnostic::new(
-                        &codes::INVALID_VALUE,
-                        "tenant `attribute` is empty",
-                        text.span.clone(),
-                        "empty attribute key",
-                    ).with_help("name the attribute that holds the tenant id, e.g. `attribute: tenant.id`"));
-                    return None;
-                }
-                let kind = match text.value.strip_prefix("resource.") {
-                    Some(key) => FieldKind::ResourceAttribute(key.to_owned()),
-                    None => FieldKind::SpanAttribute(text.value.clone()),
-                };
-                Some(Spanned::new(kind, text.span))
-            }),
-            None => {
-                self.report(
-                    Diagnostic::new(
-                        &codes::MISSING_KEY,
-                        "`tenants` has no `attribute`",
-                        entries.anchor.clone(),
-                        "in this section",
-                    )
-                    .with_help("add `attribute: tenant.id` (the attribute that holds the tenant id)"),
-                );
-                None
+        let entries = self.mapping(
+            node,
+            "tenants",
+            TENANTS_KEYS,
+            node.span.start..node.span.start,
+        )?;
+        let attribute = if let Some(node) = entries.get("attribute") {
+            self.string(node, "attribute").and_then(|text| {
+            if text.value.trim().is_empty() {
+                self.report(Diagnostic::new(
+                    &codes::INVALID_VALUE,
+                    "tenant `attribute` is empty",
+                    text.span.clone(),
+                    "empty attribute key",
+                ).with_help("name the attribute that holds the tenant id, e.g. `attribute: tenant.id`"));
+                return None;
             }
+            let kind = match text.value.strip_prefix("resource.") {
+                Some(key) => FieldKind::ResourceAttribute(key.to_owned()),
+                None => FieldKind::SpanAttribute(text.value.clone()),
+            };
+            Some(Spanned::new(kind, text.span))
+        })
+        } else {
+            self.report(
+                Diagnostic::new(
+                    &codes::MISSING_KEY,
+                    "`tenants` has no `attribute`",
+                    entries.anchor.clone(),
+                    "in this section",
+                )
+                .with_help("add `attribute: tenant.id` (the attribute that holds the tenant id)"),
+            );
+            None
         };
         let mut overrides = Vec::new();
         if let Some(node) = entries.get("overrides") {
@@ -698,11 +771,18 @@ impl Loader {
                         self.wrong_type(key, "a tenant id", "a string", None);
                         continue;
                     };
-                    let Some(fields) = self.mapping(value, "tenant override", OVERRIDE_KEYS, key.span.clone()) else {
+                    let Some(fields) =
+                        self.mapping(value, "tenant override", OVERRIDE_KEYS, key.span.clone())
+                    else {
                         continue;
                     };
-                    let base_rate = fields.get("base_rate").and_then(|node| self.rate(node, "base_rate"));
-                    let conditions = fields.get("conditions").map(|node| self.conditions(node)).unwrap_or_default();
+                    let base_rate = fields
+                        .get("base_rate")
+                        .and_then(|node| self.rate(node, "base_rate"));
+                    let conditions = fields
+                        .get("conditions")
+                        .map(|node| self.conditions(node))
+                        .unwrap_or_default();
                     overrides.push(TenantOverride {
                         tenant: Spanned::new(tenant.to_owned(), key.span.clone()),
                         base_rate,
@@ -710,7 +790,12 @@ impl Loader {
                     });
                 }
             } else if !matches!(scalar(node).map(Scalar::resolve), Some(Resolved::Null)) {
-                self.wrong_type(node, "overrides", "a mapping from tenant id to overrides", None);
+                self.wrong_type(
+                    node,
+                    "overrides",
+                    "a mapping from tenant id to overrides",
+                    None,
+                );
             }
         }
         Some(Tenants {
@@ -737,7 +822,10 @@ fn scalar_text(node: &Node) -> Option<&str> {
 }
 
 fn list_keys(keys: &[&str]) -> String {
-    keys.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ")
+    keys.iter()
+        .map(|key| format!("`{key}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn yaml_diagnostic(error: yaml::YamlError) -> Diagnostic {
@@ -759,7 +847,10 @@ fn yaml_diagnostic(error: yaml::YamlError) -> Diagnostic {
         .with_help("remove one of the two; YAML keeps neither reliably"),
         YamlErrorKind::AliasLimit => Diagnostic::new(
             &codes::YAML_ALIAS_LIMIT,
-            format!("YAML aliases expand to more than {} nodes", yaml::MAX_EXPANDED_NODES),
+            format!(
+                "YAML aliases expand to more than {} nodes",
+                yaml::MAX_EXPANDED_NODES
+            ),
             error.span,
             "expansion crosses the limit here",
         )

@@ -12,7 +12,14 @@ use crate::diagnostic::{codes, Code};
 use crate::lexer::{LexError, Lexer, Token};
 
 lalrpop_mod!(
-    #[allow(clippy::all, clippy::pedantic, unreachable_pub, missing_docs, unused_qualifications)]
+    #[allow(
+        clippy::all,
+        clippy::pedantic,
+        clippy::unwrap_used,
+        unreachable_pub,
+        missing_docs,
+        unused_qualifications
+    )]
     grammar
 );
 
@@ -145,9 +152,8 @@ impl SyntaxError {
     pub fn label(&self) -> String {
         match self {
             SyntaxError::Empty { .. } => "no expression here".to_owned(),
-            SyntaxError::UnexpectedToken { expected, .. } | SyntaxError::UnexpectedEnd { expected, .. } => {
-                expected_phrase(expected)
-            }
+            SyntaxError::UnexpectedToken { expected, .. }
+            | SyntaxError::UnexpectedEnd { expected, .. } => expected_phrase(expected),
             SyntaxError::Lexical { kind, .. } => match kind {
                 LexError::InvalidCharacter => "not part of any token".to_owned(),
                 LexError::UnterminatedString | LexError::NewlineInString => {
@@ -158,7 +164,9 @@ impl SyntaxError {
                 LexError::SingleEquals => "assignment-style `=`".to_owned(),
                 LexError::CStyleOperator => "not a CPL operator".to_owned(),
             },
-            SyntaxError::NestingTooDeep { .. } => format!("nesting level {} starts here", MAX_NESTING + 1),
+            SyntaxError::NestingTooDeep { .. } => {
+                format!("nesting level {} starts here", MAX_NESTING + 1)
+            }
             SyntaxError::TooLong { .. } => "expression starts here".to_owned(),
         }
     }
@@ -222,7 +230,9 @@ fn expected_phrase(expected: &[String]) -> String {
         }
     };
     let names: Vec<&str> = expected.iter().map(|name| name.trim_matches('"')).collect();
-    let starts_condition = names.iter().any(|name| matches!(*name, "NOT" | "(" | "exists"));
+    let starts_condition = names
+        .iter()
+        .any(|name| matches!(*name, "NOT" | "(" | "exists"));
     for name in &names {
         match *name {
             // Where a condition may start, names, keywords-as-names and the literals of
@@ -234,9 +244,12 @@ fn expected_phrase(expected: &[String]) -> String {
             {
                 add("a condition");
             }
-            "identifier" | "integer" | "float" | "duration" | "string literal" | "true" | "false" => add("a value"),
+            "identifier" | "integer" | "float" | "duration" | "string literal" | "true"
+            | "false" => add("a value"),
             "==" | "!=" | "<" | "<=" | ">" | ">=" => add("a comparison operator"),
-            "contains" | "starts_with" | "ends_with" | "matches" | "in" => add("`contains`, `in` or another operator"),
+            "contains" | "starts_with" | "ends_with" | "matches" | "in" => {
+                add("`contains`, `in` or another operator")
+            }
             "AND" | "OR" => add("`AND` or `OR`"),
             ")" => add("`)`"),
             "]" => add("`]`"),
@@ -282,9 +295,11 @@ pub fn parse_expression(source: &str) -> Parsed {
         errors.push(SyntaxError::NestingTooDeep { span });
         return Parsed { expr: None, errors };
     }
-    errors.extend(recovered.into_iter().map(|recovery: ErrorRecovery<_, _, _>| {
-        convert_error(recovery.error, source.len())
-    }));
+    errors.extend(
+        recovered
+            .into_iter()
+            .map(|recovery: ErrorRecovery<_, _, _>| convert_error(recovery.error, source.len())),
+    );
     let expr = match result {
         Ok(expr) => Some(expr),
         Err(error) => {
@@ -296,10 +311,9 @@ pub fn parse_expression(source: &str) -> Parsed {
     errors.dedup();
     // After an error in the last token, "ends too early" is the same mistake twice.
     let last_token = source.trim_end().len().saturating_sub(1);
-    if errors
-        .iter()
-        .any(|e| !matches!(e, SyntaxError::UnexpectedEnd { .. }) && e.span().end as usize > last_token)
-    {
+    if errors.iter().any(|e| {
+        !matches!(e, SyntaxError::UnexpectedEnd { .. }) && e.span().end as usize > last_token
+    }) {
         errors.retain(|e| !matches!(e, SyntaxError::UnexpectedEnd { .. }));
     }
     Parsed { expr, errors }
@@ -425,22 +439,46 @@ mod tests {
             canonical("NOT status_code == 200 AND method == 'GET'"),
             "NOT status_code == 200 AND method == \"GET\""
         );
-        assert_eq!(canonical("NOT (a == 1 AND b == 2)"), "NOT (a == 1 AND b == 2)");
-        assert_eq!(canonical("(a == 1 OR b == 2) AND c == 3"), "(a == 1 OR b == 2) AND c == 3");
-        assert_eq!(canonical("a == 1 AND (b == 2 AND c == 3)"), "a == 1 AND (b == 2 AND c == 3)");
+        assert_eq!(
+            canonical("NOT (a == 1 AND b == 2)"),
+            "NOT (a == 1 AND b == 2)"
+        );
+        assert_eq!(
+            canonical("(a == 1 OR b == 2) AND c == 3"),
+            "(a == 1 OR b == 2) AND c == 3"
+        );
+        assert_eq!(
+            canonical("a == 1 AND (b == 2 AND c == 3)"),
+            "a == 1 AND (b == 2 AND c == 3)"
+        );
     }
 
     #[test]
     fn superset_forms() {
         assert_eq!(canonical("500 <= status_code"), "status_code >= 500");
-        assert_eq!(canonical("http.route in ['/a', \"/b\",]"), "http.route in [\"/a\", \"/b\"]");
-        assert_eq!(canonical("Path Not Contains '/health'"), "path not contains \"/health\"");
-        assert_eq!(canonical("exists(resource.service.name)"), "exists(resource.service.name)");
-        assert_eq!(canonical("attributes['odd key'] == 1"), "attributes[\"odd key\"] == 1");
+        assert_eq!(
+            canonical("http.route in ['/a', \"/b\",]"),
+            "http.route in [\"/a\", \"/b\"]"
+        );
+        assert_eq!(
+            canonical("Path Not Contains '/health'"),
+            "path not contains \"/health\""
+        );
+        assert_eq!(
+            canonical("exists(resource.service.name)"),
+            "exists(resource.service.name)"
+        );
+        assert_eq!(
+            canonical("attributes['odd key'] == 1"),
+            "attributes[\"odd key\"] == 1"
+        );
         assert_eq!(canonical("kind == SERVER"), "kind == SERVER");
         assert_eq!(canonical("duration > 1.5s"), "duration > 1.5s");
         assert_eq!(canonical("contains == 5"), "attributes[\"contains\"] == 5");
-        assert_eq!(canonical("exists(exists) AND in in [1]"), "exists(attributes[\"exists\"]) AND attributes[\"in\"] in [1]");
+        assert_eq!(
+            canonical("exists(exists) AND in in [1]"),
+            "exists(attributes[\"exists\"]) AND attributes[\"in\"] in [1]"
+        );
     }
 
     #[test]
@@ -453,10 +491,16 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = format!("{}a == 1{}", "(".repeat(100_000), ")".repeat(100_000));
         let parsed = parse_expression(&deep);
-        assert!(matches!(parsed.errors.as_slice(), [SyntaxError::NestingTooDeep { .. }]));
+        assert!(matches!(
+            parsed.errors.as_slice(),
+            [SyntaxError::NestingTooDeep { .. }]
+        ));
         let nots = format!("{}a == 1", "NOT ".repeat(100_000));
         let parsed = parse_expression(&nots);
-        assert!(matches!(parsed.errors.as_slice(), [SyntaxError::NestingTooDeep { .. }]));
+        assert!(matches!(
+            parsed.errors.as_slice(),
+            [SyntaxError::NestingTooDeep { .. }]
+        ));
         let ok = format!("{}a == 1{}", "(".repeat(200), ")".repeat(200));
         assert!(parse_expression(&ok).errors.is_empty());
         let long_chain = vec!["a == 1"; 20_000].join(" OR ");

@@ -81,7 +81,9 @@ impl Condition {
 
     /// The action (keep unless `action` says otherwise).
     pub fn action(&self) -> Action {
-        self.action.as_ref().map_or(Action::Keep, |action| action.value)
+        self.action
+            .as_ref()
+            .map_or(Action::Keep, |action| action.value)
     }
 }
 

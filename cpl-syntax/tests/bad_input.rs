@@ -1,6 +1,8 @@
 //! The hostile inputs issue 2 lists: each gets a diagnostic with a position (or loads),
 //! none panics or hangs. Timing is never asserted; a hang would time the test out.
 
+#![allow(clippy::format_push_string, clippy::format_collect, clippy::unwrap_used)]
+
 use cpl_syntax::{load_policy, load_policy_bytes, Loaded};
 
 fn codes(loaded: &Loaded) -> Vec<&'static str> {
@@ -17,29 +19,51 @@ fn a_50_mb_when_is_too_long_not_slow() {
     let loaded = load_policy(&policy_with_when(&when));
     assert_eq!(codes(&loaded), ["E111"]);
     let span = &loaded.diagnostics[0].span;
-    assert!(span.start >= 50 && span.end <= 50 + when.len() + 2, "{span:?}");
+    assert!(
+        span.start >= 50 && span.end <= 50 + when.len() + 2,
+        "{span:?}"
+    );
 }
 
 #[test]
 fn ten_thousand_conditions_load() {
     let mut text = String::from("sampling:\n  base_rate: 0.1\n  conditions:\n");
     for i in 0..10_000 {
-        text.push_str(&format!("    - name: rule_{i}\n      when: \"status_code == {i} OR path contains '/{i}'\"\n"));
+        text.push_str(&format!(
+            "    - name: rule_{i}\n      when: \"status_code == {i} OR path contains '/{i}'\"\n"
+        ));
     }
     let loaded = load_policy(&text);
-    assert!(loaded.diagnostics.is_empty(), "{:?}", &loaded.diagnostics[..1]);
-    assert_eq!(loaded.policy.expect("policy").sampling.conditions.len(), 10_000);
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{:?}",
+        &loaded.diagnostics[..1]
+    );
+    assert_eq!(
+        loaded.policy.expect("policy").sampling.conditions.len(),
+        10_000
+    );
 }
 
 #[test]
 fn nesting_bombs_in_expressions_and_yaml() {
-    let deep = format!("{}status_code == 1{}", "(".repeat(100_000), ")".repeat(100_000));
+    let deep = format!(
+        "{}status_code == 1{}",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
     assert_eq!(codes(&load_policy(&policy_with_when(&deep))), ["E110"]);
     let nots = "NOT ".repeat(100_000) + "status_code == 1";
     assert_eq!(codes(&load_policy(&policy_with_when(&nots))), ["E110"]);
-    let yaml = format!("sampling: {}1{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let yaml = format!(
+        "sampling: {}1{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     assert_eq!(codes(&load_policy(&yaml)), ["E208"]);
-    let blocks: String = (0..200).map(|depth| format!("{}k{depth}:\n", "  ".repeat(depth))).collect();
+    let blocks: String = (0..200)
+        .map(|depth| format!("{}k{depth}:\n", "  ".repeat(depth)))
+        .collect();
     assert_eq!(codes(&load_policy(&blocks)), ["E208"]);
 }
 
@@ -48,7 +72,10 @@ fn billion_laughs_is_refused() {
     let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for level in 1..10 {
         let prev = level - 1;
-        text.push_str(&format!("a{level}: &a{level} [{}]\n", vec![format!("*a{prev}"); 10].join(", ")));
+        text.push_str(&format!(
+            "a{level}: &a{level} [{}]\n",
+            vec![format!("*a{prev}"); 10].join(", ")
+        ));
     }
     text.push_str("sampling:\n  base_rate: 0.1\n");
     assert_eq!(codes(&load_policy(&text)), ["E206"]);
@@ -56,7 +83,10 @@ fn billion_laughs_is_refused() {
 
 #[test]
 fn bytes_that_are_not_text() {
-    assert_eq!(codes(&load_policy_bytes(b"sampling:\n  base_rate: \xff\xfe\n")), ["E207"]);
+    assert_eq!(
+        codes(&load_policy_bytes(b"sampling:\n  base_rate: \xff\xfe\n")),
+        ["E207"]
+    );
     let nul = load_policy_bytes(b"sampling:\n  base_rate: 0.1\0\n");
     assert!(!nul.diagnostics.is_empty());
     let nul_in_when = load_policy_bytes(b"sampling:\n  base_rate: 0.1\n  conditions:\n    - name: x\n      when: \"path == '\0'\"\n");
@@ -85,7 +115,10 @@ fn every_diagnostic_span_lies_in_the_file() {
         let loaded = load_policy(sample);
         assert!(loaded.has_errors() || loaded.policy.is_some(), "{sample:?}");
         for diagnostic in &loaded.diagnostics {
-            assert!(diagnostic.span.start <= diagnostic.span.end && diagnostic.span.end <= sample.len(), "{sample:?}: {diagnostic:?}");
+            assert!(
+                diagnostic.span.start <= diagnostic.span.end && diagnostic.span.end <= sample.len(),
+                "{sample:?}: {diagnostic:?}"
+            );
         }
     }
 }

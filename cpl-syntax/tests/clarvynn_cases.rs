@@ -7,7 +7,8 @@ use std::path::Path;
 
 #[test]
 fn every_clarvynn_valid_expression_parses() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/clarvynn-0.3.1-cases.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/reference/clarvynn-0.3.1-cases.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
         eprintln!("skipped: {} not found", path.display());
         return;
@@ -16,11 +17,13 @@ fn every_clarvynn_valid_expression_parses() {
     let mut checked = 0;
     let mut failures = Vec::new();
     for case in &cases {
-        let Some(when) = case["when"].as_str() else { continue };
+        let Some(when) = case["when"].as_str() else {
+            continue;
+        };
         let result = &case["result"];
-        let clarvynn_syntax_error = result
-            .as_str()
-            .is_some_and(|r| r.contains("Invalid CPL expression") || r.contains("Expression cannot be empty"));
+        let clarvynn_syntax_error = result.as_str().is_some_and(|r| {
+            r.contains("Invalid CPL expression") || r.contains("Expression cannot be empty")
+        });
         if clarvynn_syntax_error {
             continue;
         }
@@ -31,5 +34,10 @@ fn every_clarvynn_valid_expression_parses() {
         }
     }
     assert!(checked > 90, "only {checked} clarvynn-valid cases found");
-    assert!(failures.is_empty(), "{} of {checked} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

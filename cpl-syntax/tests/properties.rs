@@ -2,6 +2,8 @@
 //! nothing panics on arbitrary text; spans nest and stay inside the source;
 //! printing a tree and parsing the text gives the same tree back.
 
+#![allow(clippy::format_push_string, clippy::unwrap_used)]
+
 use cpl_syntax::ast::{CompareOp, DurationUnit, Field, FieldKind, Literal, StringOp, Value};
 use cpl_syntax::fields::BUILTIN_FIELDS;
 use cpl_syntax::{parse_expression, Expr, ExprKind, Span};
@@ -31,19 +33,29 @@ fn value() -> impl Strategy<Value = Value> {
         any::<f64>()
             .prop_filter("literals are never NaN", |f| !f.is_nan())
             .prop_map(Value::Float),
-        (0..1_000_000i64, units).prop_map(|(n, unit)| Value::Duration(n * unit.nanos() / 1000, unit)),
+        (0..1_000_000i64, units)
+            .prop_map(|(n, unit)| Value::Duration(n * unit.nanos() / 1000, unit)),
         ".{0,12}".prop_map(Value::String),
         any::<bool>().prop_map(Value::Bool),
-        prop_oneof![Just("SERVER"), Just("ERROR"), Just("OK")].prop_map(|s| Value::Name(s.to_owned())),
+        prop_oneof![Just("SERVER"), Just("ERROR"), Just("OK")]
+            .prop_map(|s| Value::Name(s.to_owned())),
     ]
 }
 
 fn literal() -> impl Strategy<Value = Literal> {
-    value().prop_map(|value| Literal { value, span: Span::default() })
+    value().prop_map(|value| Literal {
+        value,
+        span: Span::default(),
+    })
 }
 
 fn predicate() -> impl Strategy<Value = ExprKind> {
-    let field = || field().prop_map(|kind| Field { kind, span: Span::default() });
+    let field = || {
+        field().prop_map(|kind| Field {
+            kind,
+            span: Span::default(),
+        })
+    };
     let compare_op = prop_oneof![
         Just(CompareOp::Eq),
         Just(CompareOp::Ne),
@@ -59,33 +71,75 @@ fn predicate() -> impl Strategy<Value = ExprKind> {
         Just(StringOp::Matches),
     ];
     prop_oneof![
-        (field(), compare_op, literal()).prop_map(|(field, op, value)| ExprKind::Compare { field, op, value }),
-        (field(), string_op, any::<bool>(), literal())
-            .prop_map(|(field, op, negated, value)| ExprKind::StringTest { field, op, negated, value }),
-        (field(), any::<bool>(), prop::collection::vec(literal(), 0..4))
-            .prop_map(|(field, negated, values)| ExprKind::In { field, negated, values }),
+        (field(), compare_op, literal()).prop_map(|(field, op, value)| ExprKind::Compare {
+            field,
+            op,
+            value
+        }),
+        (field(), string_op, any::<bool>(), literal()).prop_map(|(field, op, negated, value)| {
+            ExprKind::StringTest {
+                field,
+                op,
+                negated,
+                value,
+            }
+        }),
+        (
+            field(),
+            any::<bool>(),
+            prop::collection::vec(literal(), 0..4)
+        )
+            .prop_map(|(field, negated, values)| ExprKind::In {
+                field,
+                negated,
+                values
+            }),
         field().prop_map(ExprKind::Exists),
     ]
 }
 
 fn expr() -> impl Strategy<Value = Expr> {
-    let leaf = predicate().prop_map(|kind| Expr { kind, span: Span::default() });
+    let leaf = predicate().prop_map(|kind| Expr {
+        kind,
+        span: Span::default(),
+    });
     leaf.prop_recursive(5, 48, 4, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 2..4).prop_map(|items| Expr { kind: ExprKind::And(items), span: Span::default() }),
-            prop::collection::vec(inner.clone(), 2..4).prop_map(|items| Expr { kind: ExprKind::Or(items), span: Span::default() }),
-            inner.prop_map(|e| Expr { kind: ExprKind::Not(Box::new(e)), span: Span::default() }),
+            prop::collection::vec(inner.clone(), 2..4).prop_map(|items| Expr {
+                kind: ExprKind::And(items),
+                span: Span::default()
+            }),
+            prop::collection::vec(inner.clone(), 2..4).prop_map(|items| Expr {
+                kind: ExprKind::Or(items),
+                span: Span::default()
+            }),
+            inner.prop_map(|e| Expr {
+                kind: ExprKind::Not(Box::new(e)),
+                span: Span::default()
+            }),
         ]
     })
 }
 
 /// Checks that every node's span lies inside its parent's and inside the source.
 fn check_spans(expr: &Expr, outer: Span, len: u32) {
-    assert!(expr.span.start <= expr.span.end && expr.span.end <= len, "{expr:?}");
-    assert!(outer.start <= expr.span.start && expr.span.end <= outer.end, "{expr:?} outside {outer:?}");
-    let inside = |span: Span| assert!(expr.span.start <= span.start && span.end <= expr.span.end && span.start <= span.end);
+    assert!(
+        expr.span.start <= expr.span.end && expr.span.end <= len,
+        "{expr:?}"
+    );
+    assert!(
+        outer.start <= expr.span.start && expr.span.end <= outer.end,
+        "{expr:?} outside {outer:?}"
+    );
+    let inside = |span: Span| {
+        assert!(
+            expr.span.start <= span.start && span.end <= expr.span.end && span.start <= span.end
+        )
+    };
     match &expr.kind {
-        ExprKind::And(items) | ExprKind::Or(items) => items.iter().for_each(|item| check_spans(item, expr.span, len)),
+        ExprKind::And(items) | ExprKind::Or(items) => items
+            .iter()
+            .for_each(|item| check_spans(item, expr.span, len)),
         ExprKind::Not(inner) => check_spans(inner, expr.span, len),
         ExprKind::Compare { field, value, .. } | ExprKind::StringTest { field, value, .. } => {
             inside(field.span);
@@ -93,7 +147,9 @@ fn check_spans(expr: &Expr, outer: Span, len: u32) {
         }
         ExprKind::In { field, values, .. } => {
             inside(field.span);
-            values.iter().for_each(|value| inside(value.span));
+            for value in values {
+                inside(value.span);
+            }
         }
         ExprKind::Exists(field) => inside(field.span),
         _ => {}
@@ -103,10 +159,35 @@ fn check_spans(expr: &Expr, outer: Span, len: u32) {
 /// Fragments of CPL, so that random text often gets deep into the grammar.
 fn cpl_soup() -> impl Strategy<Value = String> {
     let pieces = prop_oneof![
-        Just("status_code"), Just("http.route"), Just(" AND "), Just(" OR "), Just("NOT "), Just("("), Just(")"),
-        Just(" >= "), Just(" == "), Just("!="), Just(" contains "), Just(" in ["), Just("]"), Just(","), Just("'x'"),
-        Just("\"y\\\""), Just("500"), Just("1.5s"), Just("exists("), Just("attributes["), Just("'"), Just("1e"),
-        Just("&&"), Just("="), Just(" "), Just("\n"), Just("é"), Just("\0"), Just("kind == SERVER"),
+        Just("status_code"),
+        Just("http.route"),
+        Just(" AND "),
+        Just(" OR "),
+        Just("NOT "),
+        Just("("),
+        Just(")"),
+        Just(" >= "),
+        Just(" == "),
+        Just("!="),
+        Just(" contains "),
+        Just(" in ["),
+        Just("]"),
+        Just(","),
+        Just("'x'"),
+        Just("\"y\\\""),
+        Just("500"),
+        Just("1.5s"),
+        Just("exists("),
+        Just("attributes["),
+        Just("'"),
+        Just("1e"),
+        Just("&&"),
+        Just("="),
+        Just(" "),
+        Just("\n"),
+        Just("é"),
+        Just("\0"),
+        Just("kind == SERVER"),
     ];
     prop::collection::vec(pieces, 0..40).prop_map(|pieces| pieces.concat())
 }

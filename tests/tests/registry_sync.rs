@@ -8,7 +8,9 @@ const SPEC: &str = include_str!("../../spec/diagnostics.md");
 fn registry_matches_spec() {
     let rows: Vec<Vec<String>> = SPEC
         .lines()
-        .filter(|line| line.starts_with("| E") || line.starts_with("| W") || line.starts_with("| L"))
+        .filter(|line| {
+            line.starts_with("| E") || line.starts_with("| W") || line.starts_with("| L")
+        })
         .map(|line| {
             line.trim_matches('|')
                 .split(" | ")
@@ -27,5 +29,8 @@ fn registry_matches_spec() {
             ]
         })
         .collect();
-    assert_eq!(rows, registry, "spec/diagnostics.md and the registry differ");
+    assert_eq!(
+        rows, registry,
+        "spec/diagnostics.md and the registry differ"
+    );
 }

@@ -46,7 +46,9 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
             }
             match args.format {
                 Format::Human => write_stderr(&renderer.render(&input.name, &source, diagnostic)),
-                Format::Json => json.push(json_diagnostic(&input.name, &source, &lines, diagnostic)),
+                Format::Json => {
+                    json.push(json_diagnostic(&input.name, &source, &lines, diagnostic))
+                }
             }
         }
     }

@@ -10,7 +10,8 @@
 //! Hostile input is bounded here: alias expansion has a budget (billion laughs),
 //! collections nest at most [`MAX_DEPTH`] deep, and only one document is accepted.
 //!
-//! INTERFACE CONTRACT (used by `crate::document`): keep these names and signatures.
+//! The tree is public so that other CPL documents (`cpl test` case files, the
+//! `cpl.yaml` project file) get the same positions and limits as policies.
 
 use std::ops::Range;
 
@@ -24,53 +25,71 @@ mod tree;
 mod tests;
 
 /// The deepest nesting of sequences and mappings accepted.
-pub(crate) const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 
 /// The most nodes a document may expand to through aliases.
-pub(crate) const MAX_EXPANDED_NODES: usize = 100_000;
+pub const MAX_EXPANDED_NODES: usize = 100_000;
 
 /// A YAML node and where it is in the file.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Node {
-    pub(crate) value: NodeValue,
+pub struct Node {
+    /// What the node holds.
+    pub value: NodeValue,
     /// Byte range in the file. For an alias, the span of the alias (`*name`).
-    pub(crate) span: Range<usize>,
+    pub span: Range<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum NodeValue {
+/// The three kinds of YAML node (aliases are expanded).
+pub enum NodeValue {
+    /// A scalar.
     Scalar(Scalar),
+    /// A sequence, items in file order.
     Sequence(Vec<Node>),
     /// Entries in file order. Duplicate keys are reported as errors; all entries are kept.
     Mapping(Vec<(Node, Node)>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ScalarStyle {
+/// How a scalar was written.
+pub enum ScalarStyle {
+    /// `text`
     Plain,
+    /// `'text'`
     SingleQuoted,
+    /// `"text"`
     DoubleQuoted,
+    /// `|` block
     Literal,
+    /// `>` block
     Folded,
 }
 
 /// A scalar: its decoded text, its style, its tag and its source map.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Scalar {
-    pub(crate) text: String,
-    pub(crate) style: ScalarStyle,
+pub struct Scalar {
+    /// The decoded text.
+    pub text: String,
+    /// The style it was written in.
+    pub style: ScalarStyle,
     /// The tag as written, e.g. `!!str`, if any.
-    pub(crate) tag: Option<String>,
-    pub(crate) map: SourceMap,
+    pub tag: Option<String>,
+    /// Where each byte of `text` came from in the file.
+    pub map: SourceMap,
 }
 
 /// What a scalar means under the YAML 1.2 core schema (quoted scalars are strings).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Resolved<'a> {
+pub enum Resolved<'a> {
+    /// `~`, `null`, empty.
     Null,
+    /// `true`, `false`.
     Bool(bool),
+    /// An integer that fits in `i64`.
     Int(i64),
+    /// A float (and integers too large for `i64`).
     Float(f64),
+    /// Anything else, and every quoted or block scalar.
     String(&'a str),
 }
 
@@ -78,20 +97,20 @@ impl Scalar {
     /// The core-schema reading: plain `~`/`null`/empty -> Null, `true`/`false` (and
     /// `True`, `TRUE`...) -> Bool, decimal/`0o`/`0x` ints, floats incl. `1e-3`, `.inf`,
     /// `.nan`; anything quoted, block, or tagged `!!str` -> String.
-    pub(crate) fn resolve(&self) -> Resolved<'_> {
+    pub fn resolve(&self) -> Resolved<'_> {
         resolve::resolve(self)
     }
 
     /// The file byte offset of byte `offset` of `self.text` (`offset == text.len()`
     /// maps to the end of the scalar's content).
-    pub(crate) fn file_offset(&self, offset: usize) -> usize {
+    pub fn file_offset(&self, offset: usize) -> usize {
         self.map.file_offset(offset)
     }
 }
 
 /// Maps byte offsets in a scalar's decoded text to byte offsets in the file.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct SourceMap {
+pub struct SourceMap {
     /// Sorted by decoded offset; see [`source_map`] for the representation.
     runs: Vec<source_map::Run>,
     /// Length of the decoded text.
@@ -103,27 +122,32 @@ pub(crate) struct SourceMap {
 impl SourceMap {
     /// The file byte offset of decoded byte `offset`; offsets at or past the end of the
     /// text give the end of the scalar's content. Logarithmic in the number of runs.
-    pub(crate) fn file_offset(&self, offset: usize) -> usize {
+    pub fn file_offset(&self, offset: usize) -> usize {
         self.lookup(offset)
     }
 }
 
 /// A problem with the YAML itself.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct YamlError {
-    pub(crate) kind: YamlErrorKind,
+pub struct YamlError {
+    /// What went wrong.
+    pub kind: YamlErrorKind,
     /// A short lowercase message, e.g. "did not find expected key".
-    pub(crate) message: String,
+    pub message: String,
     /// Byte range in the file.
-    pub(crate) span: Range<usize>,
+    pub span: Range<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum YamlErrorKind {
+/// The kinds of YAML problem.
+pub enum YamlErrorKind {
     /// Not well-formed YAML (saphyr's scan/parse errors).
     Syntax,
     /// The same key twice in a mapping; `first` is the span of the first occurrence.
-    DuplicateKey { first: Range<usize> },
+    DuplicateKey {
+        /// The span of the first occurrence.
+        first: Range<usize>,
+    },
     /// Alias expansion beyond [`MAX_EXPANDED_NODES`].
     AliasLimit,
     /// Nesting beyond [`MAX_DEPTH`].
@@ -135,6 +159,6 @@ pub(crate) enum YamlErrorKind {
 /// Parses one YAML document. `Ok(None)` when the stream has no document or an empty
 /// one. On a syntax error, alias-limit or depth error there is no tree; duplicate keys
 /// are reported alongside the tree.
-pub(crate) fn parse(source: &str) -> (Option<Node>, Vec<YamlError>) {
+pub fn parse(source: &str) -> (Option<Node>, Vec<YamlError>) {
     tree::parse(source)
 }
