@@ -125,6 +125,6 @@ mod tests;
 pub use decode::{decode_document, decode_document_into, DecodeError, Document, ErrorKind, Signal};
 pub use model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
 pub use reader::{
-    decompress, open, Batch, Compression, Framing, ReadError, ReadStats, TraceReader,
-    DEFAULT_MAX_DOCUMENT_BYTES,
+    decode_raw, decompress, open, Batch, Compression, Decoded, Framing, RawDocument, ReadError,
+    ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,
 };

@@ -33,6 +33,75 @@ pub struct Batch {
     pub bytes: u64,
 }
 
+/// One framed document, not decoded yet: what [`TraceReader::next_raw`] yields so
+/// that callers can decode documents on several threads with [`decode_raw`].
+#[derive(Clone, Debug)]
+pub struct RawDocument {
+    /// The document's bytes, including its line terminator.
+    pub bytes: Vec<u8>,
+    /// The 1-based input line where the document starts.
+    pub line: u64,
+    /// The byte offset in the (decompressed) input where that line starts.
+    pub offset: u64,
+}
+
+/// What decoding one [`RawDocument`] gave.
+#[derive(Debug)]
+pub enum Decoded {
+    /// A trace document.
+    Traces(Batch),
+    /// A document of another signal (logs, metrics, profiles): skipped.
+    OtherSignal,
+    /// A document that is not valid OTLP/JSON.
+    Error(ReadError),
+}
+
+/// Decodes a framed document of the input `name`. Pure, so it can run on any thread;
+/// record the result with [`ReadStats::record`].
+pub fn decode_raw(name: &Arc<str>, raw: RawDocument) -> Decoded {
+    let bytes = raw.bytes.len() as u64;
+    let mut spans = Vec::new();
+    match decode_document_into(&raw.bytes, &mut spans) {
+        Ok(Document::Traces { .. }) => Decoded::Traces(Batch {
+            spans,
+            line: raw.line,
+            offset: raw.offset,
+            bytes,
+        }),
+        Ok(Document::Other(_)) => Decoded::OtherSignal,
+        Err(e) => {
+            let (line, line_offset) = locate(&raw.bytes, &e, raw.line, raw.offset);
+            let DecodeError {
+                kind,
+                message,
+                column,
+                ..
+            } = e;
+            Decoded::Error(ReadError {
+                name: Arc::clone(name),
+                line,
+                column,
+                line_offset,
+                kind,
+                message,
+            })
+        }
+    }
+}
+
+/// The input line and line-start offset of an error inside `document`, which starts
+/// at `line`/`offset`.
+fn locate(document: &[u8], e: &DecodeError, line: u64, offset: u64) -> (u64, u64) {
+    let mut start = 0usize;
+    for _ in 1..e.line.max(1) {
+        match memchr::memchr(b'\n', &document[start..]) {
+            Some(i) => start += i + 1,
+            None => break,
+        }
+    }
+    (line + e.line.max(1) - 1, offset + start as u64)
+}
+
 /// A document (or the input) that could not be read, with its position.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ReadError {
@@ -91,6 +160,27 @@ pub struct ReadStats {
     pub span_bytes: u64,
     /// Bytes of the documents or lines that failed.
     pub error_bytes: u64,
+}
+
+impl ReadStats {
+    /// Counts the outcome of decoding one document of `bytes` bytes.
+    pub fn record(&mut self, decoded: &Decoded, bytes: u64) {
+        match decoded {
+            Decoded::Traces(batch) => {
+                self.documents += 1;
+                self.spans += batch.spans.len() as u64;
+                if !batch.spans.is_empty() {
+                    self.span_bytes += bytes;
+                }
+            }
+            Decoded::OtherSignal => self.lines_skipped_non_trace += 1,
+            Decoded::Error(error) => {
+                self.errors += 1;
+                *self.errors_by_kind.entry(error.kind).or_insert(0) += 1;
+                self.error_bytes += bytes;
+            }
+        }
+    }
 }
 
 /// Which decompressor an input needs.
@@ -301,64 +391,17 @@ impl<R: BufRead> TraceReader<R> {
         self.error(ErrorKind::Io, message, line, 0, line_offset, 0)
     }
 
-    /// Decodes `self.buf` as the document starting at `line`/`offset`;
-    /// `None` for a skipped non-trace document.
-    fn decode(&mut self, line: u64, offset: u64) -> Option<Result<Batch, ReadError>> {
-        let bytes = self.buf.len() as u64;
-        let mut spans = Vec::new();
-        match decode_document_into(&self.buf, &mut spans) {
-            Ok(Document::Traces { .. }) => {
-                self.stats.documents += 1;
-                self.stats.spans += spans.len() as u64;
-                if !spans.is_empty() {
-                    self.stats.span_bytes += bytes;
-                }
-                Some(Ok(Batch {
-                    spans,
-                    line,
-                    offset,
-                    bytes,
-                }))
-            }
-            Ok(Document::Other(_)) => {
-                self.stats.lines_skipped_non_trace += 1;
-                None
-            }
-            Err(e) => {
-                let (err_line, line_offset) = self.locate(&e, line, offset);
-                let DecodeError {
-                    kind,
-                    message,
-                    column,
-                    ..
-                } = e;
-                Some(Err(self.error(
-                    kind,
-                    message,
-                    err_line,
-                    column,
-                    line_offset,
-                    bytes,
-                )))
-            }
+    /// Hands `self.buf` out as the raw document starting at `line`/`offset`.
+    fn take_raw(&mut self, line: u64, offset: u64) -> RawDocument {
+        RawDocument {
+            bytes: std::mem::take(&mut self.buf),
+            line,
+            offset,
         }
     }
 
-    /// The input line and line-start offset of an error inside the document in
-    /// `self.buf`, which starts at `line`/`offset`.
-    fn locate(&self, e: &DecodeError, line: u64, offset: u64) -> (u64, u64) {
-        let mut start = 0usize;
-        for _ in 1..e.line.max(1) {
-            match memchr::memchr(b'\n', &self.buf[start..]) {
-                Some(i) => start += i + 1,
-                None => break,
-            }
-        }
-        (line + e.line.max(1) - 1, offset + start as u64)
-    }
-
-    /// Reads the rest of the input into `self.buf` and decodes it as one document.
-    fn read_document(&mut self, line: u64, offset: u64) -> Option<Result<Batch, ReadError>> {
+    /// Reads the rest of the input into `self.buf` as one document.
+    fn read_document(&mut self, line: u64, offset: u64) -> Option<Result<RawDocument, ReadError>> {
         self.mode = Mode::Done;
         self.framing = Some(Framing::Document);
         let room =
@@ -390,19 +433,12 @@ impl<R: BufRead> TraceReader<R> {
                 bytes,
             )));
         }
-        self.decode(line, offset)
+        Some(Ok(self.take_raw(line, offset)))
     }
-}
 
-/// Strips a UTF-8 byte order mark.
-fn without_bom(b: &[u8]) -> &[u8] {
-    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
-}
-
-impl<R: BufRead> Iterator for TraceReader<R> {
-    type Item = Result<Batch, ReadError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+    /// The next document, framed but not decoded (blank lines skipped). Errors here
+    /// are about reading: an IO failure or a line over the size limit.
+    pub fn next_raw(&mut self) -> Option<Result<RawDocument, ReadError>> {
         loop {
             if matches!(self.mode, Mode::Done) {
                 return None;
@@ -452,8 +488,32 @@ impl<R: BufRead> Iterator for TraceReader<R> {
                 self.mode = Mode::JsonLines;
                 self.framing = Some(Framing::JsonLines);
             }
-            if let Some(result) = self.decode(line_no, offset) {
-                return Some(result);
+            return Some(Ok(self.take_raw(line_no, offset)));
+        }
+    }
+}
+
+/// Strips a UTF-8 byte order mark.
+fn without_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+}
+
+impl<R: BufRead> Iterator for TraceReader<R> {
+    type Item = Result<Batch, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let raw = match self.next_raw()? {
+                Ok(raw) => raw,
+                Err(error) => return Some(Err(error)),
+            };
+            let bytes = raw.bytes.len() as u64;
+            let decoded = decode_raw(&self.name, raw);
+            self.stats.record(&decoded, bytes);
+            match decoded {
+                Decoded::Traces(batch) => return Some(Ok(batch)),
+                Decoded::OtherSignal => {}
+                Decoded::Error(error) => return Some(Err(error)),
             }
         }
     }
