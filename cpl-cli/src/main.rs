@@ -6,6 +6,7 @@
 
 mod commands;
 mod input;
+mod policy_file;
 mod render;
 
 use std::process::ExitCode;
@@ -45,6 +46,10 @@ struct Cli {
 enum Command {
     /// Check policy files for syntax and schema errors.
     Lint(commands::lint::Args),
+    /// Predict what a policy keeps of recorded OTLP/JSON traces.
+    Replay(commands::replay::Args),
+    /// Run a policy's unit tests.
+    Test(commands::test::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +67,8 @@ fn main() -> ExitCode {
     };
     let status = match cli.command {
         Command::Lint(args) => commands::lint::run(&args),
+        Command::Replay(args) => commands::replay::run(&args),
+        Command::Test(args) => commands::test::run(&args),
     };
     status.into()
 }

@@ -1,3 +1,6 @@
 //! One module per subcommand.
 
 pub(crate) mod lint;
+pub(crate) mod replay;
+mod replay_table;
+pub(crate) mod test;

@@ -163,6 +163,20 @@ pub struct ReadStats {
 }
 
 impl ReadStats {
+    /// Adds the counts of `other` (e.g. of documents decoded on another thread).
+    pub fn merge(&mut self, other: &ReadStats) {
+        self.documents += other.documents;
+        self.lines_skipped_non_trace += other.lines_skipped_non_trace;
+        self.errors += other.errors;
+        for (kind, count) in &other.errors_by_kind {
+            *self.errors_by_kind.entry(*kind).or_insert(0) += count;
+        }
+        self.bytes += other.bytes;
+        self.spans += other.spans;
+        self.span_bytes += other.span_bytes;
+        self.error_bytes += other.error_bytes;
+    }
+
     /// Counts the outcome of decoding one document of `bytes` bytes.
     pub fn record(&mut self, decoded: &Decoded, bytes: u64) {
         match decoded {

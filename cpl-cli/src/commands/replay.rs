@@ -1,0 +1,232 @@
+//! `cpl replay POLICY INPUT...`: what the policy would keep of recorded traces.
+//!
+//! Reading is sequential (framing JSON Lines is), decoding and evaluation run on every
+//! core through rayon, and the per-trace merge is sequential again; memory grows with
+//! the number of distinct traces (spec/replay.md).
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cpl_eval::otlp::{self, decode_raw, Decoded, RawDocument, ReadError, ReadStats, TraceReader};
+use cpl_eval::replay::{Replay, ReplayOptions, SpanSummary};
+use cpl_eval::Evaluator;
+use rayon::prelude::*;
+
+use crate::render::{write_stderr, write_stdout};
+use crate::ExitStatus;
+
+/// Output formats of `cpl replay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// A report for people.
+    Table,
+    /// The JSON report of spec/replay.md.
+    Json,
+}
+
+/// Predict what a policy keeps of recorded OTLP/JSON traces.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The policy file.
+    policy: PathBuf,
+    /// OTLP/JSON trace files (JSON or JSON Lines; .gz and .zst decompressed); `-` is stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Price of ingesting one GB (10^9 bytes) of traces, for the savings estimate (USD).
+    #[arg(long, default_value_t = 0.10, value_name = "USD")]
+    price_per_gb: f64,
+    /// A trace longer than this is slow (a CPL duration: `500ms`, `1s`, `2m`).
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
+    slow: u64,
+    /// Worker threads for decoding (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+}
+
+fn parse_duration(text: &str) -> Result<u64, String> {
+    let parsed = cpl_syntax::parse_expression(&format!("duration > {text}"));
+    if let Some(cpl_syntax::ExprKind::Compare { value, .. }) = parsed.ok().map(|expr| &expr.kind) {
+        if let cpl_syntax::ast::Value::Duration(nanos, _) = value.value {
+            return u64::try_from(nanos).map_err(|_| "duration out of range".to_owned());
+        }
+    }
+    Err(format!("`{text}` is not a duration; write e.g. `1s` or `500ms`"))
+}
+
+/// Documents decoded together; large enough to keep every core busy.
+const BATCH_BYTES: usize = 8 << 20;
+const BATCH_DOCUMENTS: usize = 64;
+
+pub(crate) fn run(args: &Args) -> ExitStatus {
+    if !(args.price_per_gb.is_finite() && args.price_per_gb >= 0.0) {
+        write_stderr("error: --price-per-gb must be a non-negative number\n");
+        return ExitStatus::Failure;
+    }
+    let Some(policy) = crate::policy_file::load(&args.policy) else {
+        return ExitStatus::Failure;
+    };
+    let evaluator = match Evaluator::compile(&policy) {
+        Ok(evaluator) => evaluator,
+        Err(error) => {
+            write_stderr(&format!("error: cannot compile `{}`: {error}\n", args.policy.display()));
+            return ExitStatus::Failure;
+        }
+    };
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {
+        Ok(pool) => pool,
+        Err(error) => {
+            write_stderr(&format!("error: cannot start worker threads: {error}\n"));
+            return ExitStatus::Failure;
+        }
+    };
+    let options = ReplayOptions {
+        slow_threshold_nanos: args.slow,
+        price_per_gb: args.price_per_gb,
+    };
+    let mut replay = Replay::new(&evaluator, options);
+    let mut progress = Progress::new();
+    for input in &args.inputs {
+        let reader: TraceReader<Box<dyn BufRead + Send>> = if input.as_os_str() == "-" {
+            TraceReader::new(Box::new(std::io::BufReader::new(std::io::stdin())), "-")
+        } else if input.is_dir() {
+            write_stderr(&format!("error: `{}` is a directory, not a trace file\n", input.display()));
+            return ExitStatus::Failure;
+        } else {
+            match otlp::open(input) {
+                Ok(reader) => reader,
+                Err(error) => {
+                    write_stderr(&format!("error: cannot read `{}`: {error}\n", input.display()));
+                    return ExitStatus::Failure;
+                }
+            }
+        };
+        let stats = pool.install(|| replay_input(reader, &evaluator, &mut replay, &mut progress));
+        replay.add_input(&stats);
+    }
+    progress.finish();
+    let report = replay.finish();
+    let text = match args.format {
+        Format::Json => format!("{:#}\n", serde_json::to_value(&report).unwrap_or_default()),
+        Format::Table => crate::commands::replay_table::render(&report, &args.policy.display().to_string()),
+    };
+    if write_stdout(&text).is_err() {
+        return ExitStatus::Failure;
+    }
+    if report.complete {
+        ExitStatus::Clean
+    } else {
+        write_stderr(&format!(
+            "warning: {} input document(s) could not be read; the report covers the rest only\n",
+            report.input.errors
+        ));
+        ExitStatus::Findings
+    }
+}
+
+/// Reads one input to the end, decoding batches of documents in parallel.
+fn replay_input<R: BufRead>(
+    mut reader: TraceReader<R>,
+    evaluator: &Evaluator,
+    replay: &mut Replay<'_>,
+    progress: &mut Progress,
+) -> ReadStats {
+    let name: Arc<str> = Arc::from(reader.name());
+    let mut decoded_stats = ReadStats::default();
+    loop {
+        let mut batch: Vec<RawDocument> = Vec::new();
+        let mut batch_bytes = 0;
+        let mut ended = true;
+        while let Some(next) = reader.next_raw() {
+            match next {
+                Ok(raw) => {
+                    batch_bytes += raw.bytes.len();
+                    batch.push(raw);
+                    if batch_bytes >= BATCH_BYTES || batch.len() >= BATCH_DOCUMENTS {
+                        ended = false;
+                        break;
+                    }
+                }
+                Err(error) => write_stderr(&format!("error: {error}\n")),
+            }
+        }
+        let results: Vec<(ReadStats, Option<ReadError>, Vec<SpanSummary>)> = batch
+            .into_par_iter()
+            .map(|raw| {
+                let bytes = raw.bytes.len() as u64;
+                let decoded = decode_raw(&name, raw);
+                let mut stats = ReadStats::default();
+                stats.record(&decoded, bytes);
+                match decoded {
+                    Decoded::Traces(batch) => (stats, None, Replay::summarize(evaluator, &batch.spans)),
+                    Decoded::OtherSignal => (stats, None, Vec::new()),
+                    Decoded::Error(error) => (stats, Some(error), Vec::new()),
+                }
+            })
+            .collect();
+        for (stats, error, summaries) in results {
+            if let Some(error) = error {
+                write_stderr(&format!("error: {error}\n"));
+            }
+            decoded_stats.merge(&stats);
+            replay.add(summaries);
+        }
+        progress.update(reader.stats().bytes);
+        if ended {
+            break;
+        }
+    }
+    progress.input_done(reader.stats().bytes);
+    // Reading counted bytes and read errors; decoding counted the rest.
+    let mut stats = reader.stats().clone();
+    stats.merge(&decoded_stats);
+    stats
+}
+
+/// A progress bar on stderr, shown only on a terminal and only after a second.
+struct Progress {
+    started: Instant,
+    bar: Option<indicatif::ProgressBar>,
+    bytes_before: u64,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            bar: None,
+            bytes_before: 0,
+            enabled: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        }
+    }
+
+    fn update(&mut self, bytes_of_this_input: u64) {
+        if !self.enabled || self.started.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} replaying: {bytes} read ({bytes_per_sec})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar
+        });
+        bar.set_position(self.bytes_before + bytes_of_this_input);
+    }
+
+    fn input_done(&mut self, bytes_of_this_input: u64) {
+        self.bytes_before += bytes_of_this_input;
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

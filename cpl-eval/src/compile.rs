@@ -1,0 +1,655 @@
+//! Compilation of `when:` expressions into predicate trees.
+//!
+//! The syntax tree says what a condition means; this module turns it into what is
+//! cheap to run on millions of spans. Every decision that depends only on the policy is
+//! taken here, once: built-in fields become an enum, attribute keys are interned into
+//! one table (a field holds an index), literals are converted to the type they compare
+//! as (ints, floats, nanoseconds, kind and status sets, precompiled regexes and
+//! substring finders), and comparisons that can never be true (a string literal against
+//! `status_code`) fold to constants. What is left for a span is reading values and
+//! comparing them.
+
+use std::ops::Range;
+
+use cpl_syntax::ast::{
+    CompareOp, Expr, ExprKind, Field as AstField, FieldKind, Literal, StringOp, Value,
+};
+use cpl_syntax::fields::BuiltinField;
+use cpl_syntax::{Condition, When};
+use memchr::memmem;
+
+use crate::compare::Num;
+use crate::otlp::{SpanKind, StatusCode};
+
+/// A policy that cannot be compiled.
+///
+/// [`cpl_syntax::load_policy`] reports all of these as diagnostics, so a policy it
+/// returns always compiles; these errors are for policies built or changed by hand.
+/// Spans are byte ranges in the policy file.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
+pub enum CompileError {
+    /// A `matches` pattern that the `regex` crate rejects (the loader's **E112**).
+    #[error("condition `{rule}`: invalid regular expression")]
+    #[diagnostic(code(cpl::eval::invalid_regex))]
+    InvalidRegex {
+        /// The condition's name.
+        rule: String,
+        /// The pattern literal.
+        #[label("{source}")]
+        span: Range<usize>,
+        /// What the regex parser said.
+        source: regex::Error,
+    },
+    /// A bare word that is not a constant of the field it is compared with (the
+    /// loader's **E115** and **E116**).
+    #[error("condition `{rule}`: `{name}` is not a constant of this field")]
+    #[diagnostic(code(cpl::eval::invalid_constant))]
+    InvalidConstant {
+        /// The condition's name.
+        rule: String,
+        /// The bare word.
+        name: String,
+        /// Where it is written.
+        #[label("not a constant here")]
+        span: Range<usize>,
+    },
+    /// An expression with a part the parser could not read.
+    #[error("condition `{rule}`: the expression did not parse")]
+    #[diagnostic(code(cpl::eval::unparsed))]
+    Unparsed {
+        /// The condition's name.
+        rule: String,
+        /// The unreadable part.
+        #[label("here")]
+        span: Range<usize>,
+    },
+    /// A built-in field this version of the evaluator does not know.
+    #[error("condition `{rule}`: unknown built-in field")]
+    #[diagnostic(code(cpl::eval::unknown_field))]
+    UnknownField {
+        /// The condition's name.
+        rule: String,
+        /// Where the field is written.
+        #[label("unknown field")]
+        span: Range<usize>,
+    },
+    /// `tenants.attribute` names a built-in field instead of an attribute key.
+    #[error("the tenant attribute must be a span or resource attribute")]
+    #[diagnostic(code(cpl::eval::tenant_attribute))]
+    TenantAttribute {
+        /// The `attribute` value.
+        #[label("not an attribute key")]
+        span: Range<usize>,
+    },
+}
+
+/// Where an interned key is looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    Span,
+    Resource,
+}
+
+/// The attribute keys a policy reads, each stored once; fields refer to them by index.
+#[derive(Debug, Default)]
+pub(crate) struct Keys {
+    pub(crate) keys: Vec<(Scope, Box<str>)>,
+}
+
+impl Keys {
+    pub(crate) fn intern(&mut self, scope: Scope, key: &str) -> u32 {
+        let index = self
+            .keys
+            .iter()
+            .position(|(s, k)| *s == scope && &**k == key)
+            .unwrap_or_else(|| {
+                self.keys.push((scope, key.into()));
+                self.keys.len() - 1
+            });
+        // A policy is a bounded file: it cannot name 2^32 keys.
+        u32::try_from(index).unwrap_or(u32::MAX)
+    }
+}
+
+/// A field, resolved: where its value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    /// The span name.
+    Name,
+    /// The trace id as lowercase hex.
+    TraceId,
+    /// The span id as lowercase hex.
+    SpanId,
+    /// The parent span id as lowercase hex.
+    ParentSpanId,
+    /// `status_code`: its source keys in order of preference.
+    StatusCode([u32; 2]),
+    /// `method`: its source keys.
+    Method([u32; 2]),
+    /// `path`: its source keys; the last two are URLs whose path is taken.
+    Path([u32; 5]),
+    /// `user_id`: its source keys.
+    UserId([u32; 3]),
+    /// `service`: the resource attribute `service.name`.
+    Service(u32),
+    /// A span or resource attribute, by interned key.
+    Attr(u32),
+    /// `duration` / `duration_ms` (only in `exists`; comparisons use `Pred::Duration*`).
+    Duration,
+}
+
+/// A string test with its literal prepared.
+#[derive(Debug, Clone)]
+pub(crate) enum Test {
+    Contains(Box<memmem::Finder<'static>>),
+    StartsWith(Box<str>),
+    EndsWith(Box<str>),
+    Matches(regex::Regex),
+}
+
+/// One predicate, specialised by the type its literal compares as.
+#[derive(Debug, Clone)]
+pub(crate) enum Pred {
+    /// `exists(f)` for a field that can be missing.
+    Exists(Field),
+    /// A number comparison (`status_code` or an attribute).
+    Num {
+        field: Field,
+        op: CompareOp,
+        literal: Num,
+    },
+    /// A string comparison.
+    Str {
+        field: Field,
+        op: CompareOp,
+        literal: Box<str>,
+    },
+    /// `f == true` (`equal`) or `f != true` (`!equal`).
+    Bool {
+        field: Field,
+        equal: bool,
+        literal: bool,
+    },
+    /// `error == literal` / `error != literal`, on the span status.
+    Error { equal: bool, literal: bool },
+    /// Span kind in (or, `negated`, not in) a set of kinds, as bits `1 << kind`.
+    Kind { set: u8, negated: bool },
+    /// Span status in (or not in) a set of statuses, as bits `1 << status`.
+    Status { set: u8, negated: bool },
+    /// The duration against exact nanoseconds.
+    Duration { op: CompareOp, nanos: i128 },
+    /// The duration in float milliseconds against a float literal.
+    DurationMillis { op: CompareOp, millis: f64 },
+    /// A string test, true on a string value when the test passes (or, `negated`, fails).
+    Test {
+        field: Field,
+        test: Test,
+        negated: bool,
+    },
+    /// `f in [strings]` (or `not in`): a sorted set of at least two strings.
+    StrIn {
+        field: Field,
+        set: Box<[Box<str>]>,
+        negated: bool,
+    },
+}
+
+/// A compiled expression.
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Const(bool),
+    Pred(Pred),
+    Not(Box<Node>),
+    And(Box<[Node]>),
+    Or(Box<[Node]>),
+}
+
+/// Compiles the conditions of one policy, sharing one key table.
+#[derive(Debug, Default)]
+pub(crate) struct Compiler {
+    pub(crate) keys: Keys,
+}
+
+/// The type a built-in or attribute field compares as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Int,
+    Duration,
+    Str,
+    Bool,
+    Kind,
+    Status,
+    Any,
+}
+
+/// What a bare word means for a field that has constants.
+fn constant(shape: Shape, name: &str) -> Option<u8> {
+    let kind = match (shape, name) {
+        (Shape::Kind, "UNSPECIFIED") => SpanKind::Unspecified,
+        (Shape::Kind, "INTERNAL") => SpanKind::Internal,
+        (Shape::Kind, "SERVER") => SpanKind::Server,
+        (Shape::Kind, "CLIENT") => SpanKind::Client,
+        (Shape::Kind, "PRODUCER") => SpanKind::Producer,
+        (Shape::Kind, "CONSUMER") => SpanKind::Consumer,
+        (Shape::Status, "UNSET") => return Some(StatusCode::Unset as u8),
+        (Shape::Status, "OK") => return Some(StatusCode::Ok as u8),
+        (Shape::Status, "ERROR") => return Some(StatusCode::Error as u8),
+        _ => return None,
+    };
+    Some(kind as u8)
+}
+
+/// Condition-level context for error messages.
+struct Site<'a> {
+    rule: &'a str,
+    when: &'a When,
+}
+
+impl Site<'_> {
+    fn span(&self, span: cpl_syntax::Span) -> Range<usize> {
+        self.when.file_span(span)
+    }
+}
+
+impl Compiler {
+    /// Compiles a condition's `when` expression.
+    pub(crate) fn condition(&mut self, condition: &Condition) -> Result<Node, CompileError> {
+        let site = Site {
+            rule: &condition.name.value,
+            when: &condition.when,
+        };
+        self.expr(&condition.when.expr, &site)
+    }
+
+    /// Interns the key of a tenant attribute.
+    pub(crate) fn tenant_key(
+        &mut self,
+        field: &FieldKind,
+        span: Range<usize>,
+    ) -> Result<u32, CompileError> {
+        match field {
+            FieldKind::SpanAttribute(key) => Ok(self.keys.intern(Scope::Span, key)),
+            FieldKind::ResourceAttribute(key) => Ok(self.keys.intern(Scope::Resource, key)),
+            FieldKind::Builtin(_) => Err(CompileError::TenantAttribute { span }),
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr, site: &Site<'_>) -> Result<Node, CompileError> {
+        Ok(match &expr.kind {
+            ExprKind::And(items) => and(items
+                .iter()
+                .map(|item| self.expr(item, site))
+                .collect::<Result<_, _>>()?),
+            ExprKind::Or(items) => or(items
+                .iter()
+                .map(|item| self.expr(item, site))
+                .collect::<Result<_, _>>()?),
+            ExprKind::Not(inner) => not(self.expr(inner, site)?),
+            ExprKind::Compare { field, op, value } => {
+                let (field, shape) = self.field(field, site)?;
+                Self::compare(field, shape, *op, value, site)?
+            }
+            ExprKind::StringTest {
+                field,
+                op,
+                negated,
+                value,
+            } => {
+                let (field, shape) = self.field(field, site)?;
+                Self::string_test(field, shape, *op, *negated, value, site)?
+            }
+            ExprKind::In {
+                field,
+                negated,
+                values,
+            } => {
+                let (field, shape) = self.field(field, site)?;
+                Self::list(field, shape, *negated, values, site)?
+            }
+            ExprKind::Exists(field) => {
+                let (field, _) = self.field(field, site)?;
+                exists(field)
+            }
+            _ => {
+                return Err(CompileError::Unparsed {
+                    rule: site.rule.to_owned(),
+                    span: site.span(expr.span),
+                })
+            }
+        })
+    }
+
+    /// The interned source keys of a built-in field, padded with zeros.
+    fn sources(&mut self, builtin: BuiltinField) -> [u32; 5] {
+        let mut out = [0; 5];
+        for (slot, key) in out.iter_mut().zip(builtin.attribute_sources()) {
+            *slot = self.keys.intern(Scope::Span, key);
+        }
+        out
+    }
+
+    /// Resolves a field; `None` for the ones that read the span itself (kind, status,
+    /// error), which predicates handle directly.
+    fn field(
+        &mut self,
+        field: &AstField,
+        site: &Site<'_>,
+    ) -> Result<(Option<Field>, Shape), CompileError> {
+        Ok(match &field.kind {
+            FieldKind::SpanAttribute(key) => (
+                Some(Field::Attr(self.keys.intern(Scope::Span, key))),
+                Shape::Any,
+            ),
+            FieldKind::ResourceAttribute(key) => (
+                Some(Field::Attr(self.keys.intern(Scope::Resource, key))),
+                Shape::Any,
+            ),
+            FieldKind::Builtin(builtin) => match builtin {
+                BuiltinField::StatusCode => {
+                    let k = self.sources(*builtin);
+                    (Some(Field::StatusCode([k[0], k[1]])), Shape::Int)
+                }
+                BuiltinField::Method => {
+                    let k = self.sources(*builtin);
+                    (Some(Field::Method([k[0], k[1]])), Shape::Str)
+                }
+                BuiltinField::Path => (Some(Field::Path(self.sources(*builtin))), Shape::Str),
+                BuiltinField::UserId => {
+                    let k = self.sources(*builtin);
+                    (Some(Field::UserId([k[0], k[1], k[2]])), Shape::Str)
+                }
+                BuiltinField::Service => (
+                    Some(Field::Service(
+                        self.keys.intern(Scope::Resource, "service.name"),
+                    )),
+                    Shape::Str,
+                ),
+                BuiltinField::Duration | BuiltinField::DurationMs => {
+                    (Some(Field::Duration), Shape::Duration)
+                }
+                BuiltinField::Name => (Some(Field::Name), Shape::Str),
+                BuiltinField::TraceId => (Some(Field::TraceId), Shape::Str),
+                BuiltinField::SpanId => (Some(Field::SpanId), Shape::Str),
+                BuiltinField::ParentSpanId => (Some(Field::ParentSpanId), Shape::Str),
+                BuiltinField::Kind => (None, Shape::Kind),
+                BuiltinField::Status => (None, Shape::Status),
+                BuiltinField::Error => (None, Shape::Bool),
+                _ => {
+                    return Err(CompileError::UnknownField {
+                        rule: site.rule.to_owned(),
+                        span: site.span(field.span),
+                    })
+                }
+            },
+        })
+    }
+
+    /// `field op literal`, or `Const(false)` when the two never compare.
+    fn compare(
+        field: Option<Field>,
+        shape: Shape,
+        op: CompareOp,
+        literal: &Literal,
+        site: &Site<'_>,
+    ) -> Result<Node, CompileError> {
+        let equality = matches!(op, CompareOp::Eq | CompareOp::Ne);
+        let pred = match (&literal.value, shape, field) {
+            (Value::Name(name), Shape::Kind | Shape::Status, _) => {
+                let Some(bit) = constant(shape, name) else {
+                    return Err(invalid_constant(literal, site));
+                };
+                if !equality {
+                    return Ok(Node::Const(false));
+                }
+                let set = 1u8 << bit;
+                let negated = op == CompareOp::Ne;
+                if shape == Shape::Kind {
+                    Pred::Kind { set, negated }
+                } else {
+                    Pred::Status { set, negated }
+                }
+            }
+            (Value::Name(_), ..) => return Err(invalid_constant(literal, site)),
+            (Value::Int(n), Shape::Int | Shape::Any, Some(field)) => Pred::Num {
+                field,
+                op,
+                literal: Num::Int(*n),
+            },
+            (Value::Float(x), Shape::Int | Shape::Any, Some(field)) => Pred::Num {
+                field,
+                op,
+                literal: Num::Float(*x),
+            },
+            (Value::Int(n), Shape::Duration, _) => Pred::Duration {
+                op,
+                nanos: i128::from(*n) * 1_000_000,
+            },
+            (Value::Float(x), Shape::Duration, _) => Pred::DurationMillis { op, millis: *x },
+            (Value::Duration(nanos, _), Shape::Duration, _) => Pred::Duration {
+                op,
+                nanos: i128::from(*nanos),
+            },
+            (Value::String(text), Shape::Str | Shape::Any, Some(field)) => Pred::Str {
+                field,
+                op,
+                literal: text.as_str().into(),
+            },
+            (Value::Bool(b), Shape::Bool, _) if equality => Pred::Error {
+                equal: op == CompareOp::Eq,
+                literal: *b,
+            },
+            (Value::Bool(b), Shape::Any, Some(field)) if equality => Pred::Bool {
+                field,
+                equal: op == CompareOp::Eq,
+                literal: *b,
+            },
+            _ => return Ok(Node::Const(false)),
+        };
+        Ok(Node::Pred(pred))
+    }
+
+    fn string_test(
+        field: Option<Field>,
+        shape: Shape,
+        op: StringOp,
+        negated: bool,
+        literal: &Literal,
+        site: &Site<'_>,
+    ) -> Result<Node, CompileError> {
+        let (needle, field) = match (&literal.value, field) {
+            (Value::String(needle), Some(field)) if matches!(shape, Shape::Str | Shape::Any) => {
+                (needle, field)
+            }
+            (Value::Name(_), _) => return Err(invalid_constant(literal, site)),
+            // A test on a value that is never a string, or with a literal that is not
+            // one, is false in both forms.
+            _ => return Ok(Node::Const(false)),
+        };
+        let test = match op {
+            StringOp::Contains => Test::Contains(Box::new(
+                memmem::Finder::new(needle.as_bytes()).into_owned(),
+            )),
+            StringOp::StartsWith => Test::StartsWith(needle.as_str().into()),
+            StringOp::EndsWith => Test::EndsWith(needle.as_str().into()),
+            StringOp::Matches => Test::Matches(
+                regex::RegexBuilder::new(needle)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|source| CompileError::InvalidRegex {
+                        rule: site.rule.to_owned(),
+                        span: site.span(literal.span),
+                        source,
+                    })?,
+            ),
+        };
+        Ok(Node::Pred(Pred::Test {
+            field,
+            test,
+            negated,
+        }))
+    }
+
+    /// `f in [..]` is `f == v1 OR ...`; `f not in [..]` is `exists(f) AND f != v1 AND ...`.
+    fn list(
+        field: Option<Field>,
+        shape: Shape,
+        negated: bool,
+        values: &[Literal],
+        site: &Site<'_>,
+    ) -> Result<Node, CompileError> {
+        let op = if negated {
+            CompareOp::Ne
+        } else {
+            CompareOp::Eq
+        };
+        let mut items = values
+            .iter()
+            .map(|value| Self::compare(field, shape, op, value, site))
+            .collect::<Result<Vec<_>, _>>()?;
+        if negated {
+            items.insert(0, exists(field));
+        }
+        let node = if negated { and(items) } else { or(items) };
+        Ok(merge_sets(node))
+    }
+}
+
+fn invalid_constant(literal: &Literal, site: &Site<'_>) -> CompileError {
+    CompileError::InvalidConstant {
+        rule: site.rule.to_owned(),
+        name: literal.to_string(),
+        span: site.span(literal.span),
+    }
+}
+
+/// `exists(f)`: constant for the fields every span has (kind, status and error have
+/// no `Field`, and always have a value).
+fn exists(field: Option<Field>) -> Node {
+    match field {
+        Some(Field::Name | Field::TraceId | Field::SpanId) | None => Node::Const(true),
+        Some(field) => Node::Pred(Pred::Exists(field)),
+    }
+}
+
+fn not(node: Node) -> Node {
+    match node {
+        Node::Const(value) => Node::Const(!value),
+        Node::Not(inner) => *inner,
+        other => Node::Not(Box::new(other)),
+    }
+}
+
+/// An AND chain with constants folded: a false item makes it false, true items vanish.
+fn and(items: Vec<Node>) -> Node {
+    let mut kept = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Node::Const(false) => return Node::Const(false),
+            Node::Const(true) => {}
+            Node::And(inner) => kept.extend(inner.into_vec()),
+            other => kept.push(other),
+        }
+    }
+    match kept.len() {
+        0 => Node::Const(true),
+        1 => kept.pop().unwrap_or(Node::Const(true)),
+        _ => Node::And(kept.into_boxed_slice()),
+    }
+}
+
+/// An OR chain with constants folded: a true item makes it true, false items vanish.
+fn or(items: Vec<Node>) -> Node {
+    let mut kept = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Node::Const(true) => return Node::Const(true),
+            Node::Const(false) => {}
+            Node::Or(inner) => kept.extend(inner.into_vec()),
+            other => kept.push(other),
+        }
+    }
+    match kept.len() {
+        0 => Node::Const(false),
+        1 => kept.pop().unwrap_or(Node::Const(false)),
+        _ => Node::Or(kept.into_boxed_slice()),
+    }
+}
+
+/// Turns the expansion of an `in` list back into one set test where that is exact:
+/// kind and status sets become bit masks, and string lists a sorted set.
+fn merge_sets(node: Node) -> Node {
+    let (items, negated) = match &node {
+        Node::Or(items) => (items, false),
+        Node::And(items) => (items, true),
+        _ => return node,
+    };
+    // Kind / status: `kind in [A, B]` or `kind != A AND kind != B`.
+    let mut kinds = (0u8, 0u8, true, true);
+    for item in &**items {
+        match item {
+            Node::Pred(Pred::Kind { set, negated: n }) if *n == negated => kinds.0 |= set,
+            Node::Pred(Pred::Status { set, negated: n }) if *n == negated => kinds.1 |= set,
+            _ => return merge_strings(node),
+        }
+        kinds.2 &= matches!(item, Node::Pred(Pred::Kind { .. }));
+        kinds.3 &= matches!(item, Node::Pred(Pred::Status { .. }));
+    }
+    if kinds.2 {
+        Node::Pred(Pred::Kind {
+            set: kinds.0,
+            negated,
+        })
+    } else if kinds.3 {
+        Node::Pred(Pred::Status {
+            set: kinds.1,
+            negated,
+        })
+    } else {
+        node
+    }
+}
+
+fn merge_strings(node: Node) -> Node {
+    let (items, negated) = match &node {
+        Node::Or(items) => (&items[..], false),
+        // `exists(f) AND f != a AND f != b`: the set test checks the value is a string.
+        Node::And(items) => match items.first() {
+            Some(Node::Pred(Pred::Exists(_))) => (&items[1..], true),
+            _ => return node,
+        },
+        _ => return node,
+    };
+    let op = if negated {
+        CompareOp::Ne
+    } else {
+        CompareOp::Eq
+    };
+    let mut field = None;
+    let mut set = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Node::Pred(Pred::Str {
+                field: f,
+                op: o,
+                literal,
+            }) if *o == op && field.is_none_or(|seen| seen == *f) => {
+                field = Some(*f);
+                set.push(literal.clone());
+            }
+            _ => return node,
+        }
+    }
+    match field {
+        Some(field) if set.len() >= 2 => {
+            set.sort_unstable();
+            set.dedup();
+            Node::Pred(Pred::StrIn {
+                field,
+                set: set.into_boxed_slice(),
+                negated,
+            })
+        }
+        _ => node,
+    }
+}

@@ -1,0 +1,334 @@
+//! Running compiled predicates on one span.
+//!
+//! This is the hot path. One [`Ctx`] lives on the stack for one span's evaluation: it
+//! looks each interned attribute key up at most once (a fixed-size inline cache, so the
+//! two source keys of `status_code` are read once however many conditions use it), and
+//! it never allocates: ids are hex-encoded into stack buffers only when compared, URL paths are slices of
+//! the attribute, and string literals were prepared at compile time.
+
+use memchr::memmem;
+
+use crate::compare::{cmp_num, holds, nanos_to_millis, Num};
+use crate::compile::{Field, Keys, Node, Pred, Scope, Test};
+use crate::view::{AttrValue, SpanView};
+
+/// A field's value on one span, in the terms comparisons need.
+#[derive(Debug, Clone, Copy)]
+enum Val<'a> {
+    /// The field has no value.
+    Missing,
+    /// A value that only `exists` accepts (an array, or a value of the wrong type for a
+    /// built-in field).
+    Other,
+    Num(Num),
+    Str(&'a str),
+    Bool(bool),
+    /// A trace or span id (its first `len` bytes), compared as lowercase hex.
+    Id([u8; 16], u8),
+}
+
+/// The span's duration in nanoseconds, `None` when a time is unset or out of order.
+pub(crate) fn duration<S: SpanView + ?Sized>(span: &S) -> Option<u64> {
+    let (start, end) = (span.start_time_unix_nano(), span.end_time_unix_nano());
+    (start != 0 && end != 0 && end >= start).then(|| end - start)
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `bytes` as lowercase hex, written into `buf`.
+fn hex<'b>(bytes: &[u8], buf: &'b mut [u8; 32]) -> &'b str {
+    for (i, byte) in bytes.iter().enumerate().take(16) {
+        buf[2 * i] = HEX[usize::from(byte >> 4)];
+        buf[2 * i + 1] = HEX[usize::from(byte & 0x0f)];
+    }
+    let len = (2 * bytes.len()).min(32);
+    // Only ASCII hex digits were written.
+    std::str::from_utf8(&buf[..len]).unwrap_or_default()
+}
+
+/// Substring search. Most attribute values are short, and for them a plain scan for
+/// the first byte beats setting up the SIMD searcher.
+#[inline]
+fn contains(finder: &memmem::Finder<'_>, haystack: &[u8]) -> bool {
+    let needle = finder.needle();
+    if haystack.len() >= 64 {
+        return finder.find(haystack).is_some();
+    }
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let Some(last_start) = haystack.len().checked_sub(needle.len()) else {
+        return false;
+    };
+    haystack[..=last_start]
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == first && &haystack[i + 1..i + needle.len()] == rest)
+}
+
+/// The path component of a URL (RFC 3986, section 3.3): without scheme, authority,
+/// query and fragment, percent-encoding left as is.
+pub(crate) fn url_path(url: &str) -> &str {
+    let bytes = url.as_bytes();
+    let mut rest = url;
+    // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
+    if bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+        let end = bytes
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')));
+        if let Some(colon) = end.filter(|&i| bytes[i] == b':') {
+            rest = &url[colon + 1..];
+        }
+    }
+    if let Some(after) = rest.strip_prefix("//") {
+        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        rest = &after[end..];
+    }
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// The evaluation state for one span.
+///
+/// `N` is the number of attribute keys cached inline; keys with a larger index are
+/// looked up each time they are needed.
+pub(crate) struct Ctx<'e, 's, S: ?Sized, const N: usize> {
+    keys: &'e Keys,
+    span: &'s S,
+    /// Bit `k`: key `k` has been looked up and `cache[k]` holds the result.
+    looked: u64,
+    cache: [Option<AttrValue<'s>>; N],
+}
+
+impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
+    pub(crate) fn new(keys: &'e Keys, span: &'s S) -> Self {
+        Self {
+            keys,
+            span,
+            looked: 0,
+            cache: [None; N],
+        }
+    }
+
+    pub(crate) fn span(&self) -> &'s S {
+        self.span
+    }
+
+    /// The value of interned key `k`, looked up once.
+    #[inline]
+    pub(crate) fn attr(&mut self, k: u32) -> Option<AttrValue<'s>> {
+        let index = k as usize;
+        if index < N && index < 64 {
+            let bit = 1u64 << index;
+            if self.looked & bit != 0 {
+                return self.cache[index];
+            }
+            let value = self.lookup(index);
+            self.cache[index] = value;
+            self.looked |= bit;
+            value
+        } else {
+            self.lookup(index)
+        }
+    }
+
+    fn lookup(&self, index: usize) -> Option<AttrValue<'s>> {
+        let (scope, key) = self.keys.keys.get(index)?;
+        match scope {
+            Scope::Span => self.span.attribute(key),
+            Scope::Resource => self.span.resource_attribute(key),
+        }
+    }
+
+    /// The first present source among `keys`, with its position.
+    #[inline]
+    fn first(&mut self, keys: &[u32]) -> Option<(usize, AttrValue<'s>)> {
+        keys.iter()
+            .enumerate()
+            .find_map(|(i, &k)| self.attr(k).map(|value| (i, value)))
+    }
+
+    /// The value of a field.
+    #[inline]
+    fn value(&mut self, field: Field) -> Val<'s> {
+        let string = |value: Option<AttrValue<'s>>| match value {
+            None => Val::Missing,
+            Some(AttrValue::Str(text)) => Val::Str(text),
+            Some(_) => Val::Other,
+        };
+        match field {
+            Field::Name => Val::Str(self.span.name()),
+            Field::TraceId => Val::Id(self.span.trace_id(), 16),
+            Field::SpanId => {
+                let mut bytes = [0; 16];
+                bytes[..8].copy_from_slice(&self.span.span_id());
+                Val::Id(bytes, 8)
+            }
+            Field::ParentSpanId => match self.span.parent_span_id() {
+                Some(id) => {
+                    let mut bytes = [0; 16];
+                    bytes[..8].copy_from_slice(&id);
+                    Val::Id(bytes, 8)
+                }
+                None => Val::Missing,
+            },
+            Field::StatusCode(keys) => match self.first(&keys) {
+                None => Val::Missing,
+                Some((_, AttrValue::Int(n))) => Val::Num(Num::Int(n)),
+                Some((_, AttrValue::Double(x))) => Val::Num(Num::Float(x)),
+                Some(_) => Val::Other,
+            },
+            Field::Method(keys) => string(self.first(&keys).map(|(_, v)| v)),
+            Field::UserId(keys) => string(self.first(&keys).map(|(_, v)| v)),
+            Field::Path(keys) => match self.first(&keys) {
+                // The fourth and fifth sources are full URLs.
+                Some((3.., AttrValue::Str(url))) => Val::Str(url_path(url)),
+                found => string(found.map(|(_, v)| v)),
+            },
+            Field::Service(k) => string(self.attr(k)),
+            Field::Attr(k) => match self.attr(k) {
+                None => Val::Missing,
+                Some(AttrValue::Str(text)) => Val::Str(text),
+                Some(AttrValue::Int(n)) => Val::Num(Num::Int(n)),
+                Some(AttrValue::Double(x)) => Val::Num(Num::Float(x)),
+                Some(AttrValue::Bool(b)) => Val::Bool(b),
+                Some(AttrValue::Other) => Val::Other,
+            },
+            Field::Duration => match duration(self.span) {
+                // Only `exists` reads the duration through here.
+                Some(_) => Val::Other,
+                None => Val::Missing,
+            },
+        }
+    }
+
+    /// Applies `test` to the field's value if it is a string (ids as lowercase hex).
+    #[inline]
+    fn text(&mut self, field: Field, test: impl FnOnce(&str) -> bool) -> bool {
+        match self.value(field) {
+            Val::Str(text) => test(text),
+            Val::Id(bytes, len) => {
+                let mut buf = [0u8; 32];
+                test(hex(&bytes[..usize::from(len)], &mut buf))
+            }
+            _ => false,
+        }
+    }
+
+    /// Evaluates a compiled expression.
+    pub(crate) fn eval(&mut self, node: &Node) -> bool {
+        match node {
+            Node::Pred(pred) => self.pred(pred),
+            Node::And(items) => items.iter().all(|item| self.eval(item)),
+            Node::Or(items) => items.iter().any(|item| self.eval(item)),
+            Node::Not(inner) => !self.eval(inner),
+            Node::Const(value) => *value,
+        }
+    }
+
+    fn pred(&mut self, pred: &Pred) -> bool {
+        match pred {
+            Pred::Num { field, op, literal } => match self.value(*field) {
+                Val::Num(value) => holds(*op, cmp_num(value, *literal)),
+                _ => false,
+            },
+            Pred::Duration { op, nanos } => {
+                duration(self.span).is_some_and(|d| holds(*op, Some(i128::from(d).cmp(nanos))))
+            }
+            Pred::DurationMillis { op, millis } => duration(self.span)
+                .is_some_and(|d| holds(*op, nanos_to_millis(d).partial_cmp(millis))),
+            Pred::Str { field, op, literal } => self.text(*field, |text| holds(*op, Some(text.cmp(literal)))),
+            Pred::Test {
+                field,
+                test,
+                negated,
+            } => self.text(*field, |text| {
+                let passed = match test {
+                    Test::Contains(finder) => contains(finder, text.as_bytes()),
+                    Test::StartsWith(prefix) => text.starts_with(&**prefix),
+                    Test::EndsWith(suffix) => text.ends_with(&**suffix),
+                    Test::Matches(regex) => regex.is_match(text),
+                };
+                passed != *negated
+            }),
+            Pred::StrIn {
+                field,
+                set,
+                negated,
+            } => self.text(*field, |text| {
+                set.binary_search_by(|item| (**item).cmp(text)).is_ok() != *negated
+            }),
+            Pred::Kind { set, negated } => ((set >> (self.span.kind() as u8)) & 1 == 1) != *negated,
+            Pred::Status { set, negated } => {
+                ((set >> (self.span.status() as u8)) & 1 == 1) != *negated
+            }
+            Pred::Error { equal, literal } => {
+                let error = self.span.status() == crate::otlp::StatusCode::Error;
+                (error == *literal) == *equal
+            }
+            Pred::Bool {
+                field,
+                equal,
+                literal,
+            } => match self.value(*field) {
+                Val::Bool(value) => (value == *literal) == *equal,
+                _ => false,
+            },
+            Pred::Exists(field) => !matches!(self.value(*field), Val::Missing),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths_follow_rfc_3986() {
+        assert_eq!(
+            url_path("https://h:8443/api/payment/1?q=2#f"),
+            "/api/payment/1"
+        );
+        assert_eq!(url_path("https://h"), "");
+        assert_eq!(url_path("https://h?q"), "");
+        assert_eq!(url_path("http://user@h/a%20b/"), "/a%20b/");
+        assert_eq!(url_path("/relative/path?x=1"), "/relative/path");
+        assert_eq!(
+            url_path("mailto:someone@example.com"),
+            "someone@example.com"
+        );
+        assert_eq!(url_path("urn:isbn:0451450523"), "isbn:0451450523");
+        assert_eq!(url_path("//host/p#frag"), "/p");
+        assert_eq!(url_path("1http://h/p"), "1http://h/p");
+        assert_eq!(url_path(""), "");
+    }
+
+    #[test]
+    fn short_and_long_substring_search() {
+        let long = "x".repeat(100) + "/api/payment";
+        for (haystack, needle, expected) in [
+            ("/api/users/:id", "/api/payment", false),
+            ("/api/payment/1", "/api/payment", true),
+            ("a/api/payment", "/api/payment", true),
+            ("/api", "/api/payment", false),
+            ("", "", true),
+            ("abc", "", true),
+            ("abc", "c", true),
+            ("abc", "abcd", false),
+            ("ééé", "é", true),
+            (long.as_str(), "/api/payment", true),
+            (long.as_str(), "/api/paymenT", false),
+        ] {
+            let finder = memmem::Finder::new(needle.as_bytes());
+            assert_eq!(contains(&finder, haystack.as_bytes()), expected, "{haystack:?} {needle:?}");
+        }
+    }
+
+    #[test]
+    fn ids_are_lowercase_hex() {
+        let mut buf = [0u8; 32];
+        assert_eq!(hex(&[0xAB, 0x01, 0xff], &mut buf), "ab01ff");
+        let id = [0x4b; 16];
+        assert_eq!(hex(&id, &mut buf).len(), 32);
+    }
+}
