@@ -212,6 +212,10 @@ impl<'e> Replay<'e> {
             ..Report::default()
         };
 
+        // Traces decided by each base rate (policy or tenant), by the rate's bits: the
+        // expected count is summed from these in a fixed order, so the report does not
+        // depend on hash-map order (float addition is not associative).
+        let mut base_rates: Vec<(u64, u64)> = Vec::new();
         for (trace_id, trace) in &self.traces {
             let decision = evaluator.decide_trace(*trace_id, &trace.matched, trace.tenant.get());
             let keep = decision.keep;
@@ -229,8 +233,11 @@ impl<'e> Replay<'e> {
                 }
                 Reason::BaseRate { rate } | Reason::TenantBaseRate { rate, .. } => {
                     report.base_rate.traces += 1;
-                    report.base_rate.expected += rate;
                     report.base_rate.kept += u64::from(keep);
+                    match base_rates.iter_mut().find(|(bits, _)| *bits == rate.to_bits()) {
+                        Some(entry) => entry.1 += 1,
+                        None => base_rates.push((rate.to_bits(), 1)),
+                    }
                 }
             }
             report.traces.add(1, keep);
@@ -254,8 +261,13 @@ impl<'e> Replay<'e> {
             }
         }
 
+        base_rates.sort_unstable();
         #[allow(clippy::cast_precision_loss)] // report figures
         {
+            report.base_rate.expected = base_rates
+                .iter()
+                .map(|&(bits, traces)| f64::from_bits(bits) * traces as f64)
+                .sum();
             report.keep_rate = ratio(report.traces.kept, report.traces.total);
             let gb = |bytes: u64| bytes as f64 / 1e9;
             let price = self.options.price_per_gb;

@@ -1,0 +1,128 @@
+//! `cpl replay` and `cpl test` as users run them: exit codes and output, snapshotted.
+//! Inputs are the project's own corpus (a fresh clone has it); the shared real-SDK
+//! capture is used when ../shared exists and skipped otherwise.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn cpl(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
+        .args(args)
+        .current_dir(workspace_root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run cpl");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn replay_table_of_the_shipped_corpus() {
+    let (code, stdout, stderr) = cpl(&["replay", "corpus/policies/demo.yaml", "corpus/traces/shop.jsonl"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn replay_json_adds_up() {
+    let (code, stdout, stderr) = cpl(&["replay", "--format", "json", "corpus/policies/modern.yaml", "corpus/traces/shop.jsonl"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["complete"], true);
+    let total = report["traces"]["total"].as_u64().expect("total");
+    let decided: u64 = report["rules"].as_array().expect("rules").iter().map(|r| r["traces"].as_u64().expect("traces")).sum::<u64>()
+        + report["base_rate"]["traces"].as_u64().expect("base");
+    assert_eq!(decided, total, "every trace is decided exactly once");
+    let bytes = std::fs::metadata(workspace_root().join("corpus/traces/shop.jsonl")).expect("corpus").len();
+    assert_eq!(report["bytes"]["total"].as_u64(), Some(bytes), "bytes add up to the file size");
+    insta::assert_json_snapshot!(report);
+}
+
+#[test]
+fn replay_is_the_same_split_across_files_and_cores() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(workspace_root().join("corpus/traces/shop.jsonl")).expect("corpus");
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = lines.split_at(lines.len() / 2);
+    let (first, second) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    std::fs::write(&first, a.join("\n")).expect("write");
+    std::fs::write(&second, b.join("\n")).expect("write");
+    let whole = cpl(&["replay", "--format", "json", "-j", "1", "corpus/policies/modern.yaml", "corpus/traces/shop.jsonl"]);
+    let split = cpl(&["replay", "--format", "json", "-j", "2", "corpus/policies/modern.yaml", second.to_str().expect("path"), first.to_str().expect("path")]);
+    let decisions = |out: &str| {
+        let mut report: serde_json::Value = serde_json::from_str(out).expect("JSON");
+        report["input"] = serde_json::Value::Null;
+        report["bytes"] = serde_json::Value::Null;
+        report["services"] = serde_json::Value::Null;
+        report["savings"] = serde_json::Value::Null;
+        report["rules"].as_array_mut().expect("rules").iter_mut().for_each(|r| r["bytes_kept"] = serde_json::Value::Null);
+        report
+    };
+    assert_eq!(decisions(&whole.1), decisions(&split.1));
+}
+
+#[test]
+fn replay_reports_malformed_documents_and_marks_the_report_incomplete() {
+    let (code, stdout, stderr) = cpl(&["replay", "--format", "json", "corpus/policies/demo.yaml", "tests/fixtures/test/truncated.jsonl"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["input"]["errors"], 2);
+    assert_eq!(report["input"]["skipped_non_trace"], 1);
+    assert_eq!(report["traces"]["total"], 1);
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn replay_usage_and_io_failures_exit_2() {
+    assert_eq!(cpl(&["replay", "corpus/policies/demo.yaml", "no/such.jsonl"]).0, 2);
+    assert_eq!(cpl(&["replay", "corpus/policies/demo.yaml", "corpus"]).0, 2);
+    assert_eq!(cpl(&["replay", "tests/fixtures/lint/err/unclosed-paren.yaml", "corpus/traces/shop.jsonl"]).0, 2);
+    assert_eq!(cpl(&["replay", "--slow", "fast", "corpus/policies/demo.yaml", "corpus/traces/shop.jsonl"]).0, 2);
+    assert_eq!(cpl(&["replay", "corpus/policies/demo.yaml"]).0, 2);
+}
+
+#[test]
+fn replay_of_the_real_sdk_capture_matches_the_hand_check() {
+    let capture = workspace_root().join("../shared/corpus/generated/traces-small.jsonl");
+    if !capture.exists() {
+        eprintln!("skipped: {} not found", capture.display());
+        return;
+    }
+    let (code, stdout, stderr) = cpl(&["replay", "--format", "json", "corpus/policies/demo.yaml", capture.to_str().expect("path")]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    // Totals reproduced by tests/scripts/replay_hand_check.py, which shares no code with cpl-eval.
+    assert_eq!((report["traces"]["total"].as_u64(), report["traces"]["kept"].as_u64()), (Some(1005), Some(128)));
+    assert_eq!((report["spans"]["total"].as_u64(), report["spans"]["kept"].as_u64()), (Some(7471), Some(688)));
+    let rules: Vec<(u64, u64)> = report["rules"].as_array().expect("rules").iter().map(|r| (r["traces"].as_u64().expect("t"), r["spans"].as_u64().expect("s"))).collect();
+    assert_eq!(rules, [(12, 120), (102, 451), (10, 82), (0, 0)]);
+    assert_eq!((report["base_rate"]["traces"].as_u64(), report["base_rate"]["kept"].as_u64()), (Some(881), Some(4)));
+}
+
+#[test]
+fn policy_tests_pass_fail_and_break() {
+    let (code, stdout, stderr) = cpl(&["test", "corpus/policies/coverage.yaml", "corpus/tests/coverage.tests.yaml"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.ends_with("43 passed, 0 failed\n"), "{stdout}");
+
+    let (code, stdout, _) = cpl(&["test", "corpus/policies/demo.yaml", "tests/fixtures/test/failing.tests.yaml"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("failing", stdout);
+
+    let (code, stdout, _) = cpl(&["test", "--format", "json", "corpus/policies/demo.yaml", "tests/fixtures/test/failing.tests.yaml"]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!((report["passed"].as_u64(), report["failed"].as_u64()), (Some(1), Some(2)));
+
+    let (code, _, stderr) = cpl(&["test", "corpus/policies/demo.yaml", "tests/fixtures/test/broken.tests.yaml"]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!("broken", stderr);
+}
