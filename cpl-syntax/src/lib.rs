@@ -41,4 +41,6 @@ pub use lexer::{LexError, Lexer, Token};
 pub use lines::LineIndex;
 pub use load::{load_policy, load_policy_bytes, Loaded};
 pub use parser::{parse_expression, Parsed, SyntaxError, MAX_EXPRESSION_BYTES, MAX_NESTING};
-pub use policy::{Action, Condition, Policy, Sampling, Spanned, TenantOverride, Tenants, When};
+pub use policy::{
+    Action, Condition, Policy, Sampling, Spanned, Suppression, TenantOverride, Tenants, When,
+};

@@ -12,7 +12,7 @@ use crate::ast::{Expr, ExprKind, FieldKind, Value};
 use crate::diagnostic::{codes, did_you_mean, Diagnostic};
 use crate::fields::{resolve_name, FieldType, BUILTIN_FIELDS};
 use crate::parser::parse_expression;
-use crate::policy::{Action, Condition, Policy, Sampling, Spanned, TenantOverride, Tenants, When};
+use crate::policy::{Action, Condition, Policy, Sampling, Spanned, Suppression, TenantOverride, Tenants, When};
 use crate::yaml::{self, Node, NodeValue, Resolved, Scalar, ScalarStyle, YamlErrorKind};
 
 /// The result of loading a policy.
@@ -73,7 +73,7 @@ pub fn load_policy(source: &str) -> Loaded {
 
 const TOP_KEYS: &[&str] = &["version", "service", "sampling", "tenants"];
 const SAMPLING_KEYS: &[&str] = &["base_rate", "conditions"];
-const CONDITION_KEYS: &[&str] = &["name", "when", "enabled", "rate", "action"];
+const CONDITION_KEYS: &[&str] = &["name", "when", "enabled", "rate", "action", "suppress"];
 const TENANTS_KEYS: &[&str] = &["attribute", "overrides"];
 const OVERRIDE_KEYS: &[&str] = &["base_rate", "conditions"];
 
@@ -428,6 +428,7 @@ impl Loader {
             .and_then(|node| self.boolean(node, "enabled"));
         let rate = entries.get("rate").and_then(|node| self.rate(node, "rate"));
         let action = entries.get("action").and_then(|node| self.action(node));
+        let suppress = entries.get("suppress").map(|node| self.suppressions(node)).unwrap_or_default();
         if let (
             Some(rate),
             Some(Spanned {
@@ -452,8 +453,49 @@ impl Loader {
             enabled,
             rate,
             action,
+            suppress,
             span: node.span.clone(),
         })
+    }
+
+    /// `suppress: {CODE: reason, ...}`; codes by code or name, every one with a reason.
+    fn suppressions(&mut self, node: &Node) -> Vec<Suppression> {
+        let NodeValue::Mapping(pairs) = &node.value else {
+            self.wrong_type(node, "suppress", "a mapping from code to reason", Some("write `suppress: {L313: <why this is fine>}`".to_owned()));
+            return Vec::new();
+        };
+        let mut suppressions = Vec::new();
+        for (key, value) in pairs {
+            let Some(written) = scalar_str(key) else {
+                self.wrong_type(key, "a suppressed code", "a string", None);
+                continue;
+            };
+            let Some(code) = crate::find_code(written) else {
+                let names = crate::REGISTRY.iter().flat_map(|code| [code.code, code.name]);
+                let help = did_you_mean(written, names).map_or_else(
+                    || "use a code from `cpl explain --list`".to_owned(),
+                    |candidate| format!("did you mean `{candidate}`?"),
+                );
+                self.report(
+                    Diagnostic::new(&codes::INVALID_VALUE, format!("unknown diagnostic code `{written}`"), key.span.clone(), "not a code")
+                        .with_help(help),
+                );
+                continue;
+            };
+            match self.string(value, "a suppression reason") {
+                Some(reason) if !reason.value.trim().is_empty() => suppressions.push(Suppression {
+                    code,
+                    span: key.span.clone(),
+                    reason,
+                }),
+                Some(reason) => self.report(
+                    Diagnostic::new(&codes::INVALID_VALUE, "a suppression needs a reason", reason.span, "empty reason")
+                        .with_help("say why the finding is acceptable; reviewers read it"),
+                ),
+                None => {}
+            }
+        }
+        suppressions
     }
 
     fn missing(&mut self, anchor: &Range<usize>, message: &str, help: &str) {

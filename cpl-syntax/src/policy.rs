@@ -64,6 +64,8 @@ pub struct Condition {
     pub rate: Option<Spanned<f64>>,
     /// `action`; `None` when not written (keep).
     pub action: Option<Spanned<Action>>,
+    /// `suppress`: findings accepted for this condition, each with its reason.
+    pub suppress: Vec<Suppression>,
     /// The span of the whole list item.
     pub span: Range<usize>,
 }
@@ -85,6 +87,17 @@ impl Condition {
             .as_ref()
             .map_or(Action::Keep, |action| action.value)
     }
+}
+
+/// A finding accepted on purpose: `suppress: {L313: "health checks never fail"}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suppression {
+    /// The registry entry it suppresses.
+    pub code: &'static crate::Code,
+    /// Where the code is written.
+    pub span: Range<usize>,
+    /// Why the finding is accepted.
+    pub reason: Spanned<String>,
 }
 
 /// What a matching condition does with the trace.
