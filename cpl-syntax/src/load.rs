@@ -22,6 +22,8 @@ pub struct Loaded {
     pub policy: Option<Policy>,
     /// Every finding, in file order.
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings accepted by a condition's `suppress`, with the reason given.
+    pub suppressed: Vec<(Diagnostic, String)>,
 }
 
 impl Loaded {
@@ -42,6 +44,7 @@ pub fn load_policy_bytes(bytes: &[u8]) -> Loaded {
             let bad = at..(at + error.error_len().unwrap_or(1)).min(bytes.len());
             Loaded {
                 policy: None,
+                suppressed: Vec::new(),
                 diagnostics: vec![Diagnostic::new(
                     &codes::INVALID_UTF8,
                     "file is not valid UTF-8",
@@ -65,9 +68,25 @@ pub fn load_policy(source: &str) -> Loaded {
     let has_errors = diagnostics
         .iter()
         .any(|d| d.severity == crate::Severity::Error);
+    let policy = if has_errors { None } else { policy };
+    let mut suppressed = Vec::new();
+    if let Some(policy) = &policy {
+        let (accepted, kept): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
+            .into_iter()
+            .partition(|d| policy.suppression_for(d).is_some());
+        for diagnostic in accepted {
+            let reason = policy
+                .suppression_for(&diagnostic)
+                .map(|s| s.reason.value.clone())
+                .unwrap_or_default();
+            suppressed.push((diagnostic, reason));
+        }
+        diagnostics = kept;
+    }
     Loaded {
-        policy: if has_errors { None } else { policy },
+        policy,
         diagnostics,
+        suppressed,
     }
 }
 

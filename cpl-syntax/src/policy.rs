@@ -197,6 +197,19 @@ impl Policy {
             .map_or(self.sampling.base_rate.value, |rate| rate.value)
     }
 
+    /// The inline suppression that accepts `diagnostic`: one written on the condition
+    /// (policy-wide or in a tenant override) whose span holds the finding's span.
+    pub fn suppression_for(&self, diagnostic: &crate::Diagnostic) -> Option<&Suppression> {
+        let overrides = self.tenants.iter().flat_map(|tenants| &tenants.overrides);
+        self.sampling
+            .conditions
+            .iter()
+            .chain(overrides.flat_map(|o| &o.conditions))
+            .filter(|c| c.span.start <= diagnostic.span.start && diagnostic.span.end <= c.span.end)
+            .flat_map(|c| &c.suppress)
+            .find(|s| std::ptr::eq(s.code, diagnostic.code) || s.code.code == diagnostic.code.code)
+    }
+
     /// The overrides written for `tenant`, if any.
     pub fn tenant_override(&self, tenant: &str) -> Option<&TenantOverride> {
         self.tenants
