@@ -33,6 +33,7 @@ mod lines;
 mod load;
 mod parser;
 mod policy;
+mod project;
 pub mod yaml;
 
 pub use ast::{Expr, ExprKind, Span};
@@ -43,4 +44,8 @@ pub use load::{load_policy, load_policy_bytes, Loaded};
 pub use parser::{parse_expression, Parsed, SyntaxError, MAX_EXPRESSION_BYTES, MAX_NESTING};
 pub use policy::{
     Action, Condition, Policy, Sampling, Spanned, Suppression, TenantOverride, Tenants, When,
+};
+pub use project::{
+    load_project, Environment, Level, LoadedProject, Project, ProjectSuppression, SeverityOverride,
+    Slo,
 };

@@ -12,7 +12,9 @@ use crate::ast::{Expr, ExprKind, FieldKind, Value};
 use crate::diagnostic::{codes, did_you_mean, Diagnostic};
 use crate::fields::{resolve_name, FieldType, BUILTIN_FIELDS};
 use crate::parser::parse_expression;
-use crate::policy::{Action, Condition, Policy, Sampling, Spanned, Suppression, TenantOverride, Tenants, When};
+use crate::policy::{
+    Action, Condition, Policy, Sampling, Spanned, Suppression, TenantOverride, Tenants, When,
+};
 use crate::yaml::{self, Node, NodeValue, Resolved, Scalar, ScalarStyle, YamlErrorKind};
 
 /// The result of loading a policy.
@@ -96,26 +98,26 @@ const CONDITION_KEYS: &[&str] = &["name", "when", "enabled", "rate", "action", "
 const TENANTS_KEYS: &[&str] = &["attribute", "overrides"];
 const OVERRIDE_KEYS: &[&str] = &["base_rate", "conditions"];
 
-struct Loader {
-    diagnostics: Vec<Diagnostic>,
+pub(crate) struct Loader {
+    pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
 /// The entries of a mapping, looked up by key after unknown keys were reported.
-struct Entries<'n> {
+pub(crate) struct Entries<'n> {
     entries: Vec<(&'n str, &'n Node, &'n Node)>,
     /// Where to point when a required key is missing.
-    anchor: Range<usize>,
+    pub(crate) anchor: Range<usize>,
 }
 
 impl<'n> Entries<'n> {
-    fn get(&self, key: &str) -> Option<&'n Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'n Node> {
         self.entries
             .iter()
             .find(|(name, _, _)| *name == key)
             .map(|(_, _, value)| *value)
     }
 
-    fn key_span(&self, key: &str) -> Option<Range<usize>> {
+    pub(crate) fn key_span(&self, key: &str) -> Option<Range<usize>> {
         self.entries
             .iter()
             .find(|(name, _, _)| *name == key)
@@ -138,11 +140,17 @@ fn type_name(node: &Node) -> &'static str {
 }
 
 impl Loader {
-    fn report(&mut self, diagnostic: Diagnostic) {
+    pub(crate) fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
-    fn wrong_type(&mut self, node: &Node, key: &str, expected: &str, help: Option<String>) {
+    pub(crate) fn wrong_type(
+        &mut self,
+        node: &Node,
+        key: &str,
+        expected: &str,
+        help: Option<String>,
+    ) {
         self.report(
             Diagnostic::new(
                 &codes::WRONG_TYPE,
@@ -202,7 +210,7 @@ impl Loader {
     }
 
     /// Checks that `node` is a mapping with string keys from `allowed`; reports the rest.
-    fn mapping<'n>(
+    pub(crate) fn mapping<'n>(
         &mut self,
         node: &'n Node,
         what: &str,
@@ -246,7 +254,7 @@ impl Loader {
         Some(Entries { entries, anchor })
     }
 
-    fn version(&mut self, node: &Node) -> Option<Spanned<String>> {
+    pub(crate) fn version(&mut self, node: &Node) -> Option<Spanned<String>> {
         let text = match scalar(node).map(Scalar::resolve) {
             Some(Resolved::Int(1) | Resolved::String("1" | "1.0")) => "1".to_owned(),
             Some(Resolved::Float(v)) if v.to_bits() == 1.0f64.to_bits() => "1".to_owned(),
@@ -270,7 +278,7 @@ impl Loader {
         Some(Spanned::new(text, node.span.clone()))
     }
 
-    fn string(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
+    pub(crate) fn string(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
         if let Some(Resolved::String(text)) = scalar(node).map(Scalar::resolve) {
             Some(Spanned::new(text.to_owned(), node.span.clone()))
         } else {
@@ -279,7 +287,7 @@ impl Loader {
         }
     }
 
-    fn rate(&mut self, node: &Node, key: &str) -> Option<Spanned<f64>> {
+    pub(crate) fn rate(&mut self, node: &Node, key: &str) -> Option<Spanned<f64>> {
         #[allow(clippy::cast_precision_loss)] // only 0 and 1 are in range
         let value = match scalar(node).map(Scalar::resolve) {
             Some(Resolved::Float(value)) => value,
@@ -447,7 +455,10 @@ impl Loader {
             .and_then(|node| self.boolean(node, "enabled"));
         let rate = entries.get("rate").and_then(|node| self.rate(node, "rate"));
         let action = entries.get("action").and_then(|node| self.action(node));
-        let suppress = entries.get("suppress").map(|node| self.suppressions(node)).unwrap_or_default();
+        let suppress = entries
+            .get("suppress")
+            .map(|node| self.suppressions(node))
+            .unwrap_or_default();
         if let (
             Some(rate),
             Some(Spanned {
@@ -480,7 +491,12 @@ impl Loader {
     /// `suppress: {CODE: reason, ...}`; codes by code or name, every one with a reason.
     fn suppressions(&mut self, node: &Node) -> Vec<Suppression> {
         let NodeValue::Mapping(pairs) = &node.value else {
-            self.wrong_type(node, "suppress", "a mapping from code to reason", Some("write `suppress: {L313: <why this is fine>}`".to_owned()));
+            self.wrong_type(
+                node,
+                "suppress",
+                "a mapping from code to reason",
+                Some("write `suppress: {L313: <why this is fine>}`".to_owned()),
+            );
             return Vec::new();
         };
         let mut suppressions = Vec::new();
@@ -490,14 +506,21 @@ impl Loader {
                 continue;
             };
             let Some(code) = crate::find_code(written) else {
-                let names = crate::REGISTRY.iter().flat_map(|code| [code.code, code.name]);
+                let names = crate::REGISTRY
+                    .iter()
+                    .flat_map(|code| [code.code, code.name]);
                 let help = did_you_mean(written, names).map_or_else(
                     || "use a code from `cpl explain --list`".to_owned(),
                     |candidate| format!("did you mean `{candidate}`?"),
                 );
                 self.report(
-                    Diagnostic::new(&codes::INVALID_VALUE, format!("unknown diagnostic code `{written}`"), key.span.clone(), "not a code")
-                        .with_help(help),
+                    Diagnostic::new(
+                        &codes::INVALID_VALUE,
+                        format!("unknown diagnostic code `{written}`"),
+                        key.span.clone(),
+                        "not a code",
+                    )
+                    .with_help(help),
                 );
                 continue;
             };
@@ -508,8 +531,13 @@ impl Loader {
                     reason,
                 }),
                 Some(reason) => self.report(
-                    Diagnostic::new(&codes::INVALID_VALUE, "a suppression needs a reason", reason.span, "empty reason")
-                        .with_help("say why the finding is acceptable; reviewers read it"),
+                    Diagnostic::new(
+                        &codes::INVALID_VALUE,
+                        "a suppression needs a reason",
+                        reason.span,
+                        "empty reason",
+                    )
+                    .with_help("say why the finding is acceptable; reviewers read it"),
                 ),
                 None => {}
             }
@@ -529,7 +557,7 @@ impl Loader {
         );
     }
 
-    fn boolean(&mut self, node: &Node, key: &str) -> Option<Spanned<bool>> {
+    pub(crate) fn boolean(&mut self, node: &Node, key: &str) -> Option<Spanned<bool>> {
         let value = if let Some(scalar) = scalar(node) {
             match scalar.resolve() {
                 Resolved::Bool(value) => value,
@@ -866,7 +894,7 @@ impl Loader {
     }
 }
 
-fn scalar(node: &Node) -> Option<&Scalar> {
+pub(crate) fn scalar(node: &Node) -> Option<&Scalar> {
     match &node.value {
         NodeValue::Scalar(scalar) => Some(scalar),
         _ => None,
@@ -874,7 +902,7 @@ fn scalar(node: &Node) -> Option<&Scalar> {
 }
 
 /// A mapping key read as a string (plain keys like `500` are still names).
-fn scalar_str(node: &Node) -> Option<&str> {
+pub(crate) fn scalar_str(node: &Node) -> Option<&str> {
     scalar(node).map(|scalar| scalar.text.as_str())
 }
 
@@ -889,7 +917,7 @@ fn list_keys(keys: &[&str]) -> String {
         .join(", ")
 }
 
-fn yaml_diagnostic(error: yaml::YamlError) -> Diagnostic {
+pub(crate) fn yaml_diagnostic(error: yaml::YamlError) -> Diagnostic {
     match error.kind {
         YamlErrorKind::Syntax => Diagnostic::new(
             &codes::YAML_SYNTAX,
