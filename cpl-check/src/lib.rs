@@ -9,6 +9,10 @@
 //! - [`rule_docs`] gives, per code, the long explanation `cpl explain CODE` prints.
 #![warn(missing_docs)]
 
+pub mod diff;
+pub mod logic;
+pub mod normalize;
+
 use cpl_syntax::{Diagnostic, Policy};
 
 /// The runtime a policy is checked for.
