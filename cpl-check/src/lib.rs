@@ -7,11 +7,31 @@
 //!   (`cpl_syntax::REGISTRY`).
 //! - [`CheckOptions`] selects the target runtime (`--target clarvynn`).
 //! - [`rule_docs`] gives, per code, the long explanation `cpl explain CODE` prints.
+//!
+//! The rules (codes `L301`–`L356`, spec/lints.md) cover types, field names,
+//! thresholds, logic (unsatisfiable, always-true, subsumed and shadowed conditions),
+//! missing values and portability to clarvynn. The logic rules stand on [`logic`], the
+//! engine that decides satisfiability, implication and equivalence of conditions, which
+//! parity checks and `cpl diff` reuse.
+//!
+//! ```
+//! use cpl_check::{check_policy, CheckOptions};
+//! use cpl_syntax::load_policy;
+//!
+//! let source = "sampling:\n  base_rate: 0.01\n  conditions:\n    - name: errors\n      when: \"status_code >= 500 AND status_code < 400\"\n";
+//! let policy = load_policy(source).policy.unwrap();
+//! let diagnostics = check_policy(&policy, &CheckOptions::default());
+//! assert_eq!(diagnostics[0].code.code, "L331");
+//! ```
 #![warn(missing_docs)]
 
 pub mod diff;
 pub mod logic;
 pub mod normalize;
+mod rules;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use cpl_syntax::{Diagnostic, Policy};
 
@@ -41,15 +61,48 @@ impl CheckOptions {
     }
 }
 
-/// Runs every semantic rule on `policy`.
+/// Runs every semantic rule on `policy`; diagnostics come in file order.
 pub fn check_policy(policy: &Policy, options: &CheckOptions) -> Vec<Diagnostic> {
-    let _ = (policy, options);
-    Vec::new()
+    rules::run(policy, options)
 }
+
+/// The codes of the semantic rules, in code order.
+pub fn rule_codes() -> impl Iterator<Item = &'static cpl_syntax::Code> {
+    rules::RULES.iter().map(|rule| rule.code)
+}
+
+/// The section of spec/diagnostics.md about the load-time codes.
+const DIAGNOSTICS_SPEC: &str = include_str!("../../spec/diagnostics.md");
 
 /// The long explanation of a diagnostic code (`E101` or `unexpected-token`), for
 /// `cpl explain`: what the rule finds, why it matters, and an example.
+///
+/// The semantic rules (`L…`) are explained by their module documentation; the
+/// load-time codes by their section of spec/diagnostics.md.
 pub fn rule_docs(code: &str) -> Option<&'static str> {
-    let _ = code;
-    None
+    static DOCS: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+    let code = cpl_syntax::find_code(code)?;
+    let docs = DOCS.get_or_init(|| {
+        cpl_syntax::REGISTRY
+            .iter()
+            .filter_map(|code| {
+                rules::docs(code)
+                    .or_else(|| spec_section(code))
+                    .map(|text| (code.code, text))
+            })
+            .collect()
+    });
+    docs.get(code.code).map(String::as_str)
+}
+
+/// The text under `### CODE name` in spec/diagnostics.md, up to the next heading.
+fn spec_section(code: &cpl_syntax::Code) -> Option<String> {
+    let heading = format!("### {} {}", code.code, code.name);
+    let start = DIAGNOSTICS_SPEC.find(&heading)?;
+    let body = &DIAGNOSTICS_SPEC[start..];
+    let end = body[heading.len()..]
+        .find("\n#")
+        .map_or(body.len(), |i| i + heading.len());
+    let text = body[..end].trim();
+    (!text.is_empty()).then(|| text.replacen("### ", "## ", 1))
 }

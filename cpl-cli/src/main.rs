@@ -48,8 +48,23 @@ enum Command {
     Lint(commands::lint::Args),
     /// Predict what a policy keeps of recorded OTLP/JSON traces.
     Replay(commands::replay::Args),
+    /// Compare two policies by meaning.
+    Diff(commands::diff::Args),
     /// Run a policy's unit tests.
     Test(commands::test::Args),
+    /// Explain a diagnostic code: what it finds, why it matters, an example.
+    Explain(commands::explain::Args),
+    /// Print the JSON Schema of policy files or of the `cpl.yaml` project file.
+    ///
+    /// Save it and point your editor's YAML language server at it, e.g. with
+    /// `cpl schema > cpl-policy.schema.json` and a first line
+    /// `# yaml-language-server: $schema=cpl-policy.schema.json` in each policy.
+    Schema(commands::schema::Args),
+    /// Print a shell completion script.
+    ///
+    /// For example `cpl completions bash > ~/.local/share/bash-completion/completions/cpl`
+    /// or `cpl completions zsh > "${fpath[1]}/_cpl"`.
+    Completions(commands::completions::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,7 +83,11 @@ fn main() -> ExitCode {
     let status = match cli.command {
         Command::Lint(args) => commands::lint::run(&args),
         Command::Replay(args) => commands::replay::run(&args),
+        Command::Diff(args) => commands::diff::run(&args),
         Command::Test(args) => commands::test::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
+        Command::Schema(args) => commands::schema::run(&args),
+        Command::Completions(args) => commands::completions::run(&args),
     };
     status.into()
 }

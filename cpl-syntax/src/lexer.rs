@@ -180,15 +180,19 @@ enum Raw {
     Float,
     #[regex(r"[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h)", priority = 6)]
     Duration,
-    #[regex(r"[+-]?[0-9][0-9A-Za-z_.]*", priority = 1)]
+    // Digits glued to letters (`500AND`, `0x1F4`, `1_000`). Dots are left out so that
+    // `5.AND` reads as `5.` then `AND`, as clarvynn reads it; `1.2.3` still fails on `.3`.
+    #[regex(r"[+-]?[0-9][0-9A-Za-z_]*", priority = 1)]
     InvalidNumber,
     #[regex(r"\.[0-9]+")]
     LeadingDot,
-    #[regex(r#"'([^'\\\n\r]|\\[^\n\r])*'"#)]
-    #[regex(r#""([^"\\\n\r]|\\[^\n\r])*""#)]
+    // A backslash escapes any character but a line feed, a raw carriage return
+    // included (clarvynn reads `\<CR>` as CR).
+    #[regex(r#"'([^'\\\n\r]|\\[^\n])*'"#)]
+    #[regex(r#""([^"\\\n\r]|\\[^\n])*""#)]
     String,
-    #[regex(r#"'([^'\\\n\r]|\\[^\n\r])*\\?"#, priority = 1)]
-    #[regex(r#""([^"\\\n\r]|\\[^\n\r])*\\?"#, priority = 1)]
+    #[regex(r#"'([^'\\\n\r]|\\[^\n])*\\?"#, priority = 1)]
+    #[regex(r#""([^"\\\n\r]|\\[^\n])*\\?"#, priority = 1)]
     UnterminatedString,
     #[token("==")]
     Eq,
@@ -223,6 +227,8 @@ enum Raw {
 /// Lexes `source` into `(start, token, end)` byte-offset triples.
 pub struct Lexer<'src> {
     inner: logos::Lexer<'src, Raw>,
+    /// A token read ahead while deciding whether a number is glued to a name.
+    peeked: Option<(usize, Token<'src>, usize)>,
 }
 
 impl<'src> Lexer<'src> {
@@ -230,6 +236,7 @@ impl<'src> Lexer<'src> {
     pub fn new(source: &'src str) -> Self {
         Self {
             inner: Raw::lexer(source),
+            peeked: None,
         }
     }
 }
@@ -238,6 +245,26 @@ impl<'src> Iterator for Lexer<'src> {
     type Item = (usize, Token<'src>, usize);
 
     fn next(&mut self) -> Option<Self::Item> {
+        let token = self.peeked.take().or_else(|| self.scan())?;
+        if !matches!(token.1, Token::Integer(_) | Token::Float(_)) {
+            return Some(token);
+        }
+        // `5.0e` or `1.s`: a number glued to a name is one malformed number. A number
+        // glued to a keyword is two tokens, as clarvynn reads `5.AND`.
+        match self.scan() {
+            Some((start, Token::Identifier(_), end)) if start == token.2 => {
+                Some((token.0, Token::Error(LexError::InvalidNumber), end))
+            }
+            next => {
+                self.peeked = next;
+                Some(token)
+            }
+        }
+    }
+}
+
+impl<'src> Lexer<'src> {
+    fn scan(&mut self) -> Option<(usize, Token<'src>, usize)> {
         let raw = self.inner.next()?;
         let span = self.inner.span();
         let text = self.inner.slice();
@@ -391,7 +418,6 @@ mod tests {
         assert_eq!(tokens(".5"), vec![Token::Error(LexError::LeadingDot)]);
         assert_eq!(tokens("0x1F4"), vec![Token::Error(LexError::InvalidNumber)]);
         assert_eq!(tokens("1_000"), vec![Token::Error(LexError::InvalidNumber)]);
-        assert_eq!(tokens("1.2.3"), vec![Token::Error(LexError::InvalidNumber)]);
         assert_eq!(
             tokens("500AND"),
             vec![Token::Error(LexError::InvalidNumber)]

@@ -34,6 +34,7 @@ mod load;
 mod parser;
 mod policy;
 mod project;
+pub mod schema;
 pub mod yaml;
 
 pub use ast::{Expr, ExprKind, Span};

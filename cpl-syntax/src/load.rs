@@ -92,11 +92,12 @@ pub fn load_policy(source: &str) -> Loaded {
     }
 }
 
-const TOP_KEYS: &[&str] = &["version", "service", "sampling", "tenants"];
-const SAMPLING_KEYS: &[&str] = &["base_rate", "conditions"];
-const CONDITION_KEYS: &[&str] = &["name", "when", "enabled", "rate", "action", "suppress"];
-const TENANTS_KEYS: &[&str] = &["attribute", "overrides"];
-const OVERRIDE_KEYS: &[&str] = &["base_rate", "conditions"];
+pub(crate) const TOP_KEYS: &[&str] = &["version", "service", "sampling", "tenants"];
+pub(crate) const SAMPLING_KEYS: &[&str] = &["base_rate", "conditions"];
+pub(crate) const CONDITION_KEYS: &[&str] =
+    &["name", "when", "enabled", "rate", "action", "suppress"];
+pub(crate) const TENANTS_KEYS: &[&str] = &["attribute", "overrides"];
+pub(crate) const OVERRIDE_KEYS: &[&str] = &["base_rate", "conditions"];
 
 pub(crate) struct Loader {
     pub(crate) diagnostics: Vec<Diagnostic>,

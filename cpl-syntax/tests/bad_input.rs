@@ -1,7 +1,11 @@
 //! The hostile inputs issue 2 lists: each gets a diagnostic with a position (or loads),
 //! none panics or hangs. Timing is never asserted; a hang would time the test out.
 
-#![allow(clippy::format_push_string, clippy::format_collect, clippy::unwrap_used)]
+#![allow(
+    clippy::format_push_string,
+    clippy::format_collect,
+    clippy::unwrap_used
+)]
 
 use cpl_syntax::{load_policy, load_policy_bytes, Loaded};
 

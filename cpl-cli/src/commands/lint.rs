@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use cpl_syntax::{load_policy_bytes, LineIndex, Severity};
+use cpl_syntax::load_policy_bytes;
 
 use crate::input::read_policies;
-use crate::render::{json_diagnostic, stderr_colour, write_stderr, write_stdout, HumanRenderer};
+use crate::render::{self, stderr_colour, Counts, FileReport};
 use crate::ExitStatus;
 
 /// Output formats of `cpl lint`.
@@ -15,6 +15,17 @@ pub(crate) enum Format {
     Human,
     /// One JSON document on stdout.
     Json,
+    /// A SARIF 2.1.0 log on stdout, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands on stdout: annotations on the pull request.
+    Github,
+}
+
+/// What `--deny` turns into failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Deny {
+    /// Warnings fail the run (exit status 1) like errors.
+    Warnings,
 }
 
 /// Check policy files for syntax and schema errors.
@@ -26,76 +37,43 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Make findings of this kind fail the run: `--deny warnings`.
+    #[arg(long, value_enum, value_name = "KIND")]
+    deny: Vec<Deny>,
 }
 
 pub(crate) fn run(args: &Args) -> ExitStatus {
     let (inputs, read_errors) = read_policies(&args.paths);
-    let renderer = HumanRenderer::new(stderr_colour());
-    let mut json = Vec::new();
-    let (mut errors, mut warnings) = (0usize, 0usize);
+    let files: Vec<FileReport> = inputs
+        .iter()
+        .map(|input| {
+            let loaded = load_policy_bytes(&input.bytes);
+            FileReport {
+                name: input.name.clone(),
+                // Invalid UTF-8 is reported by the loader; render against a lossy copy.
+                source: String::from_utf8_lossy(&input.bytes).into_owned(),
+                diagnostics: loaded.diagnostics,
+            }
+        })
+        .collect();
 
-    for input in &inputs {
-        let loaded = load_policy_bytes(&input.bytes);
-        // Invalid UTF-8 is reported by the loader; render against a lossy copy.
-        let source = String::from_utf8_lossy(&input.bytes);
-        let lines = LineIndex::new(&source);
-        for diagnostic in &loaded.diagnostics {
-            match diagnostic.severity {
-                Severity::Error => errors += 1,
-                Severity::Warning => warnings += 1,
-            }
-            match args.format {
-                Format::Human => write_stderr(&renderer.render(&input.name, &source, diagnostic)),
-                Format::Json => {
-                    json.push(json_diagnostic(&input.name, &source, &lines, diagnostic))
-                }
-            }
-        }
-    }
-    for error in &read_errors {
-        let message = format!("cannot read `{}`: {}", error.name, error.message);
-        match args.format {
-            Format::Human => write_stderr(&format!("error: {message}\n")),
-            Format::Json => write_stderr(&format!("{}\n", serde_json::json!({"error": message}))),
-        }
+    let output = match args.format {
+        Format::Human => render::human(&files, &read_errors, stderr_colour()),
+        Format::Json => render::json(&files, &read_errors),
+        Format::Sarif => render::sarif(&files, &read_errors),
+        Format::Github => render::github(&files, &read_errors),
+    };
+    if output.emit().is_err() {
+        return ExitStatus::Failure;
     }
 
-    match args.format {
-        Format::Human => write_stderr(&summary(inputs.len(), errors, warnings)),
-        Format::Json => {
-            let document = serde_json::json!({
-                "version": 1,
-                "files": inputs.len(),
-                "errors": errors,
-                "warnings": warnings,
-                "diagnostics": json,
-            });
-            let text = format!("{document:#}\n");
-            if write_stdout(&text).is_err() {
-                return ExitStatus::Failure;
-            }
-        }
-    }
-
+    let counts = Counts::of(&files);
+    let deny_warnings = args.deny.contains(&Deny::Warnings);
     if !read_errors.is_empty() {
         ExitStatus::Failure
-    } else if errors > 0 {
+    } else if counts.errors > 0 || (deny_warnings && counts.warnings > 0) {
         ExitStatus::Findings
     } else {
         ExitStatus::Clean
-    }
-}
-
-fn summary(files: usize, errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    if errors == 0 && warnings == 0 {
-        format!("checked {}: no problems\n", plural(files, "file"))
-    } else {
-        format!(
-            "checked {}: {}, {}\n",
-            plural(files, "file"),
-            plural(errors, "error"),
-            plural(warnings, "warning")
-        )
     }
 }

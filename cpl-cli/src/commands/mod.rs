@@ -1,6 +1,10 @@
 //! One module per subcommand.
 
+pub(crate) mod completions;
+pub(crate) mod diff;
+pub(crate) mod explain;
 pub(crate) mod lint;
 pub(crate) mod replay;
 mod replay_table;
+pub(crate) mod schema;
 pub(crate) mod test;

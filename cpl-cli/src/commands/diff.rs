@@ -1,0 +1,257 @@
+//! `cpl diff A B`: what differs between two policies by meaning (spec/diff.md).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use cpl_check::diff::{diff_policies, Aspect, Comparison, PolicyDiff, RateChange, RuleChange, RuleDiff, TenantDiff};
+use cpl_eval::replay::{Replay, ReplayOptions, Report};
+use cpl_eval::Evaluator;
+
+use crate::render::{write_stderr, write_stdout};
+use crate::ExitStatus;
+
+/// Output formats of `cpl diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// The changes, for people.
+    Human,
+    /// The JSON of spec/diff.md.
+    Json,
+}
+
+/// Compare two policies by meaning.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The policy before (A).
+    before: PathBuf,
+    /// The policy after (B).
+    after: PathBuf,
+    /// Replay both policies over these OTLP/JSON traces and show the measured change.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    traces: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+pub(crate) fn run(args: &Args) -> ExitStatus {
+    let (Some(a), Some(b)) = (crate::policy_file::load(&args.before), crate::policy_file::load(&args.after)) else {
+        return ExitStatus::Failure;
+    };
+    if let (Some(va), Some(vb)) = (&a.version, &b.version) {
+        if va.value != vb.value {
+            write_stderr(&format!(
+                "error: the policies have different schema versions ({} and {})\n",
+                va.value, vb.value
+            ));
+            return ExitStatus::Failure;
+        }
+    }
+    let diff = diff_policies(&a, &b);
+    let impact = if args.traces.is_empty() {
+        None
+    } else {
+        match measure(&a, &b, &args.traces) {
+            Ok(reports) => Some(reports),
+            Err(message) => {
+                write_stderr(&format!("error: {message}\n"));
+                return ExitStatus::Failure;
+            }
+        }
+    };
+    let (name_a, name_b) = (args.before.display().to_string(), args.after.display().to_string());
+    let text = match args.format {
+        Format::Json => {
+            let mut document = serde_json::json!({
+                "version": 1,
+                "before": name_a,
+                "after": name_b,
+                "equivalent": diff.is_equivalent(),
+            });
+            if let (Some(map), Ok(serde_json::Value::Object(fields))) = (document.as_object_mut(), serde_json::to_value(&diff)) {
+                map.extend(fields);
+                if let Some((before, after)) = &impact {
+                    map.insert("impact".to_owned(), impact_json(before, after));
+                }
+            }
+            format!("{document:#}\n")
+        }
+        Format::Human => human(&diff, &name_a, &name_b, impact.as_ref()),
+    };
+    if write_stdout(&text).is_err() {
+        return ExitStatus::Failure;
+    }
+    if diff.is_equivalent() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    }
+}
+
+/// Replays both policies over the traces.
+fn measure(a: &cpl_syntax::Policy, b: &cpl_syntax::Policy, traces: &[PathBuf]) -> Result<(Report, Report), String> {
+    let compile = |p| Evaluator::compile(p).map_err(|e| format!("cannot compile a policy: {e}"));
+    let (ea, eb) = (compile(a)?, compile(b)?);
+    let (mut ra, mut rb) = (Replay::new(&ea, ReplayOptions::default()), Replay::new(&eb, ReplayOptions::default()));
+    for path in traces {
+        let reader = cpl_eval::otlp::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let mut errors = 0u64;
+        let mut reader = reader;
+        for batch in &mut reader {
+            match batch {
+                Ok(batch) => {
+                    ra.add(Replay::summarize(&ea, &batch.spans));
+                    rb.add(Replay::summarize(&eb, &batch.spans));
+                }
+                Err(error) => {
+                    errors += 1;
+                    write_stderr(&format!("error: {error}\n"));
+                }
+            }
+        }
+        let _ = errors;
+        ra.add_input(reader.stats());
+        rb.add_input(reader.stats());
+    }
+    Ok((ra.finish(), rb.finish()))
+}
+
+fn impact_json(before: &Report, after: &Report) -> serde_json::Value {
+    let rules: Vec<serde_json::Value> = after
+        .rules
+        .iter()
+        .map(|rule| {
+            let old = before.rules.iter().find(|r| r.name == rule.name && r.tenant == rule.tenant);
+            serde_json::json!({
+                "name": rule.name,
+                "tenant": rule.tenant,
+                "traces_kept": {"before": old.map(|r| r.traces_kept), "after": rule.traces_kept},
+                "spans_kept": {"before": old.map(|r| r.spans_kept), "after": rule.spans_kept},
+                "bytes_kept": {"before": old.map(|r| r.bytes_kept), "after": rule.bytes_kept},
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "complete": before.complete && after.complete,
+        "traces_kept": {"before": before.traces.kept, "after": after.traces.kept, "total": after.traces.total},
+        "spans_kept": {"before": before.spans.kept, "after": after.spans.kept, "total": after.spans.total},
+        "bytes_kept": {"before": before.bytes.kept, "after": after.bytes.kept, "total": after.bytes.total},
+        "errors_kept": {"before": before.errors.kept, "after": after.errors.kept, "total": after.errors.total},
+        "rules": rules,
+    })
+}
+
+fn ratio(change: &RateChange) -> String {
+    let ratio = change.ratio();
+    if ratio.is_infinite() {
+        format!("{} → {}", change.before, change.after)
+    } else {
+        format!("{} → {} (×{})", change.before, change.after, (ratio * 1000.0).round() / 1000.0)
+    }
+}
+
+fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>) -> String {
+    let mut out = String::new();
+    if diff.is_equivalent() {
+        let _ = writeln!(out, "{a} and {b} are equivalent: they decide every trace the same way");
+    } else {
+        let _ = writeln!(out, "{a} → {b}\n");
+        if let Some(change) = &diff.base_rate {
+            let _ = writeln!(out, "  base_rate: {}", ratio(change));
+        }
+        rules(&mut out, &diff.rules, "  ");
+        for tenant in &diff.tenants {
+            match tenant {
+                TenantDiff::Attribute { before, after } => {
+                    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_owned());
+                    let _ = writeln!(out, "  tenant attribute: {} → {}", show(before), show(after));
+                }
+                TenantDiff::Added { tenant } => {
+                    let _ = writeln!(out, "+ tenant {tenant}: override added");
+                }
+                TenantDiff::Removed { tenant } => {
+                    let _ = writeln!(out, "- tenant {tenant}: override removed");
+                }
+                TenantDiff::Changed { tenant, base_rate, rules: changes } => {
+                    let _ = writeln!(out, "~ tenant {tenant}:");
+                    if let Some(change) = base_rate {
+                        let _ = writeln!(out, "    base_rate: {}", ratio(change));
+                    }
+                    rules(&mut out, changes, "    ");
+                }
+            }
+        }
+    }
+    if let Some((before, after)) = impact {
+        let _ = writeln!(out, "\n  measured on {} traces:      before      after", after.traces.total);
+        let row = |out: &mut String, label: &str, x: u64, y: u64| {
+            let _ = writeln!(out, "    {label:<24} {x:>10} {y:>10}   {:+}", i128::from(y) - i128::from(x));
+        };
+        row(&mut out, "traces kept", before.traces.kept, after.traces.kept);
+        row(&mut out, "spans kept", before.spans.kept, after.spans.kept);
+        row(&mut out, "bytes kept", before.bytes.kept, after.bytes.kept);
+        row(&mut out, "error traces kept", before.errors.kept, after.errors.kept);
+        for rule in &after.rules {
+            let old = before.rules.iter().find(|r| r.name == rule.name && r.tenant == rule.tenant);
+            let old_kept = old.map_or(0, |r| r.traces_kept);
+            if old.is_none() || old_kept != rule.traces_kept {
+                row(&mut out, &format!("traces kept by {}", rule.name), old_kept, rule.traces_kept);
+            }
+        }
+        if !(before.complete && after.complete) {
+            let _ = writeln!(out, "  (some trace documents could not be read; see the errors above)");
+        }
+    }
+    out
+}
+
+fn rules(out: &mut String, rules: &[RuleDiff], indent: &str) {
+    for rule in rules {
+        match &rule.change {
+            RuleChange::Added { when, action } => {
+                let _ = writeln!(out, "{}+ {} ({action}): {when}", &indent[..indent.len() - 2], rule.name);
+            }
+            RuleChange::Removed { when, action } => {
+                let _ = writeln!(out, "{}- {} ({action}): {when}", &indent[..indent.len() - 2], rule.name);
+            }
+            RuleChange::Changed { aspects } => {
+                let _ = writeln!(out, "{}~ {}:", &indent[..indent.len() - 2], rule.name);
+                for aspect in aspects {
+                    aspect_line(out, aspect, indent);
+                }
+            }
+        }
+    }
+}
+
+fn aspect_line(out: &mut String, aspect: &Aspect, indent: &str) {
+    match aspect {
+        Aspect::Condition { before, after, comparison } => {
+            let _ = writeln!(out, "{indent}  condition: {before}\n{indent}          → {after}");
+            let verdict = match comparison {
+                Comparison::MatchesMore { witness } => format!("matches more spans, e.g. {{{witness}}} now matches"),
+                Comparison::MatchesFewer { witness } => format!("matches fewer spans, e.g. {{{witness}}} no longer matches"),
+                Comparison::Incomparable { only_after, only_before } => format!(
+                    "incomparable: {{{only_after}}} now matches, {{{only_before}}} no longer does"
+                ),
+                Comparison::Unknown => "differs (the engine cannot decide how)".to_owned(),
+            };
+            let _ = writeln!(out, "{indent}  {verdict}");
+        }
+        Aspect::Action { before, after } => {
+            let _ = writeln!(out, "{indent}  action: {before} → {after}");
+        }
+        Aspect::Rate(change) => {
+            let _ = writeln!(out, "{indent}  rate: {}", ratio(change));
+        }
+        Aspect::Enabled { before, after } => {
+            let _ = writeln!(out, "{indent}  enabled: {before} → {after}");
+        }
+        Aspect::Position { other, witness } => {
+            let _ = writeln!(
+                out,
+                "{indent}  now decides before `{other}`: a span like {{{witness}}} matches both and is now decided by this rule"
+            );
+        }
+    }
+}
