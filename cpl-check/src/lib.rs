@@ -28,6 +28,7 @@
 pub mod diff;
 pub mod logic;
 pub mod normalize;
+pub mod parity;
 mod rules;
 
 use std::collections::HashMap;

@@ -126,3 +126,64 @@ fn policy_tests_pass_fail_and_break() {
     assert_eq!(code, 2);
     insta::assert_snapshot!("broken", stderr);
 }
+
+#[test]
+fn project_parity_reports_each_planted_drift_and_nothing_else() {
+    let (code, stdout, stderr) = cpl(&["lint", "--format", "json", "corpus/project"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let mut found: Vec<String> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let file = d["file"].as_str().expect("file").rsplit('/').next().expect("name").to_owned();
+            let message = d["message"].as_str().expect("message");
+            let risk = message.split(':').next().expect("risk");
+            format!("{file} {} {risk}", d["name"].as_str().expect("name"))
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "dev.yaml condition-weaker high",
+            "dev.yaml tenant-override-looser medium",
+            "dev.yaml threshold-drift low",
+            "prod.yaml base-rate-drift critical",
+            "prod.yaml condition-missing critical",
+            "prod.yaml condition-weaker high",
+            "prod.yaml slow-threshold-above-slo high",
+            "prod.yaml tenant-override-missing high",
+        ]
+    );
+    let (_, _, human) = cpl(&["lint", "corpus/project"]);
+    insta::assert_snapshot!("project_parity", human);
+}
+
+#[test]
+fn diff_says_equivalent_or_names_the_looser_side() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = std::fs::read_to_string(workspace_root().join("corpus/policies/demo.yaml")).expect("demo");
+    // Reformatted and reshuffled: keys reordered, quoting changed, AND operands swapped.
+    let shuffled = "sampling:\n  conditions:\n    - when: 'status_code < 500 AND status_code >= 400'\n      name: client_errors\n    - {name: server_errors, when: \"500 <= status_code\"}\n    - name: slow_requests\n      when: >-\n        NOT NOT duration_ms > 1000\n    - name: critical_payment_apis\n      when: path contains \"/api/payment\"\n  base_rate: 1.0e-2\nservice: checkout\nversion: '1'\n";
+    let copy = dir.path().join("shuffled.yaml");
+    std::fs::write(&copy, shuffled).expect("write");
+    let (code, stdout, stderr) = cpl(&["diff", "corpus/policies/demo.yaml", copy.to_str().expect("path")]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("are equivalent"), "{stdout}");
+
+    let looser = dir.path().join("looser.yaml");
+    std::fs::write(&looser, demo.replace("status_code >= 500\"", "status_code >= 499\"")).expect("write");
+    let (code, stdout, _) = cpl(&["diff", "--format", "json", "corpus/policies/demo.yaml", looser.to_str().expect("path")]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let aspect = &report["rules"][0]["change"]["aspects"][0];
+    assert_eq!(report["rules"][0]["name"], "server_errors");
+    assert_eq!(aspect["comparison"]["result"], "matches_more");
+    assert_eq!(aspect["comparison"]["witness"], "status_code: 499");
+
+    let (code, stdout, _) = cpl(&["diff", "--traces", "corpus/traces/shop.jsonl", "corpus/policies/demo.yaml", "corpus/policies/modern.yaml"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("measured on 1500 traces"), "{stdout}");
+}

@@ -26,8 +26,8 @@ pub(crate) struct Args {
     before: PathBuf,
     /// The policy after (B).
     after: PathBuf,
-    /// Replay both policies over these OTLP/JSON traces and show the measured change.
-    #[arg(long, num_args = 1.., value_name = "FILE")]
+    /// Replay both policies over this OTLP/JSON trace file (repeatable) and show the measured change.
+    #[arg(long, value_name = "FILE")]
     traces: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -183,9 +183,9 @@ fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>)
         }
     }
     if let Some((before, after)) = impact {
-        let _ = writeln!(out, "\n  measured on {} traces:      before      after", after.traces.total);
+        let _ = writeln!(out, "\n  measured on {} traces:{:>31} {:>10}", after.traces.total, "before", "after");
         let row = |out: &mut String, label: &str, x: u64, y: u64| {
-            let _ = writeln!(out, "    {label:<24} {x:>10} {y:>10}   {:+}", i128::from(y) - i128::from(x));
+            let _ = writeln!(out, "    {label:<40} {x:>10} {y:>10}   {:+}", i128::from(y) - i128::from(x));
         };
         row(&mut out, "traces kept", before.traces.kept, after.traces.kept);
         row(&mut out, "spans kept", before.spans.kept, after.spans.kept);

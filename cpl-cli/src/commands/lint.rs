@@ -1,10 +1,18 @@
-//! `cpl lint PATH...`: load each policy and report every syntax and schema problem.
+//! `cpl lint PATH...`: every mistake in the policies, before deploy.
+//!
+//! Each policy is loaded (syntax and schema), then checked by cpl-check (types, field
+//! names, thresholds, logic, missing values, portability). With a project file
+//! (`--project`, or a `cpl.yaml` in a linted directory, spec/project.md) the
+//! environments' policies are also compared with each other (parity), and the project's
+//! severity overrides and suppressions apply.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use cpl_syntax::load_policy_bytes;
+use cpl_check::parity::{check_parity, EnvironmentPolicy};
+use cpl_check::{check_policy, CheckOptions, Target};
+use cpl_syntax::{codes, load_policy_bytes, load_project, Diagnostic, Level, Policy, Project, Severity};
 
-use crate::input::read_policies;
+use crate::input::{read_policies, InputError};
 use crate::render::{self, stderr_colour, Counts, FileReport};
 use crate::ExitStatus;
 
@@ -28,7 +36,16 @@ pub(crate) enum Deny {
     Warnings,
 }
 
-/// Check policy files for syntax and schema errors.
+/// The runtime the policies are checked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TargetArg {
+    /// CPL's own evaluator.
+    Cpl,
+    /// clarvynn 0.3.1: also report what it rejects or evaluates differently.
+    Clarvynn,
+}
+
+/// Check policy files: syntax, schema, semantics and, with a project file, parity.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Policy files or directories (searched for *.yaml and *.yml); `-` reads stdin.
@@ -40,34 +57,60 @@ pub(crate) struct Args {
     /// Make findings of this kind fail the run: `--deny warnings`.
     #[arg(long, value_enum, value_name = "KIND")]
     deny: Vec<Deny>,
+    /// The runtime the policies are for.
+    #[arg(long, value_enum, default_value_t = TargetArg::Cpl)]
+    target: TargetArg,
+    /// The project file (default: `cpl.yaml` in a linted directory).
+    #[arg(long, value_name = "FILE")]
+    project: Option<PathBuf>,
+}
+
+/// A linted file: what is shown, and what parity and suppression need.
+struct Linted {
+    report: FileReport,
+    path: Option<PathBuf>,
+    policy: Option<Policy>,
+    environment: Option<String>,
 }
 
 pub(crate) fn run(args: &Args) -> ExitStatus {
-    let (inputs, read_errors) = read_policies(&args.paths);
-    let files: Vec<FileReport> = inputs
-        .iter()
+    let options = CheckOptions::for_target(match args.target {
+        TargetArg::Cpl => Target::Cpl,
+        TargetArg::Clarvynn => Target::Clarvynn,
+    });
+    let project_path = args.project.clone().or_else(|| {
+        args.paths
+            .iter()
+            .filter(|path| path.is_dir())
+            .map(|dir| dir.join("cpl.yaml"))
+            .find(|candidate| candidate.is_file())
+    });
+    let (inputs, mut read_errors) = read_policies(&args.paths);
+    let mut files: Vec<Linted> = inputs
+        .into_iter()
+        .filter(|input| !is_project_file(Path::new(&input.name), project_path.as_deref()))
         .map(|input| {
-            let loaded = load_policy_bytes(&input.bytes);
-            FileReport {
-                name: input.name.clone(),
-                // Invalid UTF-8 is reported by the loader; render against a lossy copy.
-                source: String::from_utf8_lossy(&input.bytes).into_owned(),
-                diagnostics: loaded.diagnostics,
-            }
+            let path = (input.name != "<stdin>").then(|| PathBuf::from(&input.name));
+            lint_policy(input.name, path, &input.bytes, &options)
         })
         .collect();
 
+    if let Some(project_path) = &project_path {
+        lint_project(project_path, &mut files, &mut read_errors, &options);
+    }
+
+    let reports: Vec<FileReport> = files.into_iter().map(|file| file.report).collect();
     let output = match args.format {
-        Format::Human => render::human(&files, &read_errors, stderr_colour()),
-        Format::Json => render::json(&files, &read_errors),
-        Format::Sarif => render::sarif(&files, &read_errors),
-        Format::Github => render::github(&files, &read_errors),
+        Format::Human => render::human(&reports, &read_errors, stderr_colour()),
+        Format::Json => render::json(&reports, &read_errors),
+        Format::Sarif => render::sarif(&reports, &read_errors),
+        Format::Github => render::github(&reports, &read_errors),
     };
     if output.emit().is_err() {
         return ExitStatus::Failure;
     }
 
-    let counts = Counts::of(&files);
+    let counts = Counts::of(&reports);
     let deny_warnings = args.deny.contains(&Deny::Warnings);
     if !read_errors.is_empty() {
         ExitStatus::Failure
@@ -76,4 +119,192 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     } else {
         ExitStatus::Clean
     }
+}
+
+fn is_project_file(path: &Path, project: Option<&Path>) -> bool {
+    match project {
+        Some(project) => same_file(path, project),
+        None => false,
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Loads and checks one policy; inline suppressions apply to every finding.
+fn lint_policy(name: String, path: Option<PathBuf>, bytes: &[u8], options: &CheckOptions) -> Linted {
+    let loaded = load_policy_bytes(bytes);
+    let mut diagnostics = loaded.diagnostics;
+    if let Some(policy) = &loaded.policy {
+        diagnostics.extend(
+            check_policy(policy, options)
+                .into_iter()
+                .filter(|d| policy.suppression_for(d).is_none()),
+        );
+    }
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    Linted {
+        report: FileReport {
+            name,
+            // Invalid UTF-8 is reported by the loader; render against a lossy copy.
+            source: String::from_utf8_lossy(bytes).into_owned(),
+            diagnostics,
+        },
+        path,
+        policy: loaded.policy,
+        environment: None,
+    }
+}
+
+/// Loads the project, lints every environment's policy, and adds parity findings.
+fn lint_project(project_path: &Path, files: &mut Vec<Linted>, read_errors: &mut Vec<InputError>, options: &CheckOptions) {
+    let name = project_path.display().to_string();
+    let source = match std::fs::read(project_path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(error) => {
+            read_errors.push(InputError {
+                name,
+                message: error.to_string(),
+            });
+            return;
+        }
+    };
+    let loaded = load_project(&source);
+    let mut project_diagnostics = loaded.diagnostics;
+    let base = project_path.parent().unwrap_or_else(|| Path::new("."));
+    let mut environments: Vec<(usize, String)> = Vec::new();
+    if let Some(project) = &loaded.project {
+        for environment in &project.environments {
+            let path = base.join(&environment.path.value);
+            if same_file(&path, project_path) {
+                project_diagnostics.push(
+                    Diagnostic::new(&codes::PROJECT_NAMES_ITSELF, format!("environment `{}` names the project file itself", environment.name.value), environment.path.span.clone(), "the project file")
+                        .with_help("name the environment's policy file"),
+                );
+                continue;
+            }
+            let index = match files.iter().position(|f| f.path.as_deref().is_some_and(|p| same_file(p, &path))) {
+                Some(index) => index,
+                None => match std::fs::read(&path) {
+                    Ok(bytes) => {
+                        files.push(lint_policy(path.display().to_string(), Some(path.clone()), &bytes, options));
+                        files.len() - 1
+                    }
+                    Err(error) => {
+                        project_diagnostics.push(
+                            Diagnostic::new(
+                                &codes::MISSING_ENVIRONMENT_FILE,
+                                format!("cannot read the policy of environment `{}`: {}", environment.name.value, describe(&error)),
+                                environment.path.span.clone(),
+                                format!("`{}` from the project's folder", path.display()),
+                            )
+                            .with_help("paths are relative to the project file"),
+                        );
+                        continue;
+                    }
+                },
+            };
+            files[index].environment = Some(environment.name.value.clone());
+            environments.push((index, environment.name.value.clone()));
+        }
+        parity(project, files, &environments);
+    }
+    project_diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    files.insert(
+        0,
+        Linted {
+            report: FileReport {
+                name,
+                source,
+                diagnostics: project_diagnostics,
+            },
+            path: Some(project_path.to_path_buf()),
+            policy: None,
+            environment: None,
+        },
+    );
+    if let Some(project) = &loaded.project {
+        apply_project_config(project, files);
+    }
+}
+
+fn describe(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+/// Adds parity findings to the environments' files. Environments whose policy has
+/// errors are left out of the comparison (their errors are reported already).
+fn parity(project: &Project, files: &mut [Linted], environments: &[(usize, String)]) {
+    let usable: Vec<(usize, &str)> = environments
+        .iter()
+        .filter(|(index, _)| files[*index].policy.is_some())
+        .map(|(index, name)| (*index, name.as_str()))
+        .collect();
+    let findings = {
+        let policies: Vec<EnvironmentPolicy<'_>> = usable
+            .iter()
+            .filter_map(|(index, name)| files[*index].policy.as_ref().map(|policy| EnvironmentPolicy { name, policy }))
+            .collect();
+        check_parity(project, &policies)
+    };
+    for finding in findings {
+        let index = usable[finding.environment].0;
+        let file = &mut files[index];
+        let suppressed = file.policy.as_ref().is_some_and(|p| p.suppression_for(&finding.diagnostic).is_some());
+        if !suppressed {
+            file.report.diagnostics.push(finding.diagnostic);
+        }
+    }
+    for (index, _) in &usable {
+        files[*index].report.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    }
+}
+
+/// `lint.severity` and `lint.suppress` of the project, on every policy file.
+fn apply_project_config(project: &Project, files: &mut [Linted]) {
+    for file in files.iter_mut() {
+        let Some(policy) = &file.policy else { continue };
+        let environment = file.environment.as_deref();
+        file.report.diagnostics.retain_mut(|diagnostic| {
+            let suppressed = project.suppress.iter().any(|s| {
+                std::ptr::eq(s.code, diagnostic.code)
+                    && s.environment.as_ref().is_none_or(|e| Some(e.value.as_str()) == environment)
+                    && s.condition.as_ref().is_none_or(|c| condition_holds(policy, &c.value, diagnostic))
+            });
+            if suppressed {
+                return false;
+            }
+            match project.severity.iter().find(|o| std::ptr::eq(o.code, diagnostic.code)).map(|o| o.level.value) {
+                Some(Level::Off) => false,
+                Some(Level::Error) => {
+                    diagnostic.severity = Severity::Error;
+                    true
+                }
+                Some(Level::Warning) => {
+                    diagnostic.severity = Severity::Warning;
+                    true
+                }
+                None => true,
+            }
+        });
+    }
+}
+
+/// Whether `diagnostic` lies inside the condition named `name`.
+fn condition_holds(policy: &Policy, name: &str, diagnostic: &Diagnostic) -> bool {
+    let overrides = policy.tenants.iter().flat_map(|t| &t.overrides).flat_map(|o| &o.conditions);
+    policy
+        .sampling
+        .conditions
+        .iter()
+        .chain(overrides)
+        .filter(|c| c.name.value == name)
+        .any(|c| c.span.start <= diagnostic.span.start && diagnostic.span.end <= c.span.end)
 }
