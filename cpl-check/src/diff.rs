@@ -226,7 +226,10 @@ fn diff_rules(engine: &Engine, a: &[Condition], b: &[Condition]) -> Vec<RuleDiff
             continue;
         };
         let mut aspects = Vec::new();
-        let (text_before, text_after) = (normal_text(&before.when.expr), normal_text(&after.when.expr));
+        let (text_before, text_after) = (
+            normal_text(&before.when.expr),
+            normal_text(&after.when.expr),
+        );
         if text_before != text_after {
             let comparison = compare(engine, &before.when.expr, &after.when.expr);
             if let Some(comparison) = comparison {
@@ -281,7 +284,11 @@ fn diff_rules(engine: &Engine, a: &[Condition], b: &[Condition]) -> Vec<RuleDiff
 }
 
 /// `None` when the engine proves the two equivalent.
-fn compare(engine: &Engine, before: &cpl_syntax::Expr, after: &cpl_syntax::Expr) -> Option<Comparison> {
+fn compare(
+    engine: &Engine,
+    before: &cpl_syntax::Expr,
+    after: &cpl_syntax::Expr,
+) -> Option<Comparison> {
     let (fa, fb) = (Formula::from_expr(before), Formula::from_expr(after));
     let a_in_b = engine.implies(&fa, &fb);
     let b_in_a = engine.implies(&fb, &fa);
@@ -303,7 +310,12 @@ fn compare(engine: &Engine, before: &cpl_syntax::Expr, after: &cpl_syntax::Expr)
 
 /// Position changes of `b[index]` relative to rules that precede it in one policy and
 /// follow it in the other, overlap it, and do something else.
-fn position_changes(engine: &Engine, a: &[Condition], b: &[Condition], index: usize) -> Vec<Aspect> {
+fn position_changes(
+    engine: &Engine,
+    a: &[Condition],
+    b: &[Condition],
+    index: usize,
+) -> Vec<Aspect> {
     let rule = &b[index];
     let Some(position_a) = a.iter().position(|c| c.name.value == rule.name.value) else {
         return Vec::new();
@@ -318,11 +330,15 @@ fn position_changes(engine: &Engine, a: &[Condition], b: &[Condition], index: us
             continue;
         }
         let same_effect = rule.action() == other.action()
-            && (rule.action() == Action::Drop || rule.keep_rate().to_bits() == other.keep_rate().to_bits());
+            && (rule.action() == Action::Drop
+                || rule.keep_rate().to_bits() == other.keep_rate().to_bits());
         if same_effect || !rule.is_enabled() || !other.is_enabled() {
             continue;
         }
-        let both = Formula::and([Formula::from_expr(&rule.when.expr), Formula::from_expr(&other.when.expr)]);
+        let both = Formula::and([
+            Formula::from_expr(&rule.when.expr),
+            Formula::from_expr(&other.when.expr),
+        ]);
         if let crate::logic::Satisfiability::Yes(witness) = engine.satisfiable(&both) {
             out.push(Aspect::Position {
                 other: other.name.value.clone(),
@@ -346,7 +362,12 @@ fn diff_tenants(engine: &Engine, a: &Policy, b: &Policy) -> Vec<TenantDiff> {
             after: attribute(b),
         });
     }
-    let overrides = |p: &Policy| p.tenants.as_ref().map(|t| t.overrides.clone()).unwrap_or_default();
+    let overrides = |p: &Policy| {
+        p.tenants
+            .as_ref()
+            .map(|t| t.overrides.clone())
+            .unwrap_or_default()
+    };
     let (before, after) = (overrides(a), overrides(b));
     for o in &after {
         match before.iter().find(|x| x.tenant.value == o.tenant.value) {
@@ -355,7 +376,9 @@ fn diff_tenants(engine: &Engine, a: &Policy, b: &Policy) -> Vec<TenantDiff> {
             }),
             Some(old) => {
                 let rate = |x: &cpl_syntax::TenantOverride, p: &Policy| {
-                    x.base_rate.as_ref().map_or(p.sampling.base_rate.value, |r| r.value)
+                    x.base_rate
+                        .as_ref()
+                        .map_or(p.sampling.base_rate.value, |r| r.value)
                 };
                 let base_rate = rate_change(rate(old, a), rate(o, b));
                 let rules = diff_rules(engine, &old.conditions, &o.conditions);
@@ -385,7 +408,9 @@ mod tests {
 
     fn policy(text: &str) -> Policy {
         let loaded = cpl_syntax::load_policy(text);
-        loaded.policy.unwrap_or_else(|| panic!("{:?}", loaded.diagnostics))
+        loaded
+            .policy
+            .unwrap_or_else(|| panic!("{:?}", loaded.diagnostics))
     }
 
     const BASE: &str = "sampling:\n  base_rate: 0.01\n  conditions:\n    - name: errors\n      when: \"status_code >= 500 AND method == 'POST'\"\n    - name: slow\n      when: \"duration > 1s\"\n";
@@ -407,16 +432,27 @@ mod tests {
     fn a_changed_threshold_names_the_looser_side_with_a_witness() {
         let looser = BASE.replace("status_code >= 500", "status_code >= 400");
         let diff = diff_policies(&policy(BASE), &policy(&looser));
-        let [RuleDiff { name, change: RuleChange::Changed { aspects }, .. }] = diff.rules.as_slice() else {
+        let [RuleDiff {
+            name,
+            change: RuleChange::Changed { aspects },
+            ..
+        }] = diff.rules.as_slice()
+        else {
             panic!("{diff:#?}");
         };
         assert_eq!(name, "errors");
-        let [Aspect::Condition { comparison: Comparison::MatchesMore { witness }, .. }] = aspects.as_slice() else {
+        let [Aspect::Condition {
+            comparison: Comparison::MatchesMore { witness },
+            ..
+        }] = aspects.as_slice()
+        else {
             panic!("{aspects:#?}");
         };
         assert!(witness.contains("status_code: 4"), "{witness}");
         let stricter = diff_policies(&policy(&looser), &policy(BASE));
-        assert!(matches!(&stricter.rules[0].change, RuleChange::Changed { aspects } if matches!(aspects[0], Aspect::Condition { comparison: Comparison::MatchesFewer { .. }, .. })));
+        assert!(
+            matches!(&stricter.rules[0].change, RuleChange::Changed { aspects } if matches!(aspects[0], Aspect::Condition { comparison: Comparison::MatchesFewer { .. }, .. }))
+        );
     }
 
     #[test]
@@ -431,10 +467,24 @@ mod tests {
         let changed = "sampling:\n  base_rate: 0.1\n  conditions:\n    - name: slow\n      when: \"duration > 1s\"\n      action: drop\n    - name: errors\n      when: \"status_code >= 500 AND method == 'POST'\"\ntenants:\n  attribute: tenant.id\n  overrides:\n    acme: {base_rate: 0.5}\n";
         let diff = diff_policies(&policy(BASE), &policy(changed));
         assert_eq!(diff.base_rate.map(|r| r.ratio().round()), Some(10.0));
-        let slow = diff.rules.iter().find(|r| r.name == "slow").expect("slow changed");
-        let RuleChange::Changed { aspects } = &slow.change else { panic!() };
+        let slow = diff
+            .rules
+            .iter()
+            .find(|r| r.name == "slow")
+            .expect("slow changed");
+        let RuleChange::Changed { aspects } = &slow.change else {
+            panic!()
+        };
         assert!(aspects.iter().any(|a| matches!(a, Aspect::Action { .. })));
-        assert!(aspects.iter().any(|a| matches!(a, Aspect::Position { other, .. } if other == "errors")), "{aspects:#?}");
-        assert!(diff.tenants.iter().any(|t| matches!(t, TenantDiff::Added { tenant } if tenant == "acme")));
+        assert!(
+            aspects
+                .iter()
+                .any(|a| matches!(a, Aspect::Position { other, .. } if other == "errors")),
+            "{aspects:#?}"
+        );
+        assert!(diff
+            .tenants
+            .iter()
+            .any(|t| matches!(t, TenantDiff::Added { tenant } if tenant == "acme")));
     }
 }

@@ -89,21 +89,51 @@ pub fn rule_docs(code: &str) -> Option<&'static str> {
             .filter_map(|code| {
                 rules::docs(code)
                     .or_else(|| spec_section(code))
-                    .map(|text| (code.code, text))
+                    .map(|text| (code.code, for_terminal(&text)))
             })
             .collect()
     });
     docs.get(code.code).map(String::as_str)
 }
 
-/// The text under `### CODE name` in spec/diagnostics.md, up to the next heading.
+/// A doc text as `cpl explain` prints it: without a leading heading (the CLI prints
+/// code and name itself), and with fence info strings cut to the language
+/// (`yaml policy-err E211` is a test tag of the spec, not for readers).
+fn for_terminal(text: &str) -> String {
+    let mut lines = text.trim().lines().peekable();
+    if lines.peek().is_some_and(|line| line.starts_with('#')) {
+        lines.next();
+    }
+    let mut out = String::new();
+    for line in lines {
+        match line.strip_prefix("```") {
+            Some(info) if !info.is_empty() => {
+                out.push_str("```");
+                out.push_str(info.split_whitespace().next().unwrap_or(""));
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out.trim().to_owned()
+}
+
+/// The text under `### CODE name` in spec/diagnostics.md, without the heading, up to
+/// the next heading outside a fenced example (a YAML comment is not a heading).
 fn spec_section(code: &cpl_syntax::Code) -> Option<String> {
     let heading = format!("### {} {}", code.code, code.name);
-    let start = DIAGNOSTICS_SPEC.find(&heading)?;
-    let body = &DIAGNOSTICS_SPEC[start..];
-    let end = body[heading.len()..]
-        .find("\n#")
-        .map_or(body.len(), |i| i + heading.len());
-    let text = body[..end].trim();
-    (!text.is_empty()).then(|| text.replacen("### ", "## ", 1))
+    let start = DIAGNOSTICS_SPEC.find(&heading)? + heading.len();
+    let mut body = String::new();
+    let mut in_fence = false;
+    for line in DIAGNOSTICS_SPEC[start..].lines().skip(1) {
+        if line.starts_with("```") {
+            in_fence = !in_fence;
+        } else if !in_fence && line.starts_with('#') {
+            break;
+        }
+        body.push_str(line);
+        body.push('\n');
+    }
+    let text = body.trim();
+    (!text.is_empty()).then(|| text.to_owned())
 }

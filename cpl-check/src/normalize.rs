@@ -86,9 +86,15 @@ mod tests {
     #[test]
     fn layout_order_and_de_morgan_are_no_difference() {
         assert_eq!(text("b == 1 AND a == 1"), text("(a == 1) AND (b == 1)"));
-        assert_eq!(text("NOT (a == 1 OR b == 2)"), text("NOT b == 2 AND NOT a == 1"));
+        assert_eq!(
+            text("NOT (a == 1 OR b == 2)"),
+            text("NOT b == 2 AND NOT a == 1")
+        );
         assert_eq!(text("NOT NOT a == 1"), text("a == 1"));
-        assert_eq!(text("a == 1 AND (b == 2 AND c == 3)"), text("c == 3 AND b == 2 AND a == 1"));
+        assert_eq!(
+            text("a == 1 AND (b == 2 AND c == 3)"),
+            text("c == 3 AND b == 2 AND a == 1")
+        );
         assert_eq!(text("500 <= status_code"), text("status_code >= 500"));
         assert_eq!(text("a == 1 OR a == 1"), text("a == 1"));
     }

@@ -8,6 +8,14 @@
 //! - whenever the engine says "yes" or "no", brute force agrees on every span tried;
 //! - every witness really satisfies what it claims (and separates the two sides);
 //! - `equivalent(a, a)` is yes, and so is `equivalent(a, print(a))`.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::match_same_arms,
+    clippy::wildcard_enum_match_arm,
+    clippy::unwrap_used,
+    clippy::cast_lossless,
+    clippy::match_wildcard_for_single_variants
+)]
 
 use std::collections::BTreeMap;
 
@@ -48,8 +56,16 @@ fn from_model(model: &SpanModel) -> TSpan {
         _ => A::Array,
     };
     TSpan {
-        attrs: model.attributes.iter().map(|(k, v)| (k.clone(), convert(v))).collect(),
-        resource: model.resource.iter().map(|(k, v)| (k.clone(), convert(v))).collect(),
+        attrs: model
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), convert(v)))
+            .collect(),
+        resource: model
+            .resource
+            .iter()
+            .map(|(k, v)| (k.clone(), convert(v)))
+            .collect(),
         duration: model.duration_nanos,
         kind: model.kind.to_owned(),
         status: model.status.to_owned(),
@@ -85,7 +101,10 @@ fn raw(a: &A) -> V {
 fn path_of(url: &str) -> String {
     let mut rest = url;
     if let Some(i) = rest.find("://") {
-        if rest[..i].chars().all(|c| c.is_ascii_alphanumeric()) && !rest.is_empty() && rest.as_bytes()[0].is_ascii_alphabetic() {
+        if rest[..i].chars().all(|c| c.is_ascii_alphanumeric())
+            && !rest.is_empty()
+            && rest.as_bytes()[0].is_ascii_alphabetic()
+        {
             rest = &rest[i + 3..];
             rest = &rest[rest.find(['/', '?', '#']).unwrap_or(rest.len())..];
         }
@@ -94,7 +113,11 @@ fn path_of(url: &str) -> String {
 }
 
 fn value(span: &TSpan, field: &FieldKind) -> V {
-    let first = |keys: &[&str]| keys.iter().enumerate().find_map(|(i, k)| span.attrs.get(*k).map(|v| (i, v)));
+    let first = |keys: &[&str]| {
+        keys.iter()
+            .enumerate()
+            .find_map(|(i, k)| span.attrs.get(*k).map(|v| (i, v)))
+    };
     let string = |v: Option<(usize, &A)>| match v {
         None => V::Missing,
         Some((_, A::Str(s))) => V::Str(s.clone()),
@@ -104,15 +127,23 @@ fn value(span: &TSpan, field: &FieldKind) -> V {
         FieldKind::SpanAttribute(k) => span.attrs.get(k).map_or(V::Missing, raw),
         FieldKind::ResourceAttribute(k) => span.resource.get(k).map_or(V::Missing, raw),
         FieldKind::Builtin(b) => match b {
-            BuiltinField::StatusCode => match first(&["http.response.status_code", "http.status_code"]) {
-                None => V::Missing,
-                Some((_, A::Int(i))) => V::Int(*i),
-                Some((_, A::Double(f))) => V::Float(*f),
-                Some(_) => V::Other,
-            },
+            BuiltinField::StatusCode => {
+                match first(&["http.response.status_code", "http.status_code"]) {
+                    None => V::Missing,
+                    Some((_, A::Int(i))) => V::Int(*i),
+                    Some((_, A::Double(f))) => V::Float(*f),
+                    Some(_) => V::Other,
+                }
+            }
             BuiltinField::Method => string(first(&["http.request.method", "http.method"])),
             BuiltinField::UserId => string(first(&["user.id", "enduser.id", "user_id"])),
-            BuiltinField::Path => match first(&["http.route", "url.path", "http.target", "url.full", "http.url"]) {
+            BuiltinField::Path => match first(&[
+                "http.route",
+                "url.path",
+                "http.target",
+                "url.full",
+                "http.url",
+            ]) {
                 Some((i, A::Str(s))) if i >= 3 => V::Str(path_of(s)),
                 other => string(other),
             },
@@ -121,7 +152,9 @@ fn value(span: &TSpan, field: &FieldKind) -> V {
                 Some(A::Str(s)) => V::Str(s.clone()),
                 Some(_) => V::Other,
             },
-            BuiltinField::Duration | BuiltinField::DurationMs => span.duration.map_or(V::Missing, V::Dur),
+            BuiltinField::Duration | BuiltinField::DurationMs => {
+                span.duration.map_or(V::Missing, V::Dur)
+            }
             BuiltinField::Kind => V::Enum(span.kind.clone()),
             BuiltinField::Status => V::Enum(span.status.clone()),
             BuiltinField::Error => V::Bool(span.status == "ERROR"),
@@ -162,7 +195,9 @@ fn compare(v: &V, op: CompareOp, lit: &Value) -> bool {
         (V::Int(a), Value::Float(b)) => apply(op, num_cmp(*a as f64, *b)),
         (V::Float(a), Value::Int(b)) => apply(op, num_cmp(*a, *b as f64)),
         (V::Float(a), Value::Float(b)) => apply(op, num_cmp(*a, *b)),
-        (V::Dur(d), Value::Int(ms)) => apply(op, Some((*d as i128).cmp(&(*ms as i128 * 1_000_000)))),
+        (V::Dur(d), Value::Int(ms)) => {
+            apply(op, Some((*d as i128).cmp(&(*ms as i128 * 1_000_000))))
+        }
         (V::Dur(d), Value::Float(ms)) => apply(op, num_cmp(*d as f64 / 1e6, *ms)),
         (V::Dur(d), Value::Duration(n, _)) => apply(op, Some((*d as i128).cmp(&(*n as i128)))),
         (V::Str(a), Value::String(b)) => apply(op, Some(a.as_str().cmp(b.as_str()))),
@@ -185,8 +220,17 @@ fn eval(expr: &Expr, span: &TSpan) -> bool {
         ExprKind::And(items) => items.iter().all(|e| eval(e, span)),
         ExprKind::Or(items) => items.iter().any(|e| eval(e, span)),
         ExprKind::Not(inner) => !eval(inner, span),
-        ExprKind::Compare { field, op, value: lit } => compare(&value(span, &field.kind), *op, &lit.value),
-        ExprKind::StringTest { field, op, negated, value: lit } => {
+        ExprKind::Compare {
+            field,
+            op,
+            value: lit,
+        } => compare(&value(span, &field.kind), *op, &lit.value),
+        ExprKind::StringTest {
+            field,
+            op,
+            negated,
+            value: lit,
+        } => {
             let (V::Str(s), Value::String(needle)) = (value(span, &field.kind), &lit.value) else {
                 return false;
             };
@@ -198,12 +242,21 @@ fn eval(expr: &Expr, span: &TSpan) -> bool {
             };
             found != *negated
         }
-        ExprKind::In { field, negated, values } => {
+        ExprKind::In {
+            field,
+            negated,
+            values,
+        } => {
             let v = value(span, &field.kind);
             if *negated {
-                v != V::Missing && values.iter().all(|lit| compare(&v, CompareOp::Ne, &lit.value))
+                v != V::Missing
+                    && values
+                        .iter()
+                        .all(|lit| compare(&v, CompareOp::Ne, &lit.value))
             } else {
-                values.iter().any(|lit| compare(&v, CompareOp::Eq, &lit.value))
+                values
+                    .iter()
+                    .any(|lit| compare(&v, CompareOp::Eq, &lit.value))
             }
         }
         ExprKind::Exists(field) => value(span, &field.kind) != V::Missing,
@@ -233,8 +286,29 @@ const FIELDS: &[&str] = &[
 ];
 
 const LITERALS: &[&str] = &[
-    "0", "404", "499", "500", "503", "499.5", "500.0", "1s", "500ms", "1000", "0.5", "''", "'/a'",
-    "'/api/x'", "'GET'", "'/health'", "'a'", "true", "false", "SERVER", "CLIENT", "ERROR", "OK",
+    "0",
+    "404",
+    "499",
+    "500",
+    "503",
+    "499.5",
+    "500.0",
+    "1s",
+    "500ms",
+    "1000",
+    "0.5",
+    "''",
+    "'/a'",
+    "'/api/x'",
+    "'GET'",
+    "'/health'",
+    "'a'",
+    "true",
+    "false",
+    "SERVER",
+    "CLIENT",
+    "ERROR",
+    "OK",
 ];
 
 fn predicate() -> impl Strategy<Value = String> {
@@ -243,10 +317,16 @@ fn predicate() -> impl Strategy<Value = String> {
     let op = proptest::sample::select(&["==", "!=", "<", "<=", ">", ">="][..]);
     let test = proptest::sample::select(
         &[
-            "contains", "not contains", "starts_with", "not starts_with", "ends_with", "not ends_with",
+            "contains",
+            "not contains",
+            "starts_with",
+            "not starts_with",
+            "ends_with",
+            "not ends_with",
         ][..],
     );
-    let needle = proptest::sample::select(&["''", "'/'", "'/a'", "'a'", "'x'", "'/api'", "'GET'"][..]);
+    let needle =
+        proptest::sample::select(&["''", "'/'", "'/a'", "'a'", "'x'", "'/api'", "'GET'"][..]);
     let pattern = proptest::sample::select(&["'^/a'", "'x$'", "'^/[a-z]+$'", "'G.T'"][..]);
     prop_oneof![
         4 => (field.clone(), op, literal.clone()).prop_map(|(f, o, l)| format!("{f} {o} {l}")),
@@ -262,7 +342,8 @@ fn expression() -> impl Strategy<Value = String> {
     predicate().prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
             inner.clone().prop_map(|e| format!("NOT ({e})")),
-            proptest::collection::vec(inner.clone(), 2..4).prop_map(|es| format!("({})", es.join(" AND "))),
+            proptest::collection::vec(inner.clone(), 2..4)
+                .prop_map(|es| format!("({})", es.join(" AND "))),
             proptest::collection::vec(inner, 2..4).prop_map(|es| format!("({})", es.join(" OR "))),
         ]
     })
@@ -273,7 +354,20 @@ fn attr_value() -> impl Strategy<Value = A> {
         proptest::sample::select(&[0i64, 404, 499, 500, 501, 503, 1000][..]).prop_map(A::Int),
         proptest::sample::select(&[499.5f64, 500.0, 0.5, f64::NAN, 1e9][..]).prop_map(A::Double),
         proptest::sample::select(
-            &["", "/a", "/api/x", "GET", "/health", "a", "x", "/b", "http://h/a", "https://h/api/x?q=1", "Gxx", "GET x"][..]
+            &[
+                "",
+                "/a",
+                "/api/x",
+                "GET",
+                "/health",
+                "a",
+                "x",
+                "/b",
+                "http://h/a",
+                "https://h/api/x?q=1",
+                "Gxx",
+                "GET x"
+            ][..]
         )
         .prop_map(|s| A::Str(s.to_owned())),
         any::<bool>().prop_map(A::Bool),
@@ -296,25 +390,38 @@ fn span() -> impl Strategy<Value = TSpan> {
         proptest::collection::vec(proptest::option::of(attr_value()), keys.len()),
         proptest::option::of(attr_value()),
         proptest::option::of(proptest::sample::select(
-            &[0u64, 500_000, 499_999_999, 500_000_000, 1_000_000_000, 1_000_000_001, 2_000_000_000][..],
+            &[
+                0u64,
+                500_000,
+                499_999_999,
+                500_000_000,
+                1_000_000_000,
+                1_000_000_001,
+                2_000_000_000,
+            ][..],
         )),
         proptest::sample::select(&["UNSPECIFIED", "SERVER", "CLIENT"][..]),
         proptest::sample::select(&["UNSET", "OK", "ERROR"][..]),
         proptest::option::of(Just("00f067aa0ba902b7")),
     )
-        .prop_map(move |(values, service, duration, kind, status, parent)| TSpan {
-            attrs: keys
-                .iter()
-                .zip(values)
-                .filter_map(|(k, v)| v.map(|v| ((*k).to_owned(), v)))
-                .collect(),
-            resource: service.map(|v| ("service.name".to_owned(), v)).into_iter().collect(),
-            duration,
-            kind: kind.to_owned(),
-            status: status.to_owned(),
-            name: String::new(),
-            parent: parent.map(str::to_owned),
-        })
+        .prop_map(
+            move |(values, service, duration, kind, status, parent)| TSpan {
+                attrs: keys
+                    .iter()
+                    .zip(values)
+                    .filter_map(|(k, v)| v.map(|v| ((*k).to_owned(), v)))
+                    .collect(),
+                resource: service
+                    .map(|v| ("service.name".to_owned(), v))
+                    .into_iter()
+                    .collect(),
+                duration,
+                kind: kind.to_owned(),
+                status: status.to_owned(),
+                name: String::new(),
+                parent: parent.map(str::to_owned),
+            },
+        )
 }
 
 /// Parses `text`; `None` for what the loader would reject (bare words that are not a
@@ -328,12 +435,23 @@ fn parse(text: &str) -> Option<Expr> {
     let mut loadable = true;
     expr.walk(&mut |node| {
         let (field, values): (_, Vec<&Value>) = match &node.kind {
-            ExprKind::Compare { field, value, .. } | ExprKind::StringTest { field, value, .. } => (field, vec![&value.value]),
-            ExprKind::In { field, values, .. } => (field, values.iter().map(|l| &l.value).collect()),
+            ExprKind::Compare { field, value, .. } | ExprKind::StringTest { field, value, .. } => {
+                (field, vec![&value.value])
+            }
+            ExprKind::In { field, values, .. } => {
+                (field, values.iter().map(|l| &l.value).collect())
+            }
             _ => return,
         };
         let constants: &[&str] = match field.kind {
-            FieldKind::Builtin(BuiltinField::Kind) => &["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"],
+            FieldKind::Builtin(BuiltinField::Kind) => &[
+                "UNSPECIFIED",
+                "INTERNAL",
+                "SERVER",
+                "CLIENT",
+                "PRODUCER",
+                "CONSUMER",
+            ],
             FieldKind::Builtin(BuiltinField::Status) => &["UNSET", "OK", "ERROR"],
             _ => &[],
         };
@@ -373,7 +491,6 @@ proptest! {
                     }
                 }
                 Satisfiability::Unknown => {}
-                _ => {}
             }
         }
     }
@@ -443,15 +560,26 @@ fn missing_values_separate_ge_from_not_lt() {
 #[test]
 fn integer_status_codes_decide_gaps() {
     let gap = Formula::from_expr(&expr("status_code > 499 AND status_code < 500"));
-    assert!(matches!(Engine::default().with_integer_status_codes(true).satisfiable(&gap), Satisfiability::No));
-    let Satisfiability::Yes(w) = Engine::default().satisfiable(&gap) else { panic!() };
+    assert!(matches!(
+        Engine::default()
+            .with_integer_status_codes(true)
+            .satisfiable(&gap),
+        Satisfiability::No
+    ));
+    let Satisfiability::Yes(w) = Engine::default().satisfiable(&gap) else {
+        panic!()
+    };
     assert_eq!(w.to_string(), "status_code: 499.5");
 }
 
 #[test]
 fn reformatting_is_no_difference() {
-    let a = expr("NOT (status_code < 500 OR method == 'GET') AND (path contains '/a' OR duration > 1s)");
-    let b = expr("(duration > 1s or path contains \"/a\") and NOT status_code < 500 and not method == 'GET'");
+    let a = expr(
+        "NOT (status_code < 500 OR method == 'GET') AND (path contains '/a' OR duration > 1s)",
+    );
+    let b = expr(
+        "(duration > 1s or path contains \"/a\") and NOT status_code < 500 and not method == 'GET'",
+    );
     assert_eq!(cpl_check::logic::equivalent(&a, &b), Verdict::Yes);
 }
 
@@ -463,11 +591,28 @@ fn huge_disjunctions_do_not_hang() {
     let started = std::time::Instant::now();
     assert_eq!(cpl_check::logic::equivalent(&a, &a), Verdict::Yes);
     assert_eq!(cpl_check::logic::implies(&a, &b), Verdict::Yes);
-    assert!(matches!(cpl_check::logic::implies(&b, &a), Verdict::No(_) | Verdict::Unknown));
-    let c = expr(&(0..10_000).map(|i| format!("(x == {i} AND y == {i})")).collect::<Vec<_>>().join(" OR "));
-    let d = expr(&(0..10_000).map(|i| format!("(y == {i} AND x == {})", i + 1)).collect::<Vec<_>>().join(" OR "));
+    assert!(matches!(
+        cpl_check::logic::implies(&b, &a),
+        Verdict::No(_) | Verdict::Unknown
+    ));
+    let c = expr(
+        &(0..10_000)
+            .map(|i| format!("(x == {i} AND y == {i})"))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+    );
+    let d = expr(
+        &(0..10_000)
+            .map(|i| format!("(y == {i} AND x == {})", i + 1))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+    );
     let _ = cpl_check::logic::equivalent(&c, &d);
-    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]

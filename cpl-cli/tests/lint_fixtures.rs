@@ -50,15 +50,15 @@ fn every_mistake_is_reported_where_it_is() {
 fn clean_policies_lint_clean() {
     insta::glob!("../../tests/fixtures/lint/ok", "*.yaml", |path| {
         let file = relative(path);
+        // Valid policies load without errors; semantic warnings about odd but legal
+        // spellings (clarvynn's `status_code == 1e3`) are expected there.
         let (code, _, stderr) = cpl(&["lint", &file]);
-        assert_eq!(
-            (code, stderr.as_str()),
-            (0, "checked 1 file: no problems\n"),
-            "{file}"
-        );
+        assert_eq!(code, 0, "{file}: {stderr}");
+        assert!(stderr.ends_with("no problems\n") || stderr.contains(": 0 errors,"), "{file}: {stderr}");
     });
+    // The shipped policies are clean, warnings included.
     let (code, _, stderr) = cpl(&["lint", "corpus/policies"]);
-    assert_eq!(code, 0, "{stderr}");
+    assert_eq!((code, stderr.as_str()), (0, "checked 4 files: no problems\n"));
 }
 
 #[test]

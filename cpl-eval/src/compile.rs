@@ -9,6 +9,8 @@
 //! `status_code`) fold to constants. What is left for a span is reading values and
 //! comparing them.
 
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::ops::Range;
 
 use cpl_syntax::ast::{
@@ -20,6 +22,7 @@ use memchr::memmem;
 
 use crate::compare::Num;
 use crate::otlp::{SpanKind, StatusCode};
+use crate::view::KeySet;
 
 /// A policy that cannot be compiled.
 ///
@@ -85,7 +88,7 @@ pub enum CompileError {
 }
 
 /// Where an interned key is looked up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Scope {
     Span,
     Resource,
@@ -97,19 +100,30 @@ pub(crate) struct Keys {
     pub(crate) keys: Vec<(Scope, Box<str>)>,
 }
 
-impl Keys {
-    pub(crate) fn intern(&mut self, scope: Scope, key: &str) -> u32 {
-        let index = self
-            .keys
-            .iter()
-            .position(|(s, k)| *s == scope && &**k == key)
-            .unwrap_or_else(|| {
-                self.keys.push((scope, key.into()));
-                self.keys.len() - 1
-            });
-        // A policy is a bounded file: it cannot name 2^32 keys.
-        u32::try_from(index).unwrap_or(u32::MAX)
-    }
+/// Index of `item` in `table`, appending it first if it is new.
+fn intern<T: Clone + Eq + Hash>(table: &mut Vec<T>, index: &mut HashMap<T, u32>, item: T) -> u32 {
+    *index.entry(item).or_insert_with_key(|item| {
+        table.push(item.clone());
+        // A policy is a bounded file: it cannot name 2^32 keys or fields.
+        u32::try_from(table.len() - 1).unwrap_or(u32::MAX)
+    })
+}
+
+/// Where the value of a field that reads attributes comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Source {
+    /// `status_code`: the index of its source keys in [`Program::key_sets`].
+    StatusCode(u32),
+    /// `method`: its source keys.
+    Method(u32),
+    /// `path`: its source keys; the fourth and fifth are URLs whose path is taken.
+    Path(u32),
+    /// `user_id`: its source keys.
+    UserId(u32),
+    /// `service`: the resource attribute `service.name`.
+    Service(u32),
+    /// A span or resource attribute, by interned key.
+    Attr(u32),
 }
 
 /// A field, resolved: where its value comes from.
@@ -123,20 +137,21 @@ pub(crate) enum Field {
     SpanId,
     /// The parent span id as lowercase hex.
     ParentSpanId,
-    /// `status_code`: its source keys in order of preference.
-    StatusCode([u32; 2]),
-    /// `method`: its source keys.
-    Method([u32; 2]),
-    /// `path`: its source keys; the last two are URLs whose path is taken.
-    Path([u32; 5]),
-    /// `user_id`: its source keys.
-    UserId([u32; 3]),
-    /// `service`: the resource attribute `service.name`.
-    Service(u32),
-    /// A span or resource attribute, by interned key.
-    Attr(u32),
     /// `duration` / `duration_ms` (only in `exists`; comparisons use `Pred::Duration*`).
     Duration,
+    /// A field read from attributes: an index into [`Program::sources`], whose value
+    /// is resolved at most once per span.
+    Slot(u32),
+}
+
+/// What compiled predicates refer to: the interned keys and the attribute-derived
+/// fields of a policy.
+#[derive(Debug, Default)]
+pub(crate) struct Program {
+    pub(crate) keys: Keys,
+    /// The source keys of the built-in fields with several sources.
+    pub(crate) key_sets: Vec<KeySet>,
+    pub(crate) sources: Vec<Source>,
 }
 
 /// A string test with its literal prepared.
@@ -145,6 +160,8 @@ pub(crate) enum Test {
     Contains(Box<memmem::Finder<'static>>),
     StartsWith(Box<str>),
     EndsWith(Box<str>),
+    /// A `matches` pattern that is an anchored literal, `^text$`.
+    Equals(Box<str>),
     Matches(regex::Regex),
 }
 
@@ -153,21 +170,22 @@ pub(crate) enum Test {
 pub(crate) enum Pred {
     /// `exists(f)` for a field that can be missing.
     Exists(Field),
-    /// A number comparison (`status_code` or an attribute).
+    /// A number comparison (`status_code` or an attribute, always a slot).
     Num {
-        field: Field,
+        slot: u32,
         op: CompareOp,
         literal: Num,
     },
+
     /// A string comparison.
     Str {
         field: Field,
         op: CompareOp,
         literal: Box<str>,
     },
-    /// `f == true` (`equal`) or `f != true` (`!equal`).
+    /// `f == true` (`equal`) or `f != true` (`!equal`), on an attribute slot.
     Bool {
-        field: Field,
+        slot: u32,
         equal: bool,
         literal: bool,
     },
@@ -205,10 +223,12 @@ pub(crate) enum Node {
     Or(Box<[Node]>),
 }
 
-/// Compiles the conditions of one policy, sharing one key table.
+/// Compiles the conditions of one policy, sharing one key and field table.
 #[derive(Debug, Default)]
 pub(crate) struct Compiler {
-    pub(crate) keys: Keys,
+    pub(crate) program: Program,
+    key_index: HashMap<(Scope, Box<str>), u32>,
+    source_index: HashMap<Source, u32>,
 }
 
 /// The type a built-in or attribute field compares as.
@@ -262,17 +282,28 @@ impl Compiler {
         self.expr(&condition.when.expr, &site)
     }
 
-    /// Interns the key of a tenant attribute.
-    pub(crate) fn tenant_key(
+    /// The field slot of a tenant attribute.
+    pub(crate) fn tenant_slot(
         &mut self,
         field: &FieldKind,
         span: Range<usize>,
     ) -> Result<u32, CompileError> {
-        match field {
-            FieldKind::SpanAttribute(key) => Ok(self.keys.intern(Scope::Span, key)),
-            FieldKind::ResourceAttribute(key) => Ok(self.keys.intern(Scope::Resource, key)),
-            FieldKind::Builtin(_) => Err(CompileError::TenantAttribute { span }),
-        }
+        let key = match field {
+            FieldKind::SpanAttribute(key) => self.intern(Scope::Span, key),
+            FieldKind::ResourceAttribute(key) => self.intern(Scope::Resource, key),
+            FieldKind::Builtin(_) => return Err(CompileError::TenantAttribute { span }),
+        };
+        Ok(self.slot(Source::Attr(key)))
+    }
+
+    fn intern(&mut self, scope: Scope, key: &str) -> u32 {
+        let keys = &mut self.program.keys.keys;
+        intern(keys, &mut self.key_index, (scope, key.into()))
+    }
+
+    /// The slot of an attribute-derived field, shared by every predicate that reads it.
+    fn slot(&mut self, source: Source) -> u32 {
+        intern(&mut self.program.sources, &mut self.source_index, source)
     }
 
     fn expr(&mut self, expr: &Expr, site: &Site<'_>) -> Result<Node, CompileError> {
@@ -321,12 +352,14 @@ impl Compiler {
     }
 
     /// The interned source keys of a built-in field, padded with zeros.
-    fn sources(&mut self, builtin: BuiltinField) -> [u32; 5] {
-        let mut out = [0; 5];
-        for (slot, key) in out.iter_mut().zip(builtin.attribute_sources()) {
-            *slot = self.keys.intern(Scope::Span, key);
-        }
-        out
+    fn sources(&mut self, builtin: BuiltinField) -> u32 {
+        let set = KeySet::new(builtin.attribute_sources());
+        let sets = &mut self.program.key_sets;
+        let index = sets.iter().position(|s| *s == set).unwrap_or_else(|| {
+            sets.push(set);
+            sets.len() - 1
+        });
+        u32::try_from(index).unwrap_or(u32::MAX)
     }
 
     /// Resolves a field; `None` for the ones that read the span itself (kind, status,
@@ -336,45 +369,27 @@ impl Compiler {
         field: &AstField,
         site: &Site<'_>,
     ) -> Result<(Option<Field>, Shape), CompileError> {
-        Ok(match &field.kind {
-            FieldKind::SpanAttribute(key) => (
-                Some(Field::Attr(self.keys.intern(Scope::Span, key))),
-                Shape::Any,
-            ),
-            FieldKind::ResourceAttribute(key) => (
-                Some(Field::Attr(self.keys.intern(Scope::Resource, key))),
-                Shape::Any,
-            ),
+        let source = match &field.kind {
+            FieldKind::SpanAttribute(key) => Source::Attr(self.intern(Scope::Span, key)),
+            FieldKind::ResourceAttribute(key) => Source::Attr(self.intern(Scope::Resource, key)),
             FieldKind::Builtin(builtin) => match builtin {
-                BuiltinField::StatusCode => {
-                    let k = self.sources(*builtin);
-                    (Some(Field::StatusCode([k[0], k[1]])), Shape::Int)
+                BuiltinField::StatusCode => Source::StatusCode(self.sources(*builtin)),
+                BuiltinField::Method => Source::Method(self.sources(*builtin)),
+                BuiltinField::Path => Source::Path(self.sources(*builtin)),
+                BuiltinField::UserId => Source::UserId(self.sources(*builtin)),
+                BuiltinField::Service => {
+                    Source::Service(self.intern(Scope::Resource, "service.name"))
                 }
-                BuiltinField::Method => {
-                    let k = self.sources(*builtin);
-                    (Some(Field::Method([k[0], k[1]])), Shape::Str)
-                }
-                BuiltinField::Path => (Some(Field::Path(self.sources(*builtin))), Shape::Str),
-                BuiltinField::UserId => {
-                    let k = self.sources(*builtin);
-                    (Some(Field::UserId([k[0], k[1], k[2]])), Shape::Str)
-                }
-                BuiltinField::Service => (
-                    Some(Field::Service(
-                        self.keys.intern(Scope::Resource, "service.name"),
-                    )),
-                    Shape::Str,
-                ),
                 BuiltinField::Duration | BuiltinField::DurationMs => {
-                    (Some(Field::Duration), Shape::Duration)
+                    return Ok((Some(Field::Duration), Shape::Duration))
                 }
-                BuiltinField::Name => (Some(Field::Name), Shape::Str),
-                BuiltinField::TraceId => (Some(Field::TraceId), Shape::Str),
-                BuiltinField::SpanId => (Some(Field::SpanId), Shape::Str),
-                BuiltinField::ParentSpanId => (Some(Field::ParentSpanId), Shape::Str),
-                BuiltinField::Kind => (None, Shape::Kind),
-                BuiltinField::Status => (None, Shape::Status),
-                BuiltinField::Error => (None, Shape::Bool),
+                BuiltinField::Name => return Ok((Some(Field::Name), Shape::Str)),
+                BuiltinField::TraceId => return Ok((Some(Field::TraceId), Shape::Str)),
+                BuiltinField::SpanId => return Ok((Some(Field::SpanId), Shape::Str)),
+                BuiltinField::ParentSpanId => return Ok((Some(Field::ParentSpanId), Shape::Str)),
+                BuiltinField::Kind => return Ok((None, Shape::Kind)),
+                BuiltinField::Status => return Ok((None, Shape::Status)),
+                BuiltinField::Error => return Ok((None, Shape::Bool)),
                 _ => {
                     return Err(CompileError::UnknownField {
                         rule: site.rule.to_owned(),
@@ -382,7 +397,13 @@ impl Compiler {
                     })
                 }
             },
-        })
+        };
+        let shape = match source {
+            Source::StatusCode(_) => Shape::Int,
+            Source::Attr(_) => Shape::Any,
+            _ => Shape::Str,
+        };
+        Ok((Some(Field::Slot(self.slot(source))), shape))
     }
 
     /// `field op literal`, or `Const(false)` when the two never compare.
@@ -411,13 +432,13 @@ impl Compiler {
                 }
             }
             (Value::Name(_), ..) => return Err(invalid_constant(literal, site)),
-            (Value::Int(n), Shape::Int | Shape::Any, Some(field)) => Pred::Num {
-                field,
+            (Value::Int(n), Shape::Int | Shape::Any, Some(Field::Slot(slot))) => Pred::Num {
+                slot,
                 op,
                 literal: Num::Int(*n),
             },
-            (Value::Float(x), Shape::Int | Shape::Any, Some(field)) => Pred::Num {
-                field,
+            (Value::Float(x), Shape::Int | Shape::Any, Some(Field::Slot(slot))) => Pred::Num {
+                slot,
                 op,
                 literal: Num::Float(*x),
             },
@@ -439,8 +460,8 @@ impl Compiler {
                 equal: op == CompareOp::Eq,
                 literal: *b,
             },
-            (Value::Bool(b), Shape::Any, Some(field)) if equality => Pred::Bool {
-                field,
+            (Value::Bool(b), Shape::Any, Some(Field::Slot(slot))) if equality => Pred::Bool {
+                slot,
                 equal: op == CompareOp::Eq,
                 literal: *b,
             },
@@ -472,16 +493,17 @@ impl Compiler {
             )),
             StringOp::StartsWith => Test::StartsWith(needle.as_str().into()),
             StringOp::EndsWith => Test::EndsWith(needle.as_str().into()),
-            StringOp::Matches => Test::Matches(
-                regex::RegexBuilder::new(needle)
+            StringOp::Matches => {
+                let regex = regex::RegexBuilder::new(needle)
                     .size_limit(1 << 20)
                     .build()
                     .map_err(|source| CompileError::InvalidRegex {
                         rule: site.rule.to_owned(),
                         span: site.span(literal.span),
                         source,
-                    })?,
-            ),
+                    })?;
+                literal_pattern(needle).unwrap_or(Test::Matches(regex))
+            }
         };
         Ok(Node::Pred(Pred::Test {
             field,
@@ -513,6 +535,34 @@ impl Compiler {
         let node = if negated { and(items) } else { or(items) };
         Ok(merge_sets(node))
     }
+}
+
+/// A `matches` pattern that is plain text with optional `^` and `$` anchors, as the
+/// string test it is equivalent to: `^GET /api$` is `== "GET /api"`, `^/api` is
+/// `starts_with`, `\.json$` is not plain text. Without the `m` flag, which plain text
+/// cannot set, `^` and `$` match only at the ends of the value.
+fn literal_pattern(pattern: &str) -> Option<Test> {
+    let (start, rest) = match pattern.strip_prefix('^') {
+        Some(rest) => (true, rest),
+        None => (false, pattern),
+    };
+    let (end, text) = match rest.strip_suffix('$') {
+        Some(text) => (true, text),
+        None => (false, rest),
+    };
+    let meta = |c: char| "\\.+*?()|[]{}^$".contains(c);
+    if text.chars().any(meta) {
+        return None;
+    }
+    let text: Box<str> = text.into();
+    Some(match (start, end) {
+        (true, true) => Test::Equals(text),
+        (true, false) => Test::StartsWith(text),
+        (false, true) => Test::EndsWith(text),
+        (false, false) => {
+            Test::Contains(Box::new(memmem::Finder::new(text.as_bytes()).into_owned()))
+        }
+    })
 }
 
 fn invalid_constant(literal: &Literal, site: &Site<'_>) -> CompileError {

@@ -1,15 +1,16 @@
 //! Running compiled predicates on one span.
 //!
 //! This is the hot path. One [`Ctx`] lives on the stack for one span's evaluation: it
-//! looks each interned attribute key up at most once (a fixed-size inline cache, so the
-//! two source keys of `status_code` are read once however many conditions use it), and
+//! resolves each attribute-derived field at most once (a fixed-size inline cache, so
+//! `status_code` and its two source keys are read once however many conditions use it), and
 //! it never allocates: ids are hex-encoded into stack buffers only when compared, URL paths are slices of
 //! the attribute, and string literals were prepared at compile time.
 
 use memchr::memmem;
 
 use crate::compare::{cmp_num, holds, nanos_to_millis, Num};
-use crate::compile::{Field, Keys, Node, Pred, Scope, Test};
+use crate::compile::{Field, Node, Pred, Program, Scope, Source, Test};
+use crate::tenant::TenantId;
 use crate::view::{AttrValue, SpanView};
 
 /// A field's value on one span, in the terms comparisons need.
@@ -46,24 +47,25 @@ fn hex<'b>(bytes: &[u8], buf: &'b mut [u8; 32]) -> &'b str {
     std::str::from_utf8(&buf[..len]).unwrap_or_default()
 }
 
-/// Substring search. Most attribute values are short, and for them a plain scan for
-/// the first byte beats setting up the SIMD searcher.
+/// Substring search. Most attribute values are short, and for them a plain scan
+/// beats setting up the SIMD searcher: a window is compared only when its first and
+/// last bytes match the needle's.
 #[inline]
 fn contains(finder: &memmem::Finder<'_>, haystack: &[u8]) -> bool {
     let needle = finder.needle();
     if haystack.len() >= 64 {
         return finder.find(haystack).is_some();
     }
-    let Some((&first, rest)) = needle.split_first() else {
+    let (Some(&first), Some(&last)) = (needle.first(), needle.last()) else {
         return true;
     };
     let Some(last_start) = haystack.len().checked_sub(needle.len()) else {
         return false;
     };
-    haystack[..=last_start]
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == first && &haystack[i + 1..i + needle.len()] == rest)
+    let n = needle.len();
+    (0..=last_start).any(|i| {
+        haystack[i] == first && haystack[i + n - 1] == last && haystack[i..i + n].iter().eq(needle)
+    })
 }
 
 /// The path component of a URL (RFC 3986, section 3.3): without scheme, authority,
@@ -90,23 +92,23 @@ pub(crate) fn url_path(url: &str) -> &str {
 
 /// The evaluation state for one span.
 ///
-/// `N` is the number of attribute keys cached inline; keys with a larger index are
-/// looked up each time they are needed.
+/// `N` is the number of attribute-derived fields cached inline (at most 64); fields
+/// with a larger slot are resolved each time they are needed.
 pub(crate) struct Ctx<'e, 's, S: ?Sized, const N: usize> {
-    keys: &'e Keys,
+    program: &'e Program,
     span: &'s S,
-    /// Bit `k`: key `k` has been looked up and `cache[k]` holds the result.
-    looked: u64,
-    cache: [Option<AttrValue<'s>>; N],
+    /// Bit `i`: field slot `i` has been resolved and `values[i]` holds its value.
+    resolved: u64,
+    values: [Val<'s>; N],
 }
 
 impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
-    pub(crate) fn new(keys: &'e Keys, span: &'s S) -> Self {
+    pub(crate) fn new(program: &'e Program, span: &'s S) -> Self {
         Self {
-            keys,
+            program,
             span,
-            looked: 0,
-            cache: [None; N],
+            resolved: 0,
+            values: [Val::Missing; N],
         }
     }
 
@@ -114,79 +116,75 @@ impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
         self.span
     }
 
-    /// The value of interned key `k`, looked up once.
+    /// The value of field slot `slot`, resolved once.
     #[inline]
-    pub(crate) fn attr(&mut self, k: u32) -> Option<AttrValue<'s>> {
-        let index = k as usize;
-        if index < N && index < 64 {
+    fn slot(&mut self, slot: u32) -> Val<'s> {
+        let index = slot as usize;
+        if index < N.min(64) {
             let bit = 1u64 << index;
-            if self.looked & bit != 0 {
-                return self.cache[index];
+            if self.resolved & bit == 0 {
+                self.values[index] = self.resolve(index);
+                self.resolved |= bit;
             }
-            let value = self.lookup(index);
-            self.cache[index] = value;
-            self.looked |= bit;
-            value
+            self.values[index]
         } else {
-            self.lookup(index)
+            self.resolve(index)
         }
     }
 
-    fn lookup(&self, index: usize) -> Option<AttrValue<'s>> {
-        let (scope, key) = self.keys.keys.get(index)?;
+    /// The tenant id carried by the attribute of `slot`: a string, or an int.
+    pub(crate) fn tenant(&mut self, slot: u32) -> Option<TenantId<'s>> {
+        match self.slot(slot) {
+            Val::Str(text) => Some(TenantId::Str(text)),
+            Val::Num(Num::Int(number)) => Some(TenantId::Int(number)),
+            _ => None,
+        }
+    }
+
+    /// The attribute of interned key `k`.
+    #[inline]
+    fn key(&self, k: u32) -> Option<AttrValue<'s>> {
+        let (scope, key) = self.program.keys.keys.get(k as usize)?;
         match scope {
             Scope::Span => self.span.attribute(key),
             Scope::Resource => self.span.resource_attribute(key),
         }
     }
 
-    /// The first present source among `keys`, with its position.
+    /// The first present source among key set `set`, with its position.
     #[inline]
-    fn first(&mut self, keys: &[u32]) -> Option<(usize, AttrValue<'s>)> {
-        keys.iter()
-            .enumerate()
-            .find_map(|(i, &k)| self.attr(k).map(|value| (i, value)))
+    fn first(&self, set: u32) -> Option<(usize, AttrValue<'s>)> {
+        let keys = self.program.key_sets.get(set as usize)?;
+        self.span.first_attribute(keys)
     }
 
-    /// The value of a field.
-    #[inline]
-    fn value(&mut self, field: Field) -> Val<'s> {
+    /// Reads an attribute-derived field from the span (spec/fields.md, "Catalog").
+    #[inline(never)]
+    fn resolve(&self, index: usize) -> Val<'s> {
         let string = |value: Option<AttrValue<'s>>| match value {
             None => Val::Missing,
             Some(AttrValue::Str(text)) => Val::Str(text),
             Some(_) => Val::Other,
         };
-        match field {
-            Field::Name => Val::Str(self.span.name()),
-            Field::TraceId => Val::Id(self.span.trace_id(), 16),
-            Field::SpanId => {
-                let mut bytes = [0; 16];
-                bytes[..8].copy_from_slice(&self.span.span_id());
-                Val::Id(bytes, 8)
-            }
-            Field::ParentSpanId => match self.span.parent_span_id() {
-                Some(id) => {
-                    let mut bytes = [0; 16];
-                    bytes[..8].copy_from_slice(&id);
-                    Val::Id(bytes, 8)
-                }
-                None => Val::Missing,
-            },
-            Field::StatusCode(keys) => match self.first(&keys) {
+        let Some(source) = self.program.sources.get(index) else {
+            return Val::Missing;
+        };
+        match *source {
+            Source::StatusCode(keys) => match self.first(keys) {
                 None => Val::Missing,
                 Some((_, AttrValue::Int(n))) => Val::Num(Num::Int(n)),
                 Some((_, AttrValue::Double(x))) => Val::Num(Num::Float(x)),
                 Some(_) => Val::Other,
             },
-            Field::Method(keys) => string(self.first(&keys).map(|(_, v)| v)),
-            Field::UserId(keys) => string(self.first(&keys).map(|(_, v)| v)),
-            Field::Path(keys) => match self.first(&keys) {
+            Source::Method(keys) => string(self.first(keys).map(|(_, v)| v)),
+            Source::UserId(keys) => string(self.first(keys).map(|(_, v)| v)),
+            Source::Path(keys) => match self.first(keys) {
                 // The fourth and fifth sources are full URLs.
                 Some((3.., AttrValue::Str(url))) => Val::Str(url_path(url)),
                 found => string(found.map(|(_, v)| v)),
             },
-            Field::Service(k) => string(self.attr(k)),
-            Field::Attr(k) => match self.attr(k) {
+            Source::Service(k) => string(self.key(k)),
+            Source::Attr(k) => match self.key(k) {
                 None => Val::Missing,
                 Some(AttrValue::Str(text)) => Val::Str(text),
                 Some(AttrValue::Int(n)) => Val::Num(Num::Int(n)),
@@ -194,6 +192,23 @@ impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
                 Some(AttrValue::Bool(b)) => Val::Bool(b),
                 Some(AttrValue::Other) => Val::Other,
             },
+        }
+    }
+
+    /// The value of a field.
+    #[inline]
+    fn value(&mut self, field: Field) -> Val<'s> {
+        let id = |bytes: [u8; 8]| {
+            let mut long = [0; 16];
+            long[..8].copy_from_slice(&bytes);
+            Val::Id(long, 8)
+        };
+        match field {
+            Field::Slot(slot) => self.slot(slot),
+            Field::Name => Val::Str(self.span.name()),
+            Field::TraceId => Val::Id(self.span.trace_id(), 16),
+            Field::SpanId => id(self.span.span_id()),
+            Field::ParentSpanId => self.span.parent_span_id().map_or(Val::Missing, id),
             Field::Duration => match duration(self.span) {
                 // Only `exists` reads the duration through here.
                 Some(_) => Val::Other,
@@ -203,32 +218,63 @@ impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
     }
 
     /// Applies `test` to the field's value if it is a string (ids as lowercase hex).
-    #[inline]
-    fn text(&mut self, field: Field, test: impl FnOnce(&str) -> bool) -> bool {
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // measured: keeps the hot path free of calls
+    fn text(&mut self, field: Field, check: impl FnOnce(&str) -> bool) -> bool {
+        if let Field::Slot(slot) = field {
+            return match self.slot(slot) {
+                Val::Str(text) => check(text),
+                _ => false,
+            };
+        }
         match self.value(field) {
-            Val::Str(text) => test(text),
+            Val::Str(text) => check(text),
             Val::Id(bytes, len) => {
                 let mut buf = [0u8; 32];
-                test(hex(&bytes[..usize::from(len)], &mut buf))
+                check(hex(&bytes[..usize::from(len)], &mut buf))
             }
             _ => false,
         }
     }
 
     /// Evaluates a compiled expression.
+    #[inline]
     pub(crate) fn eval(&mut self, node: &Node) -> bool {
         match node {
             Node::Pred(pred) => self.pred(pred),
-            Node::And(items) => items.iter().all(|item| self.eval(item)),
-            Node::Or(items) => items.iter().any(|item| self.eval(item)),
-            Node::Not(inner) => !self.eval(inner),
+            _ => self.compound(node),
+        }
+    }
+
+    /// AND, OR, NOT and constants, kept out of line so that a rule that is a single
+    /// predicate (the common case) pays for no recursion.
+    #[inline(never)]
+    fn compound(&mut self, node: &Node) -> bool {
+        match node {
+            Node::Pred(pred) => self.pred(pred),
+            Node::And(items) => items.iter().all(|item| self.child(item)),
+            Node::Or(items) => items.iter().any(|item| self.child(item)),
+            Node::Not(inner) => !self.child(inner),
             Node::Const(value) => *value,
         }
     }
 
+    /// [`Ctx::eval`] with the predicate inlined: the children of a chain are mostly
+    /// predicates.
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // measured: keeps the hot path free of calls
+    fn child(&mut self, node: &Node) -> bool {
+        match node {
+            Node::Pred(pred) => self.pred(pred),
+            _ => self.compound(node),
+        }
+    }
+
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // measured: keeps the hot path free of calls
     fn pred(&mut self, pred: &Pred) -> bool {
         match pred {
-            Pred::Num { field, op, literal } => match self.value(*field) {
+            Pred::Num { slot, op, literal } => match self.slot(*slot) {
                 Val::Num(value) => holds(*op, cmp_num(value, *literal)),
                 _ => false,
             },
@@ -237,7 +283,9 @@ impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
             }
             Pred::DurationMillis { op, millis } => duration(self.span)
                 .is_some_and(|d| holds(*op, nanos_to_millis(d).partial_cmp(millis))),
-            Pred::Str { field, op, literal } => self.text(*field, |text| holds(*op, Some(text.cmp(literal)))),
+            Pred::Str { field, op, literal } => {
+                self.text(*field, |text| holds(*op, Some(text.cmp(literal))))
+            }
             Pred::Test {
                 field,
                 test,
@@ -247,6 +295,7 @@ impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
                     Test::Contains(finder) => contains(finder, text.as_bytes()),
                     Test::StartsWith(prefix) => text.starts_with(&**prefix),
                     Test::EndsWith(suffix) => text.ends_with(&**suffix),
+                    Test::Equals(whole) => text == &**whole,
                     Test::Matches(regex) => regex.is_match(text),
                 };
                 passed != *negated
@@ -267,10 +316,10 @@ impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
                 (error == *literal) == *equal
             }
             Pred::Bool {
-                field,
+                slot,
                 equal,
                 literal,
-            } => match self.value(*field) {
+            } => match self.slot(*slot) {
                 Val::Bool(value) => (value == *literal) == *equal,
                 _ => false,
             },
@@ -320,7 +369,11 @@ mod tests {
             (long.as_str(), "/api/paymenT", false),
         ] {
             let finder = memmem::Finder::new(needle.as_bytes());
-            assert_eq!(contains(&finder, haystack.as_bytes()), expected, "{haystack:?} {needle:?}");
+            assert_eq!(
+                contains(&finder, haystack.as_bytes()),
+                expected,
+                "{haystack:?} {needle:?}"
+            );
         }
     }
 

@@ -8,26 +8,28 @@
 //! ([`Evaluator::decide_span`]) or from all spans of a trace ([`Evaluator::add_matches`]
 //! and [`Evaluator::decide_trace`]).
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use cpl_syntax::{Action, Condition, Policy};
 
-use crate::compile::{CompileError, Compiler, Keys, Node};
+use crate::compile::{CompileError, Compiler, Node, Program};
 use crate::decision::{Decision, Reason, RuleSet};
 use crate::eval::Ctx;
 use crate::tenant::TenantId;
 use crate::threshold::Rate;
-use crate::view::{AttrValue, SpanView};
+use crate::view::SpanView;
 
 /// A policy compiled for evaluation. Build it once with [`Evaluator::compile`] and
 /// share it (it is `Send + Sync`); evaluation takes `&self` and allocates nothing.
 #[derive(Debug)]
 pub struct Evaluator {
-    keys: Keys,
+    program: Program,
     rules: Vec<Rule>,
     base_rate: Rate,
     plan: Box<[u32]>,
-    tenant_key: Option<u32>,
+    /// The field slot of the tenant attribute.
+    tenant: Option<u32>,
     /// Sorted by tenant id.
     overrides: Vec<Override>,
 }
@@ -79,21 +81,21 @@ struct Override {
     plan: Box<[u32]>,
 }
 
-/// The cache sizes `Ctx` is instantiated with: the smallest that holds every key of
-/// the policy (keys beyond 64 are not cached).
+/// The cache sizes `Ctx` is instantiated with: the smallest that holds every
+/// attribute-derived field of the policy (fields beyond 64 are not cached).
 macro_rules! with_ctx {
     ($self:ident, $span:expr, |$ctx:ident| $body:expr) => {
-        match $self.keys.keys.len() {
-            0..=8 => {
-                let mut $ctx = Ctx::<_, 8>::new(&$self.keys, $span);
+        match $self.program.sources.len() {
+            0..=4 => {
+                let mut $ctx = Ctx::<_, 4>::new(&$self.program, $span);
                 $body
             }
-            9..=24 => {
-                let mut $ctx = Ctx::<_, 24>::new(&$self.keys, $span);
+            5..=16 => {
+                let mut $ctx = Ctx::<_, 16>::new(&$self.program, $span);
                 $body
             }
             _ => {
-                let mut $ctx = Ctx::<_, 64>::new(&$self.keys, $span);
+                let mut $ctx = Ctx::<_, 64>::new(&$self.program, $span);
                 $body
             }
         }
@@ -109,9 +111,10 @@ impl Evaluator {
     pub fn compile(policy: &Policy) -> Result<Self, CompileError> {
         let mut compiler = Compiler::default();
         let mut rules = Vec::new();
-        let mut seen: Vec<(*const Condition, u32)> = Vec::new();
+        // Each condition of the document becomes one rule, however many plans use it.
+        let mut seen: HashMap<*const Condition, u32> = HashMap::new();
         let mut rule_for = |condition: &Condition, tenant: Option<&str>, rules: &mut Vec<Rule>| {
-            if let Some((_, index)) = seen.iter().find(|(c, _)| std::ptr::eq(*c, condition)) {
+            if let Some(index) = seen.get(&std::ptr::from_ref(condition)) {
                 return Ok(*index);
             }
             let action = condition.action();
@@ -128,7 +131,7 @@ impl Evaluator {
                 node: compiler.condition(condition)?,
             });
             let index = u32::try_from(rules.len() - 1).unwrap_or(u32::MAX);
-            seen.push((condition, index));
+            seen.insert(condition, index);
             Ok::<u32, CompileError>(index)
         };
 
@@ -140,12 +143,13 @@ impl Evaluator {
         }
 
         let mut overrides = Vec::new();
-        let mut tenant_key = None;
+        let mut tenant = None;
         if let Some(tenants) = &policy.tenants {
+            let mut tenant_ids = HashSet::new();
             for written in &tenants.overrides {
                 let tenant = written.tenant.value.as_str();
                 // The first override of a tenant is the one that applies.
-                if overrides.iter().any(|o: &Override| &*o.tenant == tenant) {
+                if !tenant_ids.insert(tenant) {
                     continue;
                 }
                 let mut tenant_plan = Vec::new();
@@ -160,18 +164,18 @@ impl Evaluator {
                     plan: tenant_plan.into_boxed_slice(),
                 });
             }
-            tenant_key = Some(
-                compiler.tenant_key(&tenants.attribute.value, tenants.attribute.span.clone())?,
+            tenant = Some(
+                compiler.tenant_slot(&tenants.attribute.value, tenants.attribute.span.clone())?,
             );
         }
         overrides.sort_by(|a, b| a.tenant.cmp(&b.tenant));
 
         Ok(Self {
-            keys: compiler.keys,
+            program: compiler.program,
             rules,
             base_rate: Rate::new(policy.sampling.base_rate.value),
             plan: plan.into_boxed_slice(),
-            tenant_key,
+            tenant,
             overrides,
         })
     }
@@ -190,9 +194,8 @@ impl Evaluator {
     /// The span's tenant id, if the policy has tenants and the span carries one: the
     /// tenant attribute's string value, or its int value in decimal (spec/sampling.md).
     pub fn tenant_of<'s, S: SpanView + ?Sized>(&self, span: &'s S) -> Option<TenantId<'s>> {
-        let key = self.tenant_key?;
-        let mut ctx = Ctx::<S, 0>::new(&self.keys, span);
-        tenant_id(ctx.attr(key))
+        let slot = self.tenant?;
+        Ctx::<S, 0>::new(&self.program, span).tenant(slot)
     }
 
     /// Adds to `matched` every rule that `span` matches. Call it for each span of a
@@ -236,8 +239,9 @@ impl Evaluator {
     /// span"). Conditions are evaluated in decision order and the first match stops.
     pub fn decide_span<S: SpanView + ?Sized>(&self, span: &S) -> Decision<'_> {
         with_ctx!(self, span, |ctx| {
-            let tenant = match self.tenant_key {
-                Some(key) => tenant_id(ctx.attr(key))
+            let tenant = match self.tenant {
+                Some(slot) => ctx
+                    .tenant(slot)
                     .and_then(|id| self.override_for(id.as_str(&mut [0; 20]))),
                 None => None,
             };
@@ -282,7 +286,10 @@ impl Evaluator {
         match tenant.and_then(|o| o.base_rate.map(|rate| (&*o.tenant, rate))) {
             Some((tenant, rate)) => Decision {
                 keep: rate.keeps(trace_id),
-                reason: Reason::TenantBaseRate { tenant, rate: rate.p },
+                reason: Reason::TenantBaseRate {
+                    tenant,
+                    rate: rate.p,
+                },
             },
             None => Decision {
                 keep: self.base_rate.keeps(trace_id),
@@ -291,15 +298,5 @@ impl Evaluator {
                 },
             },
         }
-    }
-}
-
-/// A tenant attribute's value as a tenant id: strings and ints carry one, other values
-/// do not.
-fn tenant_id(value: Option<AttrValue<'_>>) -> Option<TenantId<'_>> {
-    match value? {
-        AttrValue::Str(text) => Some(TenantId::Str(text)),
-        AttrValue::Int(number) => Some(TenantId::Int(number)),
-        _ => None,
     }
 }

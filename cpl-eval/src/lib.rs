@@ -80,6 +80,12 @@
 //! # Ok::<(), cpl_eval::CompileError>(())
 //! ```
 //!
+//! The evaluator asks only for the attributes the policy reads, each at most once per
+//! span. If your span keeps its attributes in a list, also override
+//! [`SpanView::first_attribute`] so that a built-in field with several source keys
+//! (`path` has five) is read in one pass; the implementation for
+//! [`otlp::Span`] shows how.
+//!
 //! # Traces
 //!
 //! A trace is decided by the first condition that **any** of its spans matches. Collect
@@ -118,8 +124,8 @@ mod eval;
 mod evaluator;
 pub mod otlp;
 pub mod replay;
-pub mod testing;
 mod tenant;
+pub mod testing;
 mod threshold;
 mod view;
 
@@ -130,4 +136,4 @@ pub use evaluator::{Evaluator, Rule};
 pub use otlp::{SpanKind, StatusCode};
 pub use tenant::{TenantId, TraceTenant};
 pub use threshold::{keeps, randomness, threshold};
-pub use view::{AttrValue, SpanView};
+pub use view::{AttrValue, KeySet, SpanView};

@@ -12,9 +12,8 @@ const TWO_POW_56: f64 = 72_057_594_037_927_936.0;
 /// The sampling randomness R of a trace id: its low 56 bits, i.e. its last 7 bytes
 /// read as a big-endian integer. The upper 72 bits are ignored.
 pub fn randomness(trace_id: [u8; 16]) -> u64 {
-    trace_id[9..]
-        .iter()
-        .fold(0u64, |acc, &byte| (acc << 8) | u64::from(byte))
+    let [_, _, _, _, _, _, _, _, low @ ..] = trace_id;
+    u64::from_be_bytes(low) & 0x00ff_ffff_ffff_ffff
 }
 
 /// The rejection threshold T(p) = `trunc((1.0 - p) * 2^56)` in binary64, for
@@ -152,7 +151,17 @@ mod tests {
 
     #[test]
     fn precomputed_rates_decide_like_keeps() {
-        let rates = [0.0, -1.0, f64::NAN, 1e-17, 0.01, 0.5, 0.999_999_999_999_999_9, 1.0, 2.0];
+        let rates = [
+            0.0,
+            -1.0,
+            f64::NAN,
+            1e-17,
+            0.01,
+            0.5,
+            0.999_999_999_999_999_9,
+            1.0,
+            2.0,
+        ];
         for p in rates {
             let rate = Rate::new(p);
             for r in [0, 7, 8, 1 << 55, (1 << 56) - 1] {

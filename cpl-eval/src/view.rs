@@ -30,8 +30,8 @@ pub enum AttrValue<'a> {
 /// Read access to one span: what the evaluator needs and nothing more.
 ///
 /// Implement it for your own span type to evaluate it without conversion. The
-/// evaluator calls each method at most a few times per evaluation and looks every
-/// attribute key up at most once, so a linear scan over a span's attributes is fine.
+/// evaluator asks only for what the policy reads, and for each field at most once per
+/// evaluation, so a linear scan over a span's attributes is fine.
 ///
 /// The attribute methods must follow the spec's rules for keys: exact, case-sensitive
 /// key comparison; the **first** occurrence of a duplicated key counts; and an
@@ -58,6 +58,69 @@ pub trait SpanView {
     fn attribute(&self, key: &str) -> Option<AttrValue<'_>>;
     /// The resource attribute `key`, if present.
     fn resource_attribute(&self, key: &str) -> Option<AttrValue<'_>>;
+
+    /// The first present span attribute among `keys`, in their order of preference,
+    /// with its position in `keys`: how a built-in field with several sources
+    /// (`status_code`, `path`, ...) is read.
+    ///
+    /// The default asks [`SpanView::attribute`] for each key in turn. A span that keeps
+    /// its attributes in a list can override it to answer in one pass over them
+    /// ([`KeySet::position`] rejects most keys by their length alone), as the
+    /// implementation for [`otlp::Span`](crate::otlp::Span) does.
+    fn first_attribute(&self, keys: &KeySet) -> Option<(usize, AttrValue<'_>)> {
+        keys.iter()
+            .enumerate()
+            .find_map(|(i, key)| self.attribute(key).map(|value| (i, value)))
+    }
+}
+
+/// The source keys of a field, in order of preference, prepared for matching: see
+/// [`SpanView::first_attribute`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySet {
+    keys: Box<[Box<str>]>,
+    /// Bit `n` is set when some key is `n` bytes long (bit 63: 63 or more).
+    lengths: u64,
+}
+
+impl KeySet {
+    /// At most 64 keys, so that implementations can track them in a `u64`.
+    pub(crate) fn new(keys: &[&str]) -> Self {
+        let keys: Box<[Box<str>]> = keys.iter().take(64).map(|&key| key.into()).collect();
+        let lengths = keys.iter().fold(0, |mask, key| mask | length_bit(key));
+        Self { keys, lengths }
+    }
+
+    /// The keys in order of preference.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.keys.iter().map(|key| &**key)
+    }
+
+    /// The number of keys (at most 64).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The position of `key` in the set, if it is one of the keys.
+    #[inline]
+    pub fn position(&self, key: &str) -> Option<usize> {
+        if self.lengths & length_bit(key) == 0 {
+            return None;
+        }
+        self.keys
+            .iter()
+            .position(|k| same_key(k.as_bytes(), key.as_bytes()))
+    }
+}
+
+#[inline]
+fn length_bit(key: &str) -> u64 {
+    1 << key.len().min(63)
 }
 
 impl<T: SpanView + ?Sized> SpanView for &T {
@@ -91,6 +154,9 @@ impl<T: SpanView + ?Sized> SpanView for &T {
     fn resource_attribute(&self, key: &str) -> Option<AttrValue<'_>> {
         (**self).resource_attribute(key)
     }
+    fn first_attribute(&self, keys: &KeySet) -> Option<(usize, AttrValue<'_>)> {
+        (**self).first_attribute(keys)
+    }
 }
 
 impl<'a> AttrValue<'a> {
@@ -108,11 +174,63 @@ impl<'a> AttrValue<'a> {
 }
 
 /// The first attribute with `key`; `None` if there is none or its value is empty.
+#[inline(always)]
+#[allow(clippy::inline_always)] // measured: the scan is the hot loop of an evaluation
 fn lookup<'a>(attributes: &'a [KeyValue], key: &str) -> Option<AttrValue<'a>> {
-    // Comparing lengths first (what `==` on `str` does) rejects most keys without
-    // touching their bytes.
-    let kv = attributes.iter().find(|kv| kv.key.as_str() == key)?;
+    let key = key.as_bytes();
+    let kv = attributes
+        .iter()
+        .find(|kv| same_key(kv.key.as_bytes(), key))?;
     AttrValue::from_any(&kv.value)
+}
+
+/// [`SpanView::first_attribute`] over a list of attributes: one tight scan for the
+/// preferred key, which is usually there (`http.route`, `http.response.status_code`),
+/// and one pass for all the others if it is not.
+#[inline]
+fn first_of<'a>(attributes: &'a [KeyValue], keys: &KeySet) -> Option<(usize, AttrValue<'a>)> {
+    let preferred = keys.keys.first()?;
+    if let Some(value) = lookup(attributes, preferred) {
+        return Some((0, value));
+    }
+    let mut best: Option<(usize, AttrValue<'a>)> = None;
+    // Keys whose first occurrence has been seen: later duplicates do not count, even
+    // when the first one has no value. The preferred key is settled already.
+    let mut seen = 1u64;
+    for kv in attributes {
+        let Some(index) = keys.position(&kv.key) else {
+            continue;
+        };
+        let bit = 1u64 << index;
+        if seen & bit != 0 || best.is_some_and(|(b, _)| b < index) {
+            continue;
+        }
+        seen |= bit;
+        if let Some(value) = AttrValue::from_any(&kv.value) {
+            best = Some((index, value));
+            if index == 1 {
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// `a == b`, for the short strings attribute keys are: lengths first (which rejects
+/// most keys), then eight bytes at a time inline instead of a call to `memcmp`.
+#[inline]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let word = |chunk: &[u8]| u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
+    let tail = a8
+        .remainder()
+        .iter()
+        .zip(b8.remainder())
+        .all(|(x, y)| x == y);
+    tail && a8.zip(b8).all(|(x, y)| word(x) == word(y))
 }
 
 impl SpanView for otlp::Span {
@@ -145,5 +263,8 @@ impl SpanView for otlp::Span {
     }
     fn resource_attribute(&self, key: &str) -> Option<AttrValue<'_>> {
         lookup(&self.resource.attributes, key)
+    }
+    fn first_attribute(&self, keys: &KeySet) -> Option<(usize, AttrValue<'_>)> {
+        first_of(&self.attributes, keys)
     }
 }

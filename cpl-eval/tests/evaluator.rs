@@ -696,6 +696,7 @@ tenants:
 "#;
 
 #[test]
+#[allow(clippy::float_cmp)]
 fn tenant_overrides_merge_by_name() {
     let evaluator = evaluator(TENANT_POLICY);
     let table: Vec<(&str, Option<&str>)> = evaluator

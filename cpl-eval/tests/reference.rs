@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use cpl_eval::otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
-use cpl_eval::{Evaluator, RuleSet, SpanKind, StatusCode, TraceTenant};
+use cpl_eval::{AttrValue, Evaluator, RuleSet, SpanKind, SpanView, StatusCode, TraceTenant};
 use cpl_syntax::ast::{
     CompareOp, DurationUnit, Expr, ExprKind, Field, FieldKind, Literal, StringOp, Value,
 };
@@ -84,6 +84,43 @@ fn to_otlp(span: &TSpan) -> Span {
     }
 }
 
+/// An `otlp::Span` seen through the trait's default `first_attribute`, as an embedder
+/// that implements only the required methods would provide it.
+struct Plain<'a>(&'a Span);
+
+impl SpanView for Plain<'_> {
+    fn trace_id(&self) -> [u8; 16] {
+        self.0.trace_id()
+    }
+    fn span_id(&self) -> [u8; 8] {
+        self.0.span_id()
+    }
+    fn parent_span_id(&self) -> Option<[u8; 8]> {
+        self.0.parent_span_id()
+    }
+    fn name(&self) -> &str {
+        SpanView::name(self.0)
+    }
+    fn kind(&self) -> SpanKind {
+        SpanView::kind(self.0)
+    }
+    fn status(&self) -> StatusCode {
+        SpanView::status(self.0)
+    }
+    fn start_time_unix_nano(&self) -> u64 {
+        self.0.start_time_unix_nano()
+    }
+    fn end_time_unix_nano(&self) -> u64 {
+        self.0.end_time_unix_nano()
+    }
+    fn attribute(&self, key: &str) -> Option<AttrValue<'_>> {
+        SpanView::attribute(self.0, key)
+    }
+    fn resource_attribute(&self, key: &str) -> Option<AttrValue<'_>> {
+        self.0.resource_attribute(key)
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // The reference interpreter
 
@@ -130,7 +167,11 @@ fn reference_url_path(url: &str) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 fn resolve(field: &FieldKind, span: &TSpan) -> RVal {
@@ -233,6 +274,8 @@ fn exact_int_float(int: i64, float: f64) -> Option<Ordering> {
     })
 }
 
+/// `None` when the two are not both numbers; else their order (`None` for NaN).
+#[allow(clippy::option_option)]
 fn numbers(a: &RVal, b: &Value) -> Option<Option<Ordering>> {
     Some(match (a, b) {
         (RVal::Int(x), Value::Int(y)) => Some(x.cmp(y)),
@@ -441,7 +484,7 @@ const FLOATS: &[f64] = &[
     0.0,
     -0.0,
     0.3,
-    0.30000000000000004,
+    0.300_000_000_000_000_04,
     0.5,
     20.0,
     499.5,
@@ -746,6 +789,8 @@ proptest! {
             let actual = !evaluator.matches(&otlp).is_empty();
             prop_assert_eq!(actual, expected, "`{}` on {:?}", expr, span);
             prop_assert_eq!(evaluator.decide_span(&otlp).keep, expected, "decide_span: `{}`", expr);
+            let plain = Plain(&otlp);
+            prop_assert_eq!(evaluator.decide_span(&plain).keep, expected, "default first_attribute: `{}`", expr);
         }
     }
 }
@@ -783,6 +828,7 @@ proptest! {
             for (probe, expected) in probes {
                 let evaluator = Evaluator::compile(&policy_with(ONE, std::slice::from_ref(&probe))).expect("compiles");
                 prop_assert_eq!(!evaluator.matches(&otlp).is_empty(), expected, "`{}` on {:?}", probe, span);
+                prop_assert_eq!(!evaluator.matches(&Plain(&otlp)).is_empty(), expected, "default first_attribute: `{}`", probe);
             }
         }
     }

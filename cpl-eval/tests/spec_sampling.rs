@@ -103,16 +103,15 @@ fn blocks() -> Vec<(usize, &'static str, String)> {
     let mut open: Option<(usize, &str, String)> = None;
     for (number, line) in CHAPTER.lines().enumerate() {
         if let Some(info) = line.strip_prefix("```") {
-            match open.take() {
-                Some(block) => blocks.push(block),
-                None => {
-                    let kind = match info.trim() {
-                        "yaml policy-ok" => "policy",
-                        "json sampling-example" => "example",
-                        _ => "other",
-                    };
-                    open = Some((number + 1, kind, String::new()));
-                }
+            if let Some(block) = open.take() {
+                blocks.push(block);
+            } else {
+                let kind = match info.trim() {
+                    "yaml policy-ok" => "policy",
+                    "json sampling-example" => "example",
+                    _ => "other",
+                };
+                open = Some((number + 1, kind, String::new()));
             }
         } else if let Some((_, _, text)) = &mut open {
             text.push_str(line);

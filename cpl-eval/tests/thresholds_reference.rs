@@ -33,38 +33,34 @@ fn every_verified_threshold() {
             .as_str()
             .and_then(|p| p.parse().ok())
             .expect("base_rate");
-        match row["T"].as_u64() {
-            Some(t) => {
-                assert_eq!(cpl_eval::threshold(rate), Some(t), "T({rate})");
-                if t < 1 << 56 {
-                    assert!(
-                        cpl_eval::keeps(rate, id_with_randomness(t)),
-                        "R = T kept at {rate}"
-                    );
-                } else {
-                    assert!(
-                        !cpl_eval::keeps(rate, id_with_randomness((1 << 56) - 1)),
-                        "nothing kept at {rate}"
-                    );
-                }
-                assert!(
-                    !cpl_eval::keeps(rate, id_with_randomness(t - 1)),
-                    "R = T - 1 dropped at {rate}"
-                );
-                if let Some(hex) = row["T_hex14"].as_str().filter(|h| h.len() == 14) {
-                    assert_eq!(format!("{t:014x}"), hex, "hex of T({rate})");
-                }
+        let Some(t) = row["T"].as_u64() else {
+            // 0 keeps nothing and 1 keeps everything.
+            assert_eq!(cpl_eval::threshold(rate), None, "no threshold at {rate}");
+            let (lowest, highest) = (id_with_randomness(0), id_with_randomness((1 << 56) - 1));
+            if rate >= 1.0 {
+                assert!(cpl_eval::keeps(rate, lowest));
+            } else {
+                assert!(!cpl_eval::keeps(rate, highest));
             }
-            None => {
-                // 0 keeps nothing and 1 keeps everything.
-                assert_eq!(cpl_eval::threshold(rate), None, "no threshold at {rate}");
-                let (lowest, highest) = (id_with_randomness(0), id_with_randomness((1 << 56) - 1));
-                if rate >= 1.0 {
-                    assert!(cpl_eval::keeps(rate, lowest));
-                } else {
-                    assert!(!cpl_eval::keeps(rate, highest));
-                }
-            }
+            checked += 1;
+            continue;
+        };
+        assert_eq!(cpl_eval::threshold(rate), Some(t), "T({rate})");
+        if t < 1 << 56 {
+            assert!(
+                cpl_eval::keeps(rate, id_with_randomness(t)),
+                "R = T kept at {rate}"
+            );
+        } else {
+            let highest = id_with_randomness((1 << 56) - 1);
+            assert!(!cpl_eval::keeps(rate, highest), "nothing kept at {rate}");
+        }
+        assert!(
+            !cpl_eval::keeps(rate, id_with_randomness(t - 1)),
+            "R = T - 1 dropped at {rate}"
+        );
+        if let Some(hex) = row["T_hex14"].as_str().filter(|h| h.len() == 14) {
+            assert_eq!(format!("{t:014x}"), hex, "hex of T({rate})");
         }
         checked += 1;
     }

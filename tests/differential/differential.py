@@ -888,7 +888,6 @@ REJECTED_FORMS = [
      lambda c: any(ch.isdigit() and not ch.isascii() for ch in c["when"]), "compatibility.md, the guarantee"),
     ("keyword spelt with U+0131 / U+017F (`contaıns`: pyparsing's caseless .upper())",
      lambda c: re.search("[\u0131\u017f]", c["when"]) is not None, "compatibility.md, the guarantee"),
-    ("backslash + raw CR inside a string (clarvynn: an escaped CR)", lambda c: "\\\r" in c["when"], None),
 ]
 
 

@@ -180,10 +180,16 @@ impl PartialEq for Pred {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Pred::Exists, Pred::Exists) => true,
-            (Pred::Cmp(a, x), Pred::Cmp(b, y)) => a == b && x == y,
-            (Pred::Test(a, n, x), Pred::Test(b, m, y)) => a == b && n == m && x == y,
-            (Pred::Matches(a, n), Pred::Matches(b, m)) => a.text == b.text && n == m,
-            (Pred::Opaque(a), Pred::Opaque(b)) => a == b,
+            (Pred::Cmp(op, lit), Pred::Cmp(other_op, other_lit)) => {
+                op == other_op && lit == other_lit
+            }
+            (Pred::Test(op, negated, text), Pred::Test(other_op, other_negated, other_text)) => {
+                op == other_op && negated == other_negated && text == other_text
+            }
+            (Pred::Matches(pattern, negated), Pred::Matches(other, other_negated)) => {
+                pattern.text == other.text && negated == other_negated
+            }
+            (Pred::Opaque(id), Pred::Opaque(other)) => id == other,
             _ => false,
         }
     }
@@ -308,12 +314,12 @@ impl Formula {
 
 fn collect_fields(expr: &Expr, out: &mut Vec<FieldKind>) {
     expr.walk(&mut |node| {
-        let field = match &node.kind {
-            ExprKind::Compare { field, .. }
-            | ExprKind::StringTest { field, .. }
-            | ExprKind::In { field, .. }
-            | ExprKind::Exists(field) => field,
-            _ => return,
+        let (ExprKind::Compare { field, .. }
+        | ExprKind::StringTest { field, .. }
+        | ExprKind::In { field, .. }
+        | ExprKind::Exists(field)) = &node.kind
+        else {
+            return;
         };
         let kind = match &field.kind {
             FieldKind::Builtin(BuiltinField::DurationMs) => {

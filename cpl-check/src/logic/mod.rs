@@ -77,6 +77,7 @@ impl<T> Solved<T> {
     }
 }
 
+#[allow(clippy::large_enum_variant)] // returned once per question, never stored in bulk
 /// The answer to a question about *every* span ([`implies`], [`equivalent`], [`Engine::valid`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -88,6 +89,7 @@ pub enum Verdict {
     Unknown,
 }
 
+#[allow(clippy::large_enum_variant)]
 /// The answer to "does some span satisfy this?" ([`satisfiable`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Satisfiability {
@@ -172,7 +174,11 @@ fn field_value(span: &SpanModel, field: &FieldKind) -> String {
         },
         Val::Dur(nanos) => duration_text(nanos),
         Val::Kind(i) => KINDS.get(usize::from(i)).copied().unwrap_or("?").to_owned(),
-        Val::Status(i) => STATUSES.get(usize::from(i)).copied().unwrap_or("?").to_owned(),
+        Val::Status(i) => STATUSES
+            .get(usize::from(i))
+            .copied()
+            .unwrap_or("?")
+            .to_owned(),
     }
 }
 

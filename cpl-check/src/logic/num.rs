@@ -108,7 +108,11 @@ pub(crate) fn next_up(x: Num, ints_only: bool) -> Option<Num> {
     }
     .map(Num::Float);
     match (next_int, next_float) {
-        (Some(a), Some(b)) => Some(if order(a, b) == Ordering::Greater { b } else { a }),
+        (Some(a), Some(b)) => Some(if order(a, b) == Ordering::Greater {
+            b
+        } else {
+            a
+        }),
         (a, b) => a.or(b),
     }
 }
@@ -323,15 +327,24 @@ mod tests {
 
     #[test]
     fn next_values_are_exact() {
-        assert_eq!(next_up(Num::Int(499), false), Some(Num::Float(499.0f64.next_up())));
+        assert_eq!(
+            next_up(Num::Int(499), false),
+            Some(Num::Float(499.0f64.next_up()))
+        );
         assert_eq!(next_up(Num::Int(499), true), Some(Num::Int(500)));
-        assert_eq!(next_up(Num::Float(0.5), false), Some(Num::Float(0.5f64.next_up())));
+        assert_eq!(
+            next_up(Num::Float(0.5), false),
+            Some(Num::Float(0.5f64.next_up()))
+        );
         assert_eq!(next_up(Num::Float(f64::INFINITY), false), None);
         assert_eq!(
             next_up(Num::Float(f64::NEG_INFINITY), false),
             Some(Num::Float(f64::MIN))
         );
-        assert_eq!(next_up(Num::Float(9_007_199_254_740_992.0), false), Some(Num::Int(9_007_199_254_740_993)));
+        assert_eq!(
+            next_up(Num::Float(9_007_199_254_740_992.0), false),
+            Some(Num::Int(9_007_199_254_740_993))
+        );
         assert_eq!(least_int(Num::Float(499.5), false), Some(500));
         assert_eq!(least_int(Num::Float(500.0), true), Some(501));
         assert_eq!(greatest_int(Num::Float(499.5), true), Some(499));
@@ -341,9 +354,15 @@ mod tests {
     fn float_milliseconds_sets() {
         // duration_ms <= 0.3 holds for exactly 300 000 ns and below.
         assert_eq!(float_millis_set(CompareOp::Le, 0.3), vec![(0, 300_000)]);
-        assert_eq!(float_millis_set(CompareOp::Eq, 1.5), vec![(1_500_000, 1_500_000)]);
+        assert_eq!(
+            float_millis_set(CompareOp::Eq, 1.5),
+            vec![(1_500_000, 1_500_000)]
+        );
         assert!(float_millis_set(CompareOp::Gt, f64::INFINITY).is_empty());
-        assert_eq!(float_millis_set(CompareOp::Ge, -1.0), vec![(0, MAX_DURATION)]);
+        assert_eq!(
+            float_millis_set(CompareOp::Ge, -1.0),
+            vec![(0, MAX_DURATION)]
+        );
     }
 
     #[test]

@@ -24,8 +24,8 @@ use cpl_syntax::ast::CompareOp;
 
 use super::formula::{Atom, BuiltinKey, Formula, Lit, Node, Pred, Var, KINDS, STATUSES};
 use super::num::{
-    float_millis_set, greatest_int, int_set, intersect, least_int, next_up, order, round_in,
-    Num, MAX_DURATION,
+    float_millis_set, greatest_int, int_set, intersect, least_int, next_up, order, round_in, Num,
+    MAX_DURATION,
 };
 use super::span::{eval_atom, eval_pred, AttrValue, SpanModel, Val};
 use super::strings::{self, Format};
@@ -107,7 +107,10 @@ impl Query {
             Node::Not(inner) => self.build(inner, !positive),
             Node::Fields(inner, _) => self.build(inner, positive),
             Node::And(items) | Node::Or(items) => {
-                let children: Vec<u32> = items.iter().map(|item| self.build(item, positive)).collect();
+                let children: Vec<u32> = items
+                    .iter()
+                    .map(|item| self.build(item, positive))
+                    .collect();
                 let conjunction = matches!(&*formula.0, Node::And(_)) == positive;
                 if conjunction {
                     self.and(children)
@@ -129,7 +132,11 @@ impl Query {
     }
 
     fn junction(&mut self, children: Vec<u32>, conjunction: bool) -> u32 {
-        let (unit, zero) = if conjunction { (TRUE, FALSE) } else { (FALSE, TRUE) };
+        let (unit, zero) = if conjunction {
+            (TRUE, FALSE)
+        } else {
+            (FALSE, TRUE)
+        };
         let mut flat = Vec::with_capacity(children.len());
         for child in children {
             match &self.nodes[child as usize] {
@@ -146,7 +153,10 @@ impl Query {
         let mut lits: HashMap<u32, bool> = HashMap::new();
         for &child in &flat {
             if let NNode::Lit(atom, positive) = self.nodes[child as usize] {
-                if lits.insert(atom, positive).is_some_and(|other| other != positive) {
+                if lits
+                    .insert(atom, positive)
+                    .is_some_and(|other| other != positive)
+                {
                     return zero;
                 }
             }
@@ -200,12 +210,21 @@ enum Sort {
 
 fn sorts(var: &Var, integer_status: bool) -> &'static [Sort] {
     match var {
-        Var::Span(_) | Var::Resource(_) => &[Sort::Missing, Sort::Num, Sort::Str, Sort::Bool, Sort::NaN, Sort::Other],
-        Var::Field(BuiltinKey::StatusCode) if integer_status => &[Sort::Missing, Sort::Num, Sort::Other],
-        Var::Field(BuiltinKey::StatusCode) => &[Sort::Missing, Sort::Num, Sort::NaN, Sort::Other],
-        Var::Field(BuiltinKey::Method | BuiltinKey::Path | BuiltinKey::UserId | BuiltinKey::Service) => {
-            &[Sort::Missing, Sort::Str, Sort::Other]
+        Var::Span(_) | Var::Resource(_) => &[
+            Sort::Missing,
+            Sort::Num,
+            Sort::Str,
+            Sort::Bool,
+            Sort::NaN,
+            Sort::Other,
+        ],
+        Var::Field(BuiltinKey::StatusCode) if integer_status => {
+            &[Sort::Missing, Sort::Num, Sort::Other]
         }
+        Var::Field(BuiltinKey::StatusCode) => &[Sort::Missing, Sort::Num, Sort::NaN, Sort::Other],
+        Var::Field(
+            BuiltinKey::Method | BuiltinKey::Path | BuiltinKey::UserId | BuiltinKey::Service,
+        ) => &[Sort::Missing, Sort::Str, Sort::Other],
         Var::Field(BuiltinKey::Duration) => &[Sort::Dur, Sort::Missing],
         Var::Field(BuiltinKey::Name | BuiltinKey::TraceId | BuiltinKey::SpanId) => &[Sort::Str],
         Var::Field(BuiltinKey::ParentSpanId) => &[Sort::Missing, Sort::Str],
@@ -234,7 +253,10 @@ enum Presence {
 fn view_sort(field: BuiltinKey, sort: Sort) -> Sort {
     match (field, sort) {
         (BuiltinKey::StatusCode, Sort::Num | Sort::NaN) => sort,
-        (BuiltinKey::Method | BuiltinKey::Path | BuiltinKey::UserId | BuiltinKey::Service, Sort::Str) => Sort::Str,
+        (
+            BuiltinKey::Method | BuiltinKey::Path | BuiltinKey::UserId | BuiltinKey::Service,
+            Sort::Str,
+        ) => Sort::Str,
         _ => Sort::Other,
     }
 }
@@ -350,13 +372,18 @@ fn solve_num(preds: &[(&Pred, bool)], ints: bool) -> Solved<Num> {
     };
     if let Some(e) = eq {
         // An equal int represents the value whatever the literal's type.
-        let as_int = least_int(e, false).filter(|i| order(Num::Int(*i), e) == std::cmp::Ordering::Equal);
+        let as_int =
+            least_int(e, false).filter(|i| order(Num::Int(*i), e) == std::cmp::Ordering::Equal);
         if let Some(i) = as_int {
             if admits(Num::Int(i)) {
                 return Solved::Sat(Num::Int(i));
             }
         }
-        return if !ints && admits(e) { Solved::Sat(e) } else { Solved::Unsat };
+        return if !ints && admits(e) {
+            Solved::Sat(e)
+        } else {
+            Solved::Unsat
+        };
     }
     // Readable candidates first: the least int, zero, the greatest int, a midpoint.
     let mut candidates = Vec::new();
@@ -369,7 +396,7 @@ fn solve_num(preds: &[(&Pred, bool)], ints: bool) -> Solved<Num> {
     }
     if !ints {
         if let (Some((l, _)), Some((u, _))) = (lower, upper) {
-            let mid = (as_f64(l) + as_f64(u)) / 2.0;
+            let mid = f64::midpoint(as_f64(l), as_f64(u));
             if mid.is_finite() {
                 candidates.push(Num::Float(mid));
             }
@@ -471,7 +498,8 @@ struct VarProblem<'a> {
 fn solve_var(problem: &VarProblem<'_>, integer_status: bool) -> Solved<Val<'static>> {
     let ints_for = |view: Option<BuiltinKey>| {
         integer_status
-            && (matches!(problem.var, Var::Field(BuiltinKey::StatusCode)) || view == Some(BuiltinKey::StatusCode))
+            && (matches!(problem.var, Var::Field(BuiltinKey::StatusCode))
+                || view == Some(BuiltinKey::StatusCode))
     };
     let view_field = problem.viewed.as_ref().map(|(field, _)| *field);
     let ints = ints_for(view_field);
@@ -499,7 +527,10 @@ fn solve_var(problem: &VarProblem<'_>, integer_status: bool) -> Solved<Val<'stat
             None => (Vec::new(), None),
         };
         if let (Some(seen), Some((_, preds))) = (constant, &problem.viewed) {
-            let value = representative(seen).into_iter().next().unwrap_or(Val::Other);
+            let value = representative(seen)
+                .into_iter()
+                .next()
+                .unwrap_or(Val::Other);
             match all_hold(preds, &value) {
                 Some(true) => {}
                 Some(false) => continue,
@@ -546,7 +577,13 @@ fn solve_var(problem: &VarProblem<'_>, integer_status: bool) -> Solved<Val<'stat
 fn can_be_missing(var: &Var) -> bool {
     !matches!(
         var,
-        Var::Field(BuiltinKey::Name | BuiltinKey::Kind | BuiltinKey::Status | BuiltinKey::TraceId | BuiltinKey::SpanId)
+        Var::Field(
+            BuiltinKey::Name
+                | BuiltinKey::Kind
+                | BuiltinKey::Status
+                | BuiltinKey::TraceId
+                | BuiltinKey::SpanId
+        )
     )
 }
 
@@ -616,9 +653,8 @@ impl<'q> Search<'q> {
 
     /// Adds a literal; `false` on a conflict.
     fn add_lit(&mut self, atom: u32, positive: bool) -> Result<bool, ()> {
-        match self.assign[atom as usize] {
-            Some(value) => return Ok(value == positive),
-            None => {}
+        if let Some(value) = self.assign[atom as usize] {
+            return Ok(value == positive);
         }
         self.assign[atom as usize] = Some(positive);
         self.trail.push(atom);
@@ -645,7 +681,10 @@ impl<'q> Search<'q> {
             viewed: None,
             presence: Presence::Any,
         };
-        Ok(!matches!(solve_var(&problem, self.integer_status), Solved::Unsat))
+        Ok(!matches!(
+            solve_var(&problem, self.integer_status),
+            Solved::Unsat
+        ))
     }
 
     fn or_satisfied(&self, node: u32) -> bool {
@@ -690,56 +729,49 @@ impl<'q> Search<'q> {
         let mut agenda = List::default().push(root);
         let mut deferred = List::default();
         loop {
-            let mut consistent = match self.propagate(agenda, &mut deferred) {
-                Ok(ok) => ok,
+            match self.propagate(agenda, &mut deferred) {
                 Err(()) => return Solved::Unknown,
-            };
-            if consistent {
-                // The next open disjunction, or a complete branch.
-                loop {
-                    match deferred.pop() {
-                        None => {
-                            match self.leaf() {
-                                Solved::Sat(span) => return Solved::Sat(span),
-                                Solved::Unsat => {}
-                                Solved::Unknown => unknown = true,
-                            }
-                            consistent = false;
-                            break;
+                Ok(false) => {}
+                // Branch on the next open disjunction, or solve the complete branch.
+                Ok(true) => loop {
+                    let Some((node, rest)) = deferred.pop() else {
+                        match self.leaf() {
+                            Solved::Sat(span) => return Solved::Sat(span),
+                            Solved::Unsat => {}
+                            Solved::Unknown => unknown = true,
                         }
-                        Some((node, rest)) => {
-                            deferred = rest;
-                            if self.or_satisfied(node) {
-                                continue;
-                            }
-                            choices.push(Choice {
-                                node,
-                                next: 0,
-                                deferred: deferred.clone(),
-                                trail_len: self.trail.len(),
-                            });
-                            break;
-                        }
+                        break;
+                    };
+                    deferred = rest;
+                    if !self.or_satisfied(node) {
+                        choices.push(Choice {
+                            node,
+                            next: 0,
+                            deferred: deferred.clone(),
+                            trail_len: self.trail.len(),
+                        });
+                        break;
                     }
-                }
+                },
             }
-            let _ = consistent;
             // Take the next untried child of the innermost open disjunction.
             loop {
                 let Some(choice) = choices.last_mut() else {
-                    return if unknown { Solved::Unknown } else { Solved::Unsat };
+                    return if unknown {
+                        Solved::Unknown
+                    } else {
+                        Solved::Unsat
+                    };
                 };
                 let trail_len = choice.trail_len;
-                let NNode::Or(items) = &self.query.nodes[choice.node as usize] else {
-                    choices.pop();
-                    continue;
+                let child = match &self.query.nodes[choice.node as usize] {
+                    NNode::Or(items) if choice.next < items.len() => items[choice.next],
+                    _ => {
+                        choices.pop();
+                        self.undo_to(trail_len);
+                        continue;
+                    }
                 };
-                if choice.next >= items.len() {
-                    choices.pop();
-                    self.undo_to(trail_len);
-                    continue;
-                }
-                let child = items[choice.next];
                 choice.next += 1;
                 deferred = choice.deferred.clone();
                 self.undo_to(trail_len);
@@ -766,7 +798,12 @@ impl<'q> Search<'q> {
                     let sources: Vec<Option<usize>> = field
                         .sources()
                         .iter()
-                        .map(|source| self.var_index.get(source).copied().filter(|&s| !self.var_lits[s].is_empty()))
+                        .map(|source| {
+                            self.var_index
+                                .get(source)
+                                .copied()
+                                .filter(|&s| !self.var_lits[s].is_empty())
+                        })
                         .collect();
                     if sources.iter().any(Option::is_some) {
                         splits.push((index, sources));
@@ -789,7 +826,11 @@ impl<'q> Search<'q> {
             let mut position = 0;
             loop {
                 if position == case.len() {
-                    return if unknown { Solved::Unknown } else { Solved::Unsat };
+                    return if unknown {
+                        Solved::Unknown
+                    } else {
+                        Solved::Unsat
+                    };
                 }
                 case[position] += 1;
                 if case[position] <= splits[position].1.len() {
@@ -808,7 +849,11 @@ impl<'q> Search<'q> {
             .collect()
     }
 
-    fn try_case(&self, splits: &[(usize, Vec<Option<usize>>)], case: &[usize]) -> Solved<SpanModel> {
+    fn try_case(
+        &self,
+        splits: &[(usize, Vec<Option<usize>>)],
+        case: &[usize],
+    ) -> Solved<SpanModel> {
         let count = self.vars.len();
         let mut presence = vec![Presence::Any; count];
         let mut viewed: Vec<Option<(BuiltinKey, usize)>> = vec![None; count];
@@ -871,7 +916,8 @@ impl<'q> Search<'q> {
         let mut unknown = false;
         for var in 0..count {
             let forced = presence[var] != Presence::Any;
-            if absorbed[var] || (self.var_lits[var].is_empty() && viewed[var].is_none() && !forced) {
+            if absorbed[var] || (self.var_lits[var].is_empty() && viewed[var].is_none() && !forced)
+            {
                 continue;
             }
             let problem = VarProblem {
@@ -906,7 +952,11 @@ impl<'q> Search<'q> {
         }
     }
 
-    fn realise(&self, values: &[Option<Val<'static>>], routed: &[(usize, &'static str)]) -> Option<SpanModel> {
+    fn realise(
+        &self,
+        values: &[Option<Val<'static>>],
+        routed: &[(usize, &'static str)],
+    ) -> Option<SpanModel> {
         let mut span = SpanModel::default();
         for (var, value) in self.vars.iter().zip(values) {
             let Some(value) = value else { continue };
@@ -919,7 +969,10 @@ impl<'q> Search<'q> {
                 Var::Span(key) => set_attr(&mut span.attributes, key, value),
                 Var::Resource(key) => set_attr(&mut span.resource, key, value),
                 Var::Field(field) => match field {
-                    BuiltinKey::StatusCode | BuiltinKey::Method | BuiltinKey::Path | BuiltinKey::UserId => {
+                    BuiltinKey::StatusCode
+                    | BuiltinKey::Method
+                    | BuiltinKey::Path
+                    | BuiltinKey::UserId => {
                         if *value == Val::Missing {
                             continue;
                         }

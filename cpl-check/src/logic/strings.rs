@@ -141,7 +141,8 @@ impl<'p> Facts<'p> {
             }
             Pred::Matches(pattern, negated) => {
                 if positive != *negated {
-                    self.samples.extend(pattern.samples.iter().map(String::as_str));
+                    self.samples
+                        .extend(pattern.samples.iter().map(String::as_str));
                 }
             }
             Pred::Opaque(_) => {}
@@ -252,7 +253,9 @@ impl<'p> Facts<'p> {
             }
         }
         if let Format::Hex(len) = format {
-            let pieces = [prefix, suffix].into_iter().chain(self.contains.iter().copied());
+            let pieces = [prefix, suffix]
+                .into_iter()
+                .chain(self.contains.iter().copied());
             for piece in pieces {
                 if !format.admits_piece(piece) {
                     return true;
@@ -296,7 +299,10 @@ impl<'p> Facts<'p> {
             if let Format::Hex(len) = format {
                 let used = prefix.len() + middle.len() + suffix.len();
                 if used <= len {
-                    push(format!("{prefix}{middle}{}{suffix}", "0".repeat(len - used)));
+                    push(format!(
+                        "{prefix}{middle}{}{suffix}",
+                        "0".repeat(len - used)
+                    ));
                 }
             }
         }
@@ -405,7 +411,11 @@ fn sample(hir: &regex_syntax::hir::Hir, varied: bool) -> Option<String> {
             HirKind::Capture(capture) => stack.push(&capture.sub),
             HirKind::Concat(items) => stack.extend(items.iter().rev()),
             HirKind::Alternation(items) => {
-                stack.push(if varied { items.last()? } else { items.first()? });
+                stack.push(if varied {
+                    items.last()?
+                } else {
+                    items.first()?
+                });
             }
         }
     }

@@ -2,7 +2,8 @@
 //! shop (gateway -> auth, users, orders, payments, search), one export request per line
 //! as the collector's file exporter writes it. Same seed, same bytes, on any machine.
 //!
-//! `cargo run -p cpl-tests --bin generate_corpus` regenerates it. The mix mirrors what
+//! `cargo run -p cpl-tests --bin generate_corpus` regenerates it;
+//! `generate_corpus 300000 /tmp/big.jsonl` writes a larger capture elsewhere (benchmarks). The mix mirrors what
 //! policies care about: HTTP errors (stable and old semantic conventions side by side),
 //! exceptions, slow requests, health checks, tenants, and traces split across lines.
 
@@ -297,7 +298,9 @@ fn main() {
     if !pending.is_empty() {
         lines.push(export_line(&mut pending));
     }
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/traces/shop.jsonl");
+    let default = concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/traces/shop.jsonl");
+    let path = std::env::args().nth(2).unwrap_or_else(|| default.to_owned());
+    let path = path.as_str();
     if let Some(dir) = std::path::Path::new(path).parent() {
         std::fs::create_dir_all(dir).expect("create corpus/traces");
     }

@@ -1,0 +1,138 @@
+//! ## L351 clarvynn-unsupported (error, `--target clarvynn`)
+//!
+//! **What it finds.** Every construct clarvynn 0.3.1 cannot parse or does not know:
+//! dotted names (`http.route`), resource attributes (`resource.service.name`), quoted
+//! keys (`attributes["x"]`), fields other than its six (`status_code`, `duration_ms`,
+//! `duration`, `method`, `path`, `user_id`; so not `kind`, `status`, `error`, `name`,
+//! `service`, …), the operators `in`, `not in`, `starts_with`, `ends_with`, `matches`
+//! and `exists`, duration literals (`1.5s`), booleans and constants, and the mirrored
+//! form `500 <= status_code`. Lower-case keywords and case-insensitive field names are
+//! fine in clarvynn and not reported.
+//!
+//! **Why it matters.** clarvynn never parses `when` at validation time: such a policy
+//! passes `clarvynn validate`, and at run time the condition raises an error that makes
+//! it silently false (spec/compatibility.md, sections 3–5). A team still on clarvynn
+//! would lose exactly the traces the rule was written for.
+//!
+//! **Example.**
+//!
+//! ```yaml
+//! version: 1
+//! service: checkout
+//! sampling:
+//!   base_rate: 0.01
+//!   conditions:
+//!     - name: payments
+//!       when: "http.route starts_with '/pay'"   # L351 twice: dotted name, starts_with
+//! ```
+
+use cpl_syntax::ast::{StringOp, Value};
+use cpl_syntax::{codes, Diagnostic};
+
+use super::{at, clarvynn_field, operator_span, predicates, written, Context, Test};
+use cpl_syntax::ast::FieldKind;
+
+const KNOWN: &str =
+    "clarvynn knows only `status_code`, `duration_ms`, `duration`, `method`, `path` and `user_id`";
+
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for entry in &context.entries {
+        let when = &entry.condition.when;
+        for predicate in predicates(&when.expr) {
+            let field = &predicate.field.kind;
+            let text = written(when, predicate.field.span);
+            if !clarvynn_field(field) {
+                let reason = match field {
+                    _ if text.contains('[') => "clarvynn has no quoted keys".to_owned(),
+                    FieldKind::ResourceAttribute(_) => "clarvynn cannot read resource attributes".to_owned(),
+                    FieldKind::SpanAttribute(key) if key.contains('.') => "clarvynn cannot parse dotted names".to_owned(),
+                    FieldKind::SpanAttribute(_) => "its engine fails the condition with \"Unknown attribute\" at run time".to_owned(),
+                    FieldKind::Builtin(_) => format!("`{field}` is a CPL field; clarvynn fails the condition with \"Unknown attribute\""),
+                };
+                out.push(
+                    Diagnostic::new(
+                        &codes::CLARVYNN_UNSUPPORTED,
+                        format!("clarvynn 0.3.1 cannot read `{text}`: {reason}"),
+                        at(when, predicate.field.span),
+                        "not in clarvynn",
+                    )
+                    .with_help(KNOWN),
+                );
+                continue;
+            }
+            let operator = match predicate.test {
+                Test::In(negated, _) => Some((
+                    if negated { "not in" } else { "in" },
+                    "write the alternatives out: `f == a OR f == b`",
+                )),
+                Test::String(StringOp::StartsWith, ..) => {
+                    Some(("starts_with", "`contains` is the closest test clarvynn has"))
+                }
+                Test::String(StringOp::EndsWith, ..) => {
+                    Some(("ends_with", "`contains` is the closest test clarvynn has"))
+                }
+                Test::String(StringOp::Matches, ..) => Some((
+                    "matches",
+                    "clarvynn has no regular expressions; use `contains`",
+                )),
+                Test::Exists => Some((
+                    "exists",
+                    "clarvynn cannot test for presence; it reads a missing value as 0 or \"\"",
+                )),
+                _ => None,
+            };
+            if let Some((name, help)) = operator {
+                out.push(
+                    Diagnostic::new(
+                        &codes::CLARVYNN_UNSUPPORTED,
+                        format!("clarvynn 0.3.1 has no `{name}` operator"),
+                        operator_span(when, &predicate),
+                        "not in clarvynn",
+                    )
+                    .with_help(help),
+                );
+                continue;
+            }
+            if let Some(literal) = predicate.literals().first() {
+                if literal.span.start < predicate.field.span.start {
+                    out.push(
+                        Diagnostic::new(
+                            &codes::CLARVYNN_UNSUPPORTED,
+                            "clarvynn 0.3.1 needs the field on the left of a comparison",
+                            at(when, predicate.node.span),
+                            "literal first",
+                        )
+                        .with_help(format!("write `{}`", predicate.node)),
+                    );
+                    continue;
+                }
+                let problem = match &literal.value {
+                    Value::Duration(nanos, _) => {
+                        #[allow(clippy::cast_precision_loss)]
+                        let millis = *nanos as f64 / 1e6;
+                        Some((
+                            "clarvynn 0.3.1 has no duration literals",
+                            format!("write the number of milliseconds: `{millis}`"),
+                        ))
+                    }
+                    Value::Bool(_) | Value::Name(_) => Some((
+                        "clarvynn 0.3.1 has no boolean or constant literals",
+                        "compare with a number or a quoted string".to_owned(),
+                    )),
+                    _ => None,
+                };
+                if let Some((message, help)) = problem {
+                    out.push(
+                        Diagnostic::new(
+                            &codes::CLARVYNN_UNSUPPORTED,
+                            message,
+                            at(when, literal.span),
+                            "not in clarvynn",
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
+        }
+    }
+}
