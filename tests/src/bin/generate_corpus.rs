@@ -299,7 +299,9 @@ fn main() {
         lines.push(export_line(&mut pending));
     }
     let default = concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/traces/shop.jsonl");
-    let path = std::env::args().nth(2).unwrap_or_else(|| default.to_owned());
+    let path = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| default.to_owned());
     let path = path.as_str();
     if let Some(dir) = std::path::Path::new(path).parent() {
         std::fs::create_dir_all(dir).expect("create corpus/traces");
