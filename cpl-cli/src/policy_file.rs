@@ -13,7 +13,9 @@ pub(crate) fn load(path: &Path) -> Option<Policy> {
     let bytes = if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
         if let Err(error) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
-            write_stderr(&format!("error: cannot read the policy from stdin: {error}\n"));
+            write_stderr(&format!(
+                "error: cannot read the policy from stdin: {error}\n"
+            ));
             return None;
         }
         bytes
@@ -35,7 +37,9 @@ pub(crate) fn load(path: &Path) -> Option<Policy> {
         }
     }
     if loaded.policy.is_none() {
-        write_stderr(&format!("error: `{name}` has errors; run `cpl lint {name}` for details\n"));
+        write_stderr(&format!(
+            "error: `{name}` has errors; run `cpl lint {name}` for details\n"
+        ));
     }
     loaded.policy
 }

@@ -54,11 +54,17 @@ fn clean_policies_lint_clean() {
         // spellings (clarvynn's `status_code == 1e3`) are expected there.
         let (code, _, stderr) = cpl(&["lint", &file]);
         assert_eq!(code, 0, "{file}: {stderr}");
-        assert!(stderr.ends_with("no problems\n") || stderr.contains(": 0 errors,"), "{file}: {stderr}");
+        assert!(
+            stderr.ends_with("no problems\n") || stderr.contains(": 0 errors,"),
+            "{file}: {stderr}"
+        );
     });
     // The shipped policies are clean, warnings included.
     let (code, _, stderr) = cpl(&["lint", "corpus/policies"]);
-    assert_eq!((code, stderr.as_str()), (0, "checked 4 files: no problems\n"));
+    assert_eq!(
+        (code, stderr.as_str()),
+        (0, "checked 4 files: no problems\n")
+    );
 }
 
 #[test]

@@ -78,7 +78,8 @@ impl Hasher for TraceIdHasher {
         for chunk in bytes.chunks(8) {
             let mut word = [0u8; 8];
             word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
     }
 }
@@ -149,7 +150,11 @@ impl<'e> Replay<'e> {
                 trace.start = trace.start.min(summary.start);
             }
             trace.end = trace.end.max(summary.end);
-            match trace.services.iter_mut().find(|(index, _, _)| *index == service) {
+            match trace
+                .services
+                .iter_mut()
+                .find(|(index, _, _)| *index == service)
+            {
                 Some(entry) => {
                     entry.1 += 1;
                     entry.2 += summary.bytes;
@@ -234,7 +239,10 @@ impl<'e> Replay<'e> {
                 Reason::BaseRate { rate } | Reason::TenantBaseRate { rate, .. } => {
                     report.base_rate.traces += 1;
                     report.base_rate.kept += u64::from(keep);
-                    match base_rates.iter_mut().find(|(bits, _)| *bits == rate.to_bits()) {
+                    match base_rates
+                        .iter_mut()
+                        .find(|(bits, _)| *bits == rate.to_bits())
+                    {
                         Some(entry) => entry.1 += 1,
                         None => base_rates.push((rate.to_bits(), 1)),
                     }

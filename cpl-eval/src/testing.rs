@@ -56,7 +56,9 @@ pub struct CaseResult {
 }
 
 const FILE_KEYS: &[&str] = &["cases"];
-const CASE_KEYS: &[&str] = &["name", "span", "trace", "trace_id", "tenant", "expect", "rule"];
+const CASE_KEYS: &[&str] = &[
+    "name", "span", "trace", "trace_id", "tenant", "expect", "rule",
+];
 /// The base rate's name in `rule:`.
 pub const BASE_RATE_RULE: &str = "base_rate";
 
@@ -73,7 +75,10 @@ pub fn load_tests(source: &str, policy: &Policy) -> (Option<TestFile>, Vec<Diagn
 
 /// Runs every case.
 pub fn run_tests(evaluator: &Evaluator, file: &TestFile) -> Vec<CaseResult> {
-    file.cases.iter().map(|case| run_case(evaluator, case)).collect()
+    file.cases
+        .iter()
+        .map(|case| run_case(evaluator, case))
+        .collect()
 }
 
 fn run_case(evaluator: &Evaluator, case: &TestCase) -> CaseResult {
@@ -93,7 +98,9 @@ fn run_case(evaluator: &Evaluator, case: &TestCase) -> CaseResult {
     let verdict = |keep: bool| if keep { "keep" } else { "drop" };
     let expected_rule = case.rule.as_ref().map(|rule| rule.value.clone());
     let passed = decision.keep == case.expect_keep
-        && expected_rule.as_ref().is_none_or(|expected| *expected == rule);
+        && expected_rule
+            .as_ref()
+            .is_none_or(|expected| *expected == rule);
     CaseResult {
         name: case.name.value.clone(),
         passed,
@@ -118,27 +125,58 @@ fn scalar(node: &Node) -> Option<&Scalar> {
 }
 
 impl Loader<'_> {
-    fn error(&mut self, code: &'static cpl_syntax::Code, message: String, span: Range<usize>, label: &str, help: Option<String>) {
+    fn error(
+        &mut self,
+        code: &'static cpl_syntax::Code,
+        message: String,
+        span: Range<usize>,
+        label: &str,
+        help: Option<String>,
+    ) {
         self.diagnostics
             .push(Diagnostic::new(code, message, span, label).with_optional_help(help));
     }
 
-    fn mapping<'n>(&mut self, node: &'n Node, what: &str, allowed: &[&str]) -> Option<Vec<(&'n str, &'n Node, &'n Node)>> {
+    fn mapping<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<Vec<(&'n str, &'n Node, &'n Node)>> {
         let NodeValue::Mapping(pairs) = &node.value else {
-            self.error(&codes::WRONG_TYPE, format!("`{what}` must be a mapping"), node.span.clone(), "not a mapping", None);
+            self.error(
+                &codes::WRONG_TYPE,
+                format!("`{what}` must be a mapping"),
+                node.span.clone(),
+                "not a mapping",
+                None,
+            );
             return None;
         };
         let mut entries = Vec::new();
         for (key, value) in pairs {
             let Some(name) = scalar(key).map(|s| s.text.as_str()) else {
-                self.error(&codes::WRONG_TYPE, "keys must be strings".to_owned(), key.span.clone(), "not a string", None);
+                self.error(
+                    &codes::WRONG_TYPE,
+                    "keys must be strings".to_owned(),
+                    key.span.clone(),
+                    "not a string",
+                    None,
+                );
                 continue;
             };
             if allowed.is_empty() || allowed.contains(&name) {
                 entries.push((name, key, value));
             } else {
-                let help = did_you_mean(name, allowed.iter().copied()).map(|c| format!("did you mean `{c}`?"));
-                self.error(&codes::UNKNOWN_KEY, format!("unknown key `{name}` in `{what}`"), key.span.clone(), "not part of a tests file", help);
+                let help = did_you_mean(name, allowed.iter().copied())
+                    .map(|c| format!("did you mean `{c}`?"));
+                self.error(
+                    &codes::UNKNOWN_KEY,
+                    format!("unknown key `{name}` in `{what}`"),
+                    key.span.clone(),
+                    "not part of a tests file",
+                    help,
+                );
             }
         }
         Some(entries)
@@ -147,21 +185,45 @@ impl Loader<'_> {
     fn file(&mut self, source: &str) -> Option<TestFile> {
         let (root, errors) = yaml::parse(source);
         for error in errors {
-            self.error(&codes::YAML_SYNTAX, format!("invalid YAML: {}", error.message), error.span, "here", None);
+            self.error(
+                &codes::YAML_SYNTAX,
+                format!("invalid YAML: {}", error.message),
+                error.span,
+                "here",
+                None,
+            );
         }
         let Some(root) = root else {
             if self.diagnostics.is_empty() {
-                self.error(&codes::EMPTY_DOCUMENT, "tests file holds no cases".to_owned(), 0..0, "empty", Some("start with `cases:`".to_owned()));
+                self.error(
+                    &codes::EMPTY_DOCUMENT,
+                    "tests file holds no cases".to_owned(),
+                    0..0,
+                    "empty",
+                    Some("start with `cases:`".to_owned()),
+                );
             }
             return None;
         };
         let entries = self.mapping(&root, "tests file", FILE_KEYS)?;
         let Some((_, _, cases)) = entries.iter().find(|(name, _, _)| *name == "cases") else {
-            self.error(&codes::MISSING_KEY, "tests file has no `cases`".to_owned(), root.span.start..root.span.start, "here", Some("add `cases:` with a list of cases".to_owned()));
+            self.error(
+                &codes::MISSING_KEY,
+                "tests file has no `cases`".to_owned(),
+                root.span.start..root.span.start,
+                "here",
+                Some("add `cases:` with a list of cases".to_owned()),
+            );
             return None;
         };
         let NodeValue::Sequence(items) = &cases.value else {
-            self.error(&codes::WRONG_TYPE, "`cases` must be a list".to_owned(), cases.span.clone(), "not a list", None);
+            self.error(
+                &codes::WRONG_TYPE,
+                "`cases` must be a list".to_owned(),
+                cases.span.clone(),
+                "not a list",
+                None,
+            );
             return None;
         };
         let cases: Vec<TestCase> = items.iter().filter_map(|item| self.case(item)).collect();
@@ -169,7 +231,13 @@ impl Loader<'_> {
         for case in &cases {
             if names.contains(&case.name.value.as_str()) {
                 let message = format!("case name `{}` is used twice", case.name.value);
-                self.error(&codes::INVALID_VALUE, message, case.name.span.clone(), "second use", None);
+                self.error(
+                    &codes::INVALID_VALUE,
+                    message,
+                    case.name.span.clone(),
+                    "second use",
+                    None,
+                );
             }
             names.push(&case.name.value);
         }
@@ -178,9 +246,17 @@ impl Loader<'_> {
 
     fn string(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
         match scalar(node) {
-            Some(s) if !matches!(s.resolve(), Resolved::Null) => Some(Spanned::new(s.text.clone(), node.span.clone())),
+            Some(s) if !matches!(s.resolve(), Resolved::Null) => {
+                Some(Spanned::new(s.text.clone(), node.span.clone()))
+            }
             _ => {
-                self.error(&codes::WRONG_TYPE, format!("`{key}` must be a string"), node.span.clone(), "not a string", None);
+                self.error(
+                    &codes::WRONG_TYPE,
+                    format!("`{key}` must be a string"),
+                    node.span.clone(),
+                    "not a string",
+                    None,
+                );
                 None
             }
         }
@@ -188,12 +264,23 @@ impl Loader<'_> {
 
     fn case(&mut self, node: &Node) -> Option<TestCase> {
         let entries = self.mapping(node, "case", CASE_KEYS)?;
-        let get = |key: &str| entries.iter().find(|(name, _, _)| *name == key).map(|(_, _, value)| *value);
+        let get = |key: &str| {
+            entries
+                .iter()
+                .find(|(name, _, _)| *name == key)
+                .map(|(_, _, value)| *value)
+        };
         let anchor = node.span.start..node.span.start + 1;
         let name = match get("name") {
             Some(value) => self.string(value, "name"),
             None => {
-                self.error(&codes::MISSING_KEY, "case has no `name`".to_owned(), anchor.clone(), "in this case", None);
+                self.error(
+                    &codes::MISSING_KEY,
+                    "case has no `name`".to_owned(),
+                    anchor.clone(),
+                    "in this case",
+                    None,
+                );
                 None
             }
         };
@@ -202,23 +289,43 @@ impl Loader<'_> {
             Some((_, Some(text))) if text.value == "drop" => Some(false),
             Some((value, Some(text))) => {
                 let message = format!("`expect` must be `keep` or `drop`, not `{}`", text.value);
-                self.error(&codes::INVALID_VALUE, message, value.span.clone(), "unknown decision", None);
+                self.error(
+                    &codes::INVALID_VALUE,
+                    message,
+                    value.span.clone(),
+                    "unknown decision",
+                    None,
+                );
                 None
             }
             Some((_, None)) => None,
             None => {
-                self.error(&codes::MISSING_KEY, "case has no `expect`".to_owned(), anchor.clone(), "in this case", Some("add `expect: keep` or `expect: drop`".to_owned()));
+                self.error(
+                    &codes::MISSING_KEY,
+                    "case has no `expect`".to_owned(),
+                    anchor.clone(),
+                    "in this case",
+                    Some("add `expect: keep` or `expect: drop`".to_owned()),
+                );
                 None
             }
         };
-        let rule = get("rule").and_then(|value| self.string(value, "rule")).and_then(|rule| self.known_rule(rule));
+        let rule = get("rule")
+            .and_then(|value| self.string(value, "rule"))
+            .and_then(|rule| self.known_rule(rule));
         let trace_id = match get("trace_id") {
             Some(value) => {
                 let text = self.string(value, "trace_id")?;
                 match TraceId::from_hex(&text.value) {
                     Some(id) => id.0,
                     None => {
-                        self.error(&codes::INVALID_VALUE, "`trace_id` must be 32 hex digits".to_owned(), value.span.clone(), "not a trace id", None);
+                        self.error(
+                            &codes::INVALID_VALUE,
+                            "`trace_id` must be 32 hex digits".to_owned(),
+                            value.span.clone(),
+                            "not a trace id",
+                            None,
+                        );
                         return None;
                     }
                 }
@@ -231,12 +338,24 @@ impl Loader<'_> {
             (None, Some(trace)) => match &trace.value {
                 NodeValue::Sequence(items) if !items.is_empty() => items.iter().collect(),
                 _ => {
-                    self.error(&codes::WRONG_TYPE, "`trace` must be a non-empty list of spans".to_owned(), trace.span.clone(), "not a list of spans", None);
+                    self.error(
+                        &codes::WRONG_TYPE,
+                        "`trace` must be a non-empty list of spans".to_owned(),
+                        trace.span.clone(),
+                        "not a list of spans",
+                        None,
+                    );
                     return None;
                 }
             },
             _ => {
-                self.error(&codes::MISSING_KEY, "a case needs exactly one of `span` and `trace`".to_owned(), anchor, "in this case", None);
+                self.error(
+                    &codes::MISSING_KEY,
+                    "a case needs exactly one of `span` and `trace`".to_owned(),
+                    anchor,
+                    "in this case",
+                    None,
+                );
                 return None;
             }
         };
@@ -255,7 +374,12 @@ impl Loader<'_> {
 
     fn known_rule(&mut self, rule: Spanned<String>) -> Option<Spanned<String>> {
         let policy = self.policy;
-        let mut names: Vec<&str> = policy.sampling.conditions.iter().map(|c| c.name.value.as_str()).collect();
+        let mut names: Vec<&str> = policy
+            .sampling
+            .conditions
+            .iter()
+            .map(|c| c.name.value.as_str())
+            .collect();
         if let Some(tenants) = &policy.tenants {
             for overrides in &tenants.overrides {
                 names.extend(overrides.conditions.iter().map(|c| c.name.value.as_str()));
@@ -265,12 +389,25 @@ impl Loader<'_> {
         if names.contains(&rule.value.as_str()) {
             return Some(rule);
         }
-        let help = did_you_mean(&rule.value, names.iter().copied()).map(|c| format!("did you mean `{c}`?"));
-        self.error(&codes::INVALID_VALUE, format!("the policy has no condition `{}`", rule.value), rule.span.clone(), "unknown rule", help);
+        let help = did_you_mean(&rule.value, names.iter().copied())
+            .map(|c| format!("did you mean `{c}`?"));
+        self.error(
+            &codes::INVALID_VALUE,
+            format!("the policy has no condition `{}`", rule.value),
+            rule.span.clone(),
+            "unknown rule",
+            help,
+        );
         None
     }
 
-    fn span(&mut self, node: &Node, index: usize, trace_id: [u8; 16], tenant: Option<&Spanned<String>>) -> Option<Span> {
+    fn span(
+        &mut self,
+        node: &Node,
+        index: usize,
+        trace_id: [u8; 16],
+        tenant: Option<&Spanned<String>>,
+    ) -> Option<Span> {
         let entries = self.mapping(node, "span", &[])?;
         let mut span = Span {
             trace_id: TraceId(trace_id),
@@ -289,17 +426,32 @@ impl Loader<'_> {
         if let (Some(tenant), Some(tenants)) = (tenant, &self.policy.tenants) {
             let value = AnyValue::String(tenant.value.clone());
             match &tenants.attribute.value {
-                FieldKind::ResourceAttribute(key) => resource.push(KeyValue { key: key.clone(), value }),
-                FieldKind::SpanAttribute(key) => span.attributes.push(KeyValue { key: key.clone(), value }),
+                FieldKind::ResourceAttribute(key) => resource.push(KeyValue {
+                    key: key.clone(),
+                    value,
+                }),
+                FieldKind::SpanAttribute(key) => span.attributes.push(KeyValue {
+                    key: key.clone(),
+                    value,
+                }),
                 FieldKind::Builtin(_) => {}
             }
         }
         for (key, key_node, value) in entries {
             let Some(text) = scalar(value) else {
-                self.error(&codes::WRONG_TYPE, format!("`{key}` must be a scalar value"), value.span.clone(), "not a scalar", None);
+                self.error(
+                    &codes::WRONG_TYPE,
+                    format!("`{key}` must be a scalar value"),
+                    value.span.clone(),
+                    "not a scalar",
+                    None,
+                );
                 continue;
             };
-            let attribute = |key: &str| KeyValue { key: key.to_owned(), value: any_value(text) };
+            let attribute = |key: &str| KeyValue {
+                key: key.to_owned(),
+                value: any_value(text),
+            };
             match key {
                 "status_code" => span.attributes.push(attribute("http.response.status_code")),
                 "method" => span.attributes.push(attribute("http.request.method")),
@@ -308,26 +460,80 @@ impl Loader<'_> {
                 "service" => resource.push(attribute("service.name")),
                 "name" => span.name.clone_from(&text.text),
                 "duration" | "duration_ms" => match duration_nanos(text) {
-                    Some(nanos) => span.end_time_unix_nano = span.start_time_unix_nano.saturating_add(nanos),
-                    None => self.error(&codes::INVALID_VALUE, format!("`{key}` must be a duration (`1.5s`) or a number of milliseconds"), value.span.clone(), "not a duration", None),
+                    Some(nanos) => {
+                        span.end_time_unix_nano = span.start_time_unix_nano.saturating_add(nanos)
+                    }
+                    None => self.error(
+                        &codes::INVALID_VALUE,
+                        format!("`{key}` must be a duration (`1.5s`) or a number of milliseconds"),
+                        value.span.clone(),
+                        "not a duration",
+                        None,
+                    ),
                 },
-                "kind" => match ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"].iter().position(|k| *k == text.text) {
-                    Some(position) => span.kind = SpanKind::from_i64(i64::try_from(position).unwrap_or(0)).unwrap_or(SpanKind::Unspecified),
-                    None => self.error(&codes::UNKNOWN_ENUM_VALUE, format!("`{}` is not a span kind", text.text), value.span.clone(), "unknown kind", Some("use SERVER, CLIENT, INTERNAL, PRODUCER, CONSUMER or UNSPECIFIED".to_owned())),
+                "kind" => match [
+                    "UNSPECIFIED",
+                    "INTERNAL",
+                    "SERVER",
+                    "CLIENT",
+                    "PRODUCER",
+                    "CONSUMER",
+                ]
+                .iter()
+                .position(|k| *k == text.text)
+                {
+                    Some(position) => {
+                        span.kind = SpanKind::from_i64(i64::try_from(position).unwrap_or(0))
+                            .unwrap_or(SpanKind::Unspecified)
+                    }
+                    None => self.error(
+                        &codes::UNKNOWN_ENUM_VALUE,
+                        format!("`{}` is not a span kind", text.text),
+                        value.span.clone(),
+                        "unknown kind",
+                        Some(
+                            "use SERVER, CLIENT, INTERNAL, PRODUCER, CONSUMER or UNSPECIFIED"
+                                .to_owned(),
+                        ),
+                    ),
                 },
-                "status" => match ["UNSET", "OK", "ERROR"].iter().position(|k| *k == text.text) {
-                    Some(position) => span.status = StatusCode::from_i64(i64::try_from(position).unwrap_or(0)).unwrap_or(StatusCode::Unset),
-                    None => self.error(&codes::UNKNOWN_ENUM_VALUE, format!("`{}` is not a span status", text.text), value.span.clone(), "unknown status", Some("use UNSET, OK or ERROR".to_owned())),
+                "status" => match ["UNSET", "OK", "ERROR"]
+                    .iter()
+                    .position(|k| *k == text.text)
+                {
+                    Some(position) => {
+                        span.status = StatusCode::from_i64(i64::try_from(position).unwrap_or(0))
+                            .unwrap_or(StatusCode::Unset)
+                    }
+                    None => self.error(
+                        &codes::UNKNOWN_ENUM_VALUE,
+                        format!("`{}` is not a span status", text.text),
+                        value.span.clone(),
+                        "unknown status",
+                        Some("use UNSET, OK or ERROR".to_owned()),
+                    ),
                 },
                 "error" => match text.resolve() {
                     Resolved::Bool(true) => span.status = StatusCode::Error,
                     Resolved::Bool(false) => {}
-                    _ => self.error(&codes::WRONG_TYPE, "`error` must be `true` or `false`".to_owned(), value.span.clone(), "not a boolean", None),
+                    _ => self.error(
+                        &codes::WRONG_TYPE,
+                        "`error` must be `true` or `false`".to_owned(),
+                        value.span.clone(),
+                        "not a boolean",
+                        None,
+                    ),
                 },
                 "span_id" | "parent_span_id" => match SpanId::from_hex(&text.text) {
                     Some(id) if key == "span_id" => span.span_id = id,
                     Some(id) => span.parent_span_id = Some(id),
-                    None => self.error(&codes::INVALID_VALUE, format!("`{key}` must be 16 hex digits"), value.span.clone(), "not a span id", None),
+                    None => self.error(
+                        &codes::INVALID_VALUE,
+                        format!("`{key}` must be 16 hex digits"),
+                        value.span.clone(),
+                        "not a span id",
+                        None,
+                    ),
                 },
                 other => match other.strip_prefix("resource.") {
                     Some(resource_key) => resource.push(attribute(resource_key)),
@@ -338,7 +544,9 @@ impl Loader<'_> {
                 },
             }
         }
-        span.resource = Arc::new(Resource { attributes: resource });
+        span.resource = Arc::new(Resource {
+            attributes: resource,
+        });
         Some(span)
     }
 }

@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use cpl_check::diff::{diff_policies, Aspect, Comparison, PolicyDiff, RateChange, RuleChange, RuleDiff, TenantDiff};
+use cpl_check::diff::{
+    diff_policies, Aspect, Comparison, PolicyDiff, RateChange, RuleChange, RuleDiff, TenantDiff,
+};
 use cpl_eval::replay::{Replay, ReplayOptions, Report};
 use cpl_eval::Evaluator;
 
@@ -35,7 +37,10 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args) -> ExitStatus {
-    let (Some(a), Some(b)) = (crate::policy_file::load(&args.before), crate::policy_file::load(&args.after)) else {
+    let (Some(a), Some(b)) = (
+        crate::policy_file::load(&args.before),
+        crate::policy_file::load(&args.after),
+    ) else {
         return ExitStatus::Failure;
     };
     if let (Some(va), Some(vb)) = (&a.version, &b.version) {
@@ -59,7 +64,10 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
             }
         }
     };
-    let (name_a, name_b) = (args.before.display().to_string(), args.after.display().to_string());
+    let (name_a, name_b) = (
+        args.before.display().to_string(),
+        args.after.display().to_string(),
+    );
     let text = match args.format {
         Format::Json => {
             let mut document = serde_json::json!({
@@ -68,7 +76,9 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
                 "after": name_b,
                 "equivalent": diff.is_equivalent(),
             });
-            if let (Some(map), Ok(serde_json::Value::Object(fields))) = (document.as_object_mut(), serde_json::to_value(&diff)) {
+            if let (Some(map), Ok(serde_json::Value::Object(fields))) =
+                (document.as_object_mut(), serde_json::to_value(&diff))
+            {
                 map.extend(fields);
                 if let Some((before, after)) = &impact {
                     map.insert("impact".to_owned(), impact_json(before, after));
@@ -89,12 +99,20 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
 }
 
 /// Replays both policies over the traces.
-fn measure(a: &cpl_syntax::Policy, b: &cpl_syntax::Policy, traces: &[PathBuf]) -> Result<(Report, Report), String> {
+fn measure(
+    a: &cpl_syntax::Policy,
+    b: &cpl_syntax::Policy,
+    traces: &[PathBuf],
+) -> Result<(Report, Report), String> {
     let compile = |p| Evaluator::compile(p).map_err(|e| format!("cannot compile a policy: {e}"));
     let (ea, eb) = (compile(a)?, compile(b)?);
-    let (mut ra, mut rb) = (Replay::new(&ea, ReplayOptions::default()), Replay::new(&eb, ReplayOptions::default()));
+    let (mut ra, mut rb) = (
+        Replay::new(&ea, ReplayOptions::default()),
+        Replay::new(&eb, ReplayOptions::default()),
+    );
     for path in traces {
-        let reader = cpl_eval::otlp::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let reader = cpl_eval::otlp::open(path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         let mut errors = 0u64;
         let mut reader = reader;
         for batch in &mut reader {
@@ -121,7 +139,10 @@ fn impact_json(before: &Report, after: &Report) -> serde_json::Value {
         .rules
         .iter()
         .map(|rule| {
-            let old = before.rules.iter().find(|r| r.name == rule.name && r.tenant == rule.tenant);
+            let old = before
+                .rules
+                .iter()
+                .find(|r| r.name == rule.name && r.tenant == rule.tenant);
             serde_json::json!({
                 "name": rule.name,
                 "tenant": rule.tenant,
@@ -146,14 +167,22 @@ fn ratio(change: &RateChange) -> String {
     if ratio.is_infinite() {
         format!("{} → {}", change.before, change.after)
     } else {
-        format!("{} → {} (×{})", change.before, change.after, (ratio * 1000.0).round() / 1000.0)
+        format!(
+            "{} → {} (×{})",
+            change.before,
+            change.after,
+            (ratio * 1000.0).round() / 1000.0
+        )
     }
 }
 
 fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>) -> String {
     let mut out = String::new();
     if diff.is_equivalent() {
-        let _ = writeln!(out, "{a} and {b} are equivalent: they decide every trace the same way");
+        let _ = writeln!(
+            out,
+            "{a} and {b} are equivalent: they decide every trace the same way"
+        );
     } else {
         let _ = writeln!(out, "{a} → {b}\n");
         if let Some(change) = &diff.base_rate {
@@ -163,8 +192,14 @@ fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>)
         for tenant in &diff.tenants {
             match tenant {
                 TenantDiff::Attribute { before, after } => {
-                    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_owned());
-                    let _ = writeln!(out, "  tenant attribute: {} → {}", show(before), show(after));
+                    let show =
+                        |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_owned());
+                    let _ = writeln!(
+                        out,
+                        "  tenant attribute: {} → {}",
+                        show(before),
+                        show(after)
+                    );
                 }
                 TenantDiff::Added { tenant } => {
                     let _ = writeln!(out, "+ tenant {tenant}: override added");
@@ -172,7 +207,11 @@ fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>)
                 TenantDiff::Removed { tenant } => {
                     let _ = writeln!(out, "- tenant {tenant}: override removed");
                 }
-                TenantDiff::Changed { tenant, base_rate, rules: changes } => {
+                TenantDiff::Changed {
+                    tenant,
+                    base_rate,
+                    rules: changes,
+                } => {
                     let _ = writeln!(out, "~ tenant {tenant}:");
                     if let Some(change) = base_rate {
                         let _ = writeln!(out, "    base_rate: {}", ratio(change));
@@ -183,23 +222,52 @@ fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>)
         }
     }
     if let Some((before, after)) = impact {
-        let _ = writeln!(out, "\n  measured on {} traces:{:>31} {:>10}", after.traces.total, "before", "after");
+        let _ = writeln!(
+            out,
+            "\n  measured on {} traces:{:>31} {:>10}",
+            after.traces.total, "before", "after"
+        );
         let row = |out: &mut String, label: &str, x: u64, y: u64| {
-            let _ = writeln!(out, "    {label:<40} {x:>10} {y:>10}   {:+}", i128::from(y) - i128::from(x));
+            let _ = writeln!(
+                out,
+                "    {label:<40} {x:>10} {y:>10}   {:+}",
+                i128::from(y) - i128::from(x)
+            );
         };
-        row(&mut out, "traces kept", before.traces.kept, after.traces.kept);
+        row(
+            &mut out,
+            "traces kept",
+            before.traces.kept,
+            after.traces.kept,
+        );
         row(&mut out, "spans kept", before.spans.kept, after.spans.kept);
         row(&mut out, "bytes kept", before.bytes.kept, after.bytes.kept);
-        row(&mut out, "error traces kept", before.errors.kept, after.errors.kept);
+        row(
+            &mut out,
+            "error traces kept",
+            before.errors.kept,
+            after.errors.kept,
+        );
         for rule in &after.rules {
-            let old = before.rules.iter().find(|r| r.name == rule.name && r.tenant == rule.tenant);
+            let old = before
+                .rules
+                .iter()
+                .find(|r| r.name == rule.name && r.tenant == rule.tenant);
             let old_kept = old.map_or(0, |r| r.traces_kept);
             if old.is_none() || old_kept != rule.traces_kept {
-                row(&mut out, &format!("traces kept by {}", rule.name), old_kept, rule.traces_kept);
+                row(
+                    &mut out,
+                    &format!("traces kept by {}", rule.name),
+                    old_kept,
+                    rule.traces_kept,
+                );
             }
         }
         if !(before.complete && after.complete) {
-            let _ = writeln!(out, "  (some trace documents could not be read; see the errors above)");
+            let _ = writeln!(
+                out,
+                "  (some trace documents could not be read; see the errors above)"
+            );
         }
     }
     out
@@ -209,10 +277,20 @@ fn rules(out: &mut String, rules: &[RuleDiff], indent: &str) {
     for rule in rules {
         match &rule.change {
             RuleChange::Added { when, action } => {
-                let _ = writeln!(out, "{}+ {} ({action}): {when}", &indent[..indent.len() - 2], rule.name);
+                let _ = writeln!(
+                    out,
+                    "{}+ {} ({action}): {when}",
+                    &indent[..indent.len() - 2],
+                    rule.name
+                );
             }
             RuleChange::Removed { when, action } => {
-                let _ = writeln!(out, "{}- {} ({action}): {when}", &indent[..indent.len() - 2], rule.name);
+                let _ = writeln!(
+                    out,
+                    "{}- {} ({action}): {when}",
+                    &indent[..indent.len() - 2],
+                    rule.name
+                );
             }
             RuleChange::Changed { aspects } => {
                 let _ = writeln!(out, "{}~ {}:", &indent[..indent.len() - 2], rule.name);
@@ -226,12 +304,26 @@ fn rules(out: &mut String, rules: &[RuleDiff], indent: &str) {
 
 fn aspect_line(out: &mut String, aspect: &Aspect, indent: &str) {
     match aspect {
-        Aspect::Condition { before, after, comparison } => {
-            let _ = writeln!(out, "{indent}  condition: {before}\n{indent}          → {after}");
+        Aspect::Condition {
+            before,
+            after,
+            comparison,
+        } => {
+            let _ = writeln!(
+                out,
+                "{indent}  condition: {before}\n{indent}          → {after}"
+            );
             let verdict = match comparison {
-                Comparison::MatchesMore { witness } => format!("matches more spans, e.g. {{{witness}}} now matches"),
-                Comparison::MatchesFewer { witness } => format!("matches fewer spans, e.g. {{{witness}}} no longer matches"),
-                Comparison::Incomparable { only_after, only_before } => format!(
+                Comparison::MatchesMore { witness } => {
+                    format!("matches more spans, e.g. {{{witness}}} now matches")
+                }
+                Comparison::MatchesFewer { witness } => {
+                    format!("matches fewer spans, e.g. {{{witness}}} no longer matches")
+                }
+                Comparison::Incomparable {
+                    only_after,
+                    only_before,
+                } => format!(
                     "incomparable: {{{only_after}}} now matches, {{{only_before}}} no longer does"
                 ),
                 Comparison::Unknown => "differs (the engine cannot decide how)".to_owned(),

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use cpl_check::parity::{check_parity, EnvironmentPolicy};
 use cpl_check::{check_policy, CheckOptions, Target};
-use cpl_syntax::{codes, load_policy_bytes, load_project, Diagnostic, Level, Policy, Project, Severity};
+use cpl_syntax::{
+    codes, load_policy_bytes, load_project, Diagnostic, Level, Policy, Project, Severity,
+};
 
 use crate::input::{read_policies, InputError};
 use crate::render::{self, stderr_colour, Counts, FileReport};
@@ -136,7 +138,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Loads and checks one policy; inline suppressions apply to every finding.
-fn lint_policy(name: String, path: Option<PathBuf>, bytes: &[u8], options: &CheckOptions) -> Linted {
+fn lint_policy(
+    name: String,
+    path: Option<PathBuf>,
+    bytes: &[u8],
+    options: &CheckOptions,
+) -> Linted {
     let loaded = load_policy_bytes(bytes);
     let mut diagnostics = loaded.diagnostics;
     if let Some(policy) = &loaded.policy {
@@ -161,7 +168,12 @@ fn lint_policy(name: String, path: Option<PathBuf>, bytes: &[u8], options: &Chec
 }
 
 /// Loads the project, lints every environment's policy, and adds parity findings.
-fn lint_project(project_path: &Path, files: &mut Vec<Linted>, read_errors: &mut Vec<InputError>, options: &CheckOptions) {
+fn lint_project(
+    project_path: &Path,
+    files: &mut Vec<Linted>,
+    read_errors: &mut Vec<InputError>,
+    options: &CheckOptions,
+) {
     let name = project_path.display().to_string();
     let source = match std::fs::read(project_path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -182,23 +194,43 @@ fn lint_project(project_path: &Path, files: &mut Vec<Linted>, read_errors: &mut 
             let path = base.join(&environment.path.value);
             if same_file(&path, project_path) {
                 project_diagnostics.push(
-                    Diagnostic::new(&codes::PROJECT_NAMES_ITSELF, format!("environment `{}` names the project file itself", environment.name.value), environment.path.span.clone(), "the project file")
-                        .with_help("name the environment's policy file"),
+                    Diagnostic::new(
+                        &codes::PROJECT_NAMES_ITSELF,
+                        format!(
+                            "environment `{}` names the project file itself",
+                            environment.name.value
+                        ),
+                        environment.path.span.clone(),
+                        "the project file",
+                    )
+                    .with_help("name the environment's policy file"),
                 );
                 continue;
             }
-            let index = match files.iter().position(|f| f.path.as_deref().is_some_and(|p| same_file(p, &path))) {
+            let index = match files
+                .iter()
+                .position(|f| f.path.as_deref().is_some_and(|p| same_file(p, &path)))
+            {
                 Some(index) => index,
                 None => match std::fs::read(&path) {
                     Ok(bytes) => {
-                        files.push(lint_policy(path.display().to_string(), Some(path.clone()), &bytes, options));
+                        files.push(lint_policy(
+                            path.display().to_string(),
+                            Some(path.clone()),
+                            &bytes,
+                            options,
+                        ));
                         files.len() - 1
                     }
                     Err(error) => {
                         project_diagnostics.push(
                             Diagnostic::new(
                                 &codes::MISSING_ENVIRONMENT_FILE,
-                                format!("cannot read the policy of environment `{}`: {}", environment.name.value, describe(&error)),
+                                format!(
+                                    "cannot read the policy of environment `{}`: {}",
+                                    environment.name.value,
+                                    describe(&error)
+                                ),
                                 environment.path.span.clone(),
                                 format!("`{}` from the project's folder", path.display()),
                             )
@@ -250,20 +282,31 @@ fn parity(project: &Project, files: &mut [Linted], environments: &[(usize, Strin
     let findings = {
         let policies: Vec<EnvironmentPolicy<'_>> = usable
             .iter()
-            .filter_map(|(index, name)| files[*index].policy.as_ref().map(|policy| EnvironmentPolicy { name, policy }))
+            .filter_map(|(index, name)| {
+                files[*index]
+                    .policy
+                    .as_ref()
+                    .map(|policy| EnvironmentPolicy { name, policy })
+            })
             .collect();
         check_parity(project, &policies)
     };
     for finding in findings {
         let index = usable[finding.environment].0;
         let file = &mut files[index];
-        let suppressed = file.policy.as_ref().is_some_and(|p| p.suppression_for(&finding.diagnostic).is_some());
+        let suppressed = file
+            .policy
+            .as_ref()
+            .is_some_and(|p| p.suppression_for(&finding.diagnostic).is_some());
         if !suppressed {
             file.report.diagnostics.push(finding.diagnostic);
         }
     }
     for (index, _) in &usable {
-        files[*index].report.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+        files[*index]
+            .report
+            .diagnostics
+            .sort_by_key(|d| (d.span.start, d.span.end));
     }
 }
 
@@ -275,13 +318,22 @@ fn apply_project_config(project: &Project, files: &mut [Linted]) {
         file.report.diagnostics.retain_mut(|diagnostic| {
             let suppressed = project.suppress.iter().any(|s| {
                 std::ptr::eq(s.code, diagnostic.code)
-                    && s.environment.as_ref().is_none_or(|e| Some(e.value.as_str()) == environment)
-                    && s.condition.as_ref().is_none_or(|c| condition_holds(policy, &c.value, diagnostic))
+                    && s.environment
+                        .as_ref()
+                        .is_none_or(|e| Some(e.value.as_str()) == environment)
+                    && s.condition
+                        .as_ref()
+                        .is_none_or(|c| condition_holds(policy, &c.value, diagnostic))
             });
             if suppressed {
                 return false;
             }
-            match project.severity.iter().find(|o| std::ptr::eq(o.code, diagnostic.code)).map(|o| o.level.value) {
+            match project
+                .severity
+                .iter()
+                .find(|o| std::ptr::eq(o.code, diagnostic.code))
+                .map(|o| o.level.value)
+            {
                 Some(Level::Off) => false,
                 Some(Level::Error) => {
                     diagnostic.severity = Severity::Error;
@@ -299,7 +351,11 @@ fn apply_project_config(project: &Project, files: &mut [Linted]) {
 
 /// Whether `diagnostic` lies inside the condition named `name`.
 fn condition_holds(policy: &Policy, name: &str, diagnostic: &Diagnostic) -> bool {
-    let overrides = policy.tenants.iter().flat_map(|t| &t.overrides).flat_map(|o| &o.conditions);
+    let overrides = policy
+        .tenants
+        .iter()
+        .flat_map(|t| &t.overrides)
+        .flat_map(|o| &o.conditions);
     policy
         .sampling
         .conditions

@@ -55,7 +55,9 @@ fn parse_duration(text: &str) -> Result<u64, String> {
             return u64::try_from(nanos).map_err(|_| "duration out of range".to_owned());
         }
     }
-    Err(format!("`{text}` is not a duration; write e.g. `1s` or `500ms`"))
+    Err(format!(
+        "`{text}` is not a duration; write e.g. `1s` or `500ms`"
+    ))
 }
 
 /// Documents decoded together; large enough to keep every core busy.
@@ -73,11 +75,17 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     let evaluator = match Evaluator::compile(&policy) {
         Ok(evaluator) => evaluator,
         Err(error) => {
-            write_stderr(&format!("error: cannot compile `{}`: {error}\n", args.policy.display()));
+            write_stderr(&format!(
+                "error: cannot compile `{}`: {error}\n",
+                args.policy.display()
+            ));
             return ExitStatus::Failure;
         }
     };
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+    {
         Ok(pool) => pool,
         Err(error) => {
             write_stderr(&format!("error: cannot start worker threads: {error}\n"));
@@ -94,13 +102,19 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         let reader: TraceReader<Box<dyn BufRead + Send>> = if input.as_os_str() == "-" {
             TraceReader::new(Box::new(std::io::BufReader::new(std::io::stdin())), "-")
         } else if input.is_dir() {
-            write_stderr(&format!("error: `{}` is a directory, not a trace file\n", input.display()));
+            write_stderr(&format!(
+                "error: `{}` is a directory, not a trace file\n",
+                input.display()
+            ));
             return ExitStatus::Failure;
         } else {
             match otlp::open(input) {
                 Ok(reader) => reader,
                 Err(error) => {
-                    write_stderr(&format!("error: cannot read `{}`: {error}\n", input.display()));
+                    write_stderr(&format!(
+                        "error: cannot read `{}`: {error}\n",
+                        input.display()
+                    ));
                     return ExitStatus::Failure;
                 }
             }
@@ -112,7 +126,9 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     let report = replay.finish();
     let text = match args.format {
         Format::Json => format!("{:#}\n", serde_json::to_value(&report).unwrap_or_default()),
-        Format::Table => crate::commands::replay_table::render(&report, &args.policy.display().to_string()),
+        Format::Table => {
+            crate::commands::replay_table::render(&report, &args.policy.display().to_string())
+        }
     };
     if write_stdout(&text).is_err() {
         return ExitStatus::Failure;
@@ -162,7 +178,9 @@ fn replay_input<R: BufRead>(
                 let mut stats = ReadStats::default();
                 stats.record(&decoded, bytes);
                 match decoded {
-                    Decoded::Traces(batch) => (stats, None, Replay::summarize(evaluator, &batch.spans)),
+                    Decoded::Traces(batch) => {
+                        (stats, None, Replay::summarize(evaluator, &batch.spans))
+                    }
                     Decoded::OtherSignal => (stats, None, Vec::new()),
                     Decoded::Error(error) => (stats, Some(error), Vec::new()),
                 }
@@ -212,8 +230,10 @@ impl Progress {
         let bar = self.bar.get_or_insert_with(|| {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} replaying: {bytes} read ({bytes_per_sec})")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} replaying: {bytes} read ({bytes_per_sec})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
             bar
         });

@@ -65,7 +65,11 @@ pub(crate) fn render(report: &Report, policy: &str) -> String {
         }
     );
     let _ = writeln!(out);
-    let _ = writeln!(out, "  {:<10} {:>14} {:>14} {:>8}", "", "total", "kept", "kept %");
+    let _ = writeln!(
+        out,
+        "  {:<10} {:>14} {:>14} {:>8}",
+        "", "total", "kept", "kept %"
+    );
     for (label, counts, fmt) in [
         ("traces", report.traces, count as fn(u64) -> String),
         ("spans", report.spans, count),
@@ -80,7 +84,10 @@ pub(crate) fn render(report: &Report, policy: &str) -> String {
         );
     }
 
-    let _ = writeln!(out, "\n  decided by              action   rate     traces      spans       kept");
+    let _ = writeln!(
+        out,
+        "\n  decided by              action   rate     traces      spans       kept"
+    );
     for rule in &report.rules {
         let name = match &rule.tenant {
             Some(tenant) => format!("{} [{tenant}]", rule.name),
@@ -127,7 +134,10 @@ pub(crate) fn render(report: &Report, policy: &str) -> String {
     );
 
     if !report.services.is_empty() {
-        let _ = writeln!(out, "\n  service                       spans       kept      bytes       kept");
+        let _ = writeln!(
+            out,
+            "\n  service                       spans       kept      bytes       kept"
+        );
         for service in &report.services {
             let _ = writeln!(
                 out,

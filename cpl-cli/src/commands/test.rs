@@ -36,7 +36,10 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     let evaluator = match Evaluator::compile(&policy) {
         Ok(evaluator) => evaluator,
         Err(error) => {
-            write_stderr(&format!("error: cannot compile `{}`: {error}\n", args.policy.display()));
+            write_stderr(&format!(
+                "error: cannot compile `{}`: {error}\n",
+                args.policy.display()
+            ));
             return ExitStatus::Failure;
         }
     };
@@ -87,7 +90,10 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
                         Some(rule) => format!("{} by {rule}", result.expected),
                         None => result.expected.to_owned(),
                     };
-                    out.push_str(&format!("         expected: {expected}\n         actual:   {}\n", result.decision));
+                    out.push_str(&format!(
+                        "         expected: {expected}\n         actual:   {}\n",
+                        result.decision
+                    ));
                 }
             }
             out.push_str(&format!("\n{passed} passed, {failed} failed\n"));
