@@ -362,15 +362,20 @@ fn diff_tenants(engine: &Engine, a: &Policy, b: &Policy) -> Vec<TenantDiff> {
             after: attribute(b),
         });
     }
-    let overrides = |p: &Policy| {
-        p.tenants
-            .as_ref()
-            .map(|t| t.overrides.clone())
-            .unwrap_or_default()
-    };
+    fn overrides(p: &Policy) -> &[cpl_syntax::TenantOverride] {
+        p.tenants.as_ref().map_or(&[], |t| t.overrides.as_slice())
+    }
     let (before, after) = (overrides(a), overrides(b));
-    for o in &after {
-        match before.iter().find(|x| x.tenant.value == o.tenant.value) {
+    // Tenant lists can be long (100 000 tenants): look them up by id, not by scanning.
+    let index = |list: &[cpl_syntax::TenantOverride]| -> std::collections::HashMap<String, usize> {
+        list.iter()
+            .enumerate()
+            .map(|(i, o)| (o.tenant.value.clone(), i))
+            .collect()
+    };
+    let (before_index, after_index) = (index(before), index(after));
+    for o in after {
+        match before_index.get(&o.tenant.value).map(|&i| &before[i]) {
             None => out.push(TenantDiff::Added {
                 tenant: o.tenant.value.clone(),
             }),
@@ -392,8 +397,8 @@ fn diff_tenants(engine: &Engine, a: &Policy, b: &Policy) -> Vec<TenantDiff> {
             }
         }
     }
-    for o in &before {
-        if !after.iter().any(|x| x.tenant.value == o.tenant.value) {
+    for o in before {
+        if !after_index.contains_key(&o.tenant.value) {
             out.push(TenantDiff::Removed {
                 tenant: o.tenant.value.clone(),
             });

@@ -360,24 +360,37 @@ fn tenants(
     is_reference: bool,
     push: &mut Sink<'_>,
 ) {
-    let overridden = |p: &Policy, tenant: &str| p.tenant_override(tenant).is_some();
-    let mut required: Vec<String> = project
+    // Tenant lists can be long (100 000 tenants): sets, not scans.
+    let overridden_here: std::collections::HashSet<&str> = env
+        .policy
+        .tenants
+        .iter()
+        .flat_map(|t| &t.overrides)
+        .map(|o| o.tenant.value.as_str())
+        .collect();
+    let expected: std::collections::HashSet<&str> = project
         .expected_tenants
         .iter()
-        .map(|t| t.value.clone())
+        .map(|t| t.value.as_str())
+        .collect();
+    let mut required: Vec<&str> = project
+        .expected_tenants
+        .iter()
+        .map(|t| t.value.as_str())
         .collect();
     if !is_reference {
         for o in reference.policy.tenants.iter().flat_map(|t| &t.overrides) {
-            if !required.contains(&o.tenant.value) {
-                required.push(o.tenant.value.clone());
+            if !expected.contains(o.tenant.value.as_str()) {
+                required.push(o.tenant.value.as_str());
             }
         }
     }
+    let mut seen = std::collections::HashSet::new();
     for tenant in required {
-        if overridden(env.policy, &tenant) {
+        if overridden_here.contains(tenant) || !seen.insert(tenant) {
             continue;
         }
-        let why = if project.expected_tenants.iter().any(|t| t.value == tenant) {
+        let why = if expected.contains(tenant) {
             "the project expects one".to_owned()
         } else {
             format!("`{}` has one", reference.name)

@@ -217,7 +217,14 @@ pub(crate) enum Pred {
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Const(bool),
+    /// Only while compiling: [`chains`] turns every predicate into a [`Node::Chain`].
     Pred(Pred),
+    /// An AND (`all`) or OR chain of predicates, the shape of most conditions, run as
+    /// one loop; a single predicate is a chain of one.
+    Chain {
+        all: bool,
+        preds: Box<[Pred]>,
+    },
     Not(Box<Node>),
     And(Box<[Node]>),
     Or(Box<[Node]>),
@@ -279,7 +286,7 @@ impl Compiler {
             rule: &condition.name.value,
             when: &condition.when,
         };
-        self.expr(&condition.when.expr, &site)
+        Ok(chains(self.expr(&condition.when.expr, &site)?))
     }
 
     /// The field slot of a tenant attribute.
@@ -623,6 +630,40 @@ fn or(items: Vec<Node>) -> Node {
         0 => Node::Const(false),
         1 => kept.pop().unwrap_or(Node::Const(false)),
         _ => Node::Or(kept.into_boxed_slice()),
+    }
+}
+
+/// The final shape of a compiled expression: predicates, and AND and OR chains made of
+/// predicates only, become [`Node::Chain`]s.
+fn chains(node: Node) -> Node {
+    let chain = |all: bool, items: Box<[Node]>| {
+        if items.iter().all(|item| matches!(item, Node::Pred(_))) {
+            let preds = items.into_vec().into_iter().filter_map(|item| match item {
+                Node::Pred(pred) => Some(pred),
+                _ => None,
+            });
+            Node::Chain {
+                all,
+                preds: preds.collect(),
+            }
+        } else {
+            let items = items.into_vec().into_iter().map(chains).collect();
+            if all {
+                Node::And(items)
+            } else {
+                Node::Or(items)
+            }
+        }
+    };
+    match node {
+        Node::Pred(pred) => Node::Chain {
+            all: true,
+            preds: Box::new([pred]),
+        },
+        Node::And(items) => chain(true, items),
+        Node::Or(items) => chain(false, items),
+        Node::Not(inner) => Node::Not(Box::new(chains(*inner))),
+        other => other,
     }
 }
 

@@ -51,7 +51,8 @@ pub(crate) enum TargetArg {
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Policy files or directories (searched for *.yaml and *.yml); `-` reads stdin.
-    #[arg(required = true, value_name = "PATH")]
+    /// Optional with `--project`, whose environments are linted anyway.
+    #[arg(required_unless_present = "project", value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
