@@ -339,3 +339,76 @@ fn diff_says_equivalent_or_names_the_looser_side() {
     assert_eq!(code, 1);
     assert!(stdout.contains("measured on 1500 traces"), "{stdout}");
 }
+
+#[test]
+fn suppressions_and_severity_overrides() {
+    // Inline: modern.yaml accepts its disabled condition, with a reason.
+    let (code, stdout, _) = cpl(&["lint", "--format", "json", "corpus/policies/modern.yaml"]);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(0));
+    assert_eq!(report["suppressed"][0]["code"], "L335");
+    assert!(report["suppressed"][0]["reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("incident")));
+
+    // Project: suppress prod's missing condition, switch threshold drift off, make the
+    // medium tenant finding an error.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for file in ["prod.yaml", "staging.yaml", "dev.yaml"] {
+        std::fs::copy(
+            workspace_root().join("corpus/project").join(file),
+            dir.path().join(file),
+        )
+        .expect("copy");
+    }
+    let project = std::fs::read_to_string(workspace_root().join("corpus/project/cpl.yaml")).expect("project")
+        + "lint:\n  severity:\n    threshold-drift: off\n    L376: error\n  suppress:\n    - code: condition-missing\n      environment: prod\n      reason: payments are not deployed to prod yet\n";
+    std::fs::write(dir.path().join("cpl.yaml"), project).expect("write");
+    let (code, stdout, stderr) = cpl(&[
+        "lint",
+        "--format",
+        "json",
+        dir.path().to_str().expect("path"),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let names: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|d| d["name"].as_str().expect("name"))
+        .collect();
+    assert!(
+        !names.contains(&"threshold-drift") && !names.contains(&"condition-missing"),
+        "{names:?}"
+    );
+    let looser = report["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|d| d["name"] == "tenant-override-looser")
+        .expect("L376");
+    assert_eq!(looser["severity"], "error");
+    assert_eq!(
+        report["suppressed"][0]["reason"],
+        "payments are not deployed to prod yet"
+    );
+
+    // A project naming a missing file and itself.
+    std::fs::write(
+        dir.path().join("cpl.yaml"),
+        "environments:\n  prod: nowhere.yaml\n  self: cpl.yaml\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = cpl(&[
+        "lint",
+        "--project",
+        dir.path().join("cpl.yaml").to_str().expect("path"),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("E212") && stderr.contains("E213"),
+        "{stderr}"
+    );
+}

@@ -207,7 +207,7 @@ impl Policy {
             .chain(overrides.flat_map(|o| &o.conditions))
             .filter(|c| c.span.start <= diagnostic.span.start && diagnostic.span.end <= c.span.end)
             .flat_map(|c| &c.suppress)
-            .find(|s| std::ptr::eq(s.code, diagnostic.code) || s.code.code == diagnostic.code.code)
+            .find(|s| s.code.code == diagnostic.code.code)
     }
 
     /// The overrides written for `tenant`, if any.

@@ -147,12 +147,16 @@ fn lint_policy(
 ) -> Linted {
     let loaded = load_policy_bytes(bytes);
     let mut diagnostics = loaded.diagnostics;
+    let mut suppressed = loaded.suppressed;
     if let Some(policy) = &loaded.policy {
-        diagnostics.extend(
-            check_policy(policy, options)
-                .into_iter()
-                .filter(|d| policy.suppression_for(d).is_none()),
-        );
+        for diagnostic in check_policy(policy, options) {
+            match policy.suppression_for(&diagnostic) {
+                Some(suppression) => {
+                    suppressed.push((diagnostic, suppression.reason.value.clone()))
+                }
+                None => diagnostics.push(diagnostic),
+            }
+        }
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     Linted {
@@ -161,6 +165,7 @@ fn lint_policy(
             // Invalid UTF-8 is reported by the loader; render against a lossy copy.
             source: String::from_utf8_lossy(bytes).into_owned(),
             diagnostics,
+            suppressed,
         },
         path,
         policy: loaded.policy,
@@ -254,6 +259,7 @@ fn lint_project(
                 name,
                 source,
                 diagnostics: project_diagnostics,
+                suppressed: Vec::new(),
             },
             path: Some(project_path.to_path_buf()),
             policy: None,
@@ -316,9 +322,10 @@ fn apply_project_config(project: &Project, files: &mut [Linted]) {
     for file in files.iter_mut() {
         let Some(policy) = &file.policy else { continue };
         let environment = file.environment.as_deref();
+        let mut accepted = Vec::new();
         file.report.diagnostics.retain_mut(|diagnostic| {
-            let suppressed = project.suppress.iter().any(|s| {
-                std::ptr::eq(s.code, diagnostic.code)
+            let suppression = project.suppress.iter().find(|s| {
+                s.code.code == diagnostic.code.code
                     && s.environment
                         .as_ref()
                         .is_none_or(|e| Some(e.value.as_str()) == environment)
@@ -326,13 +333,14 @@ fn apply_project_config(project: &Project, files: &mut [Linted]) {
                         .as_ref()
                         .is_none_or(|c| condition_holds(policy, &c.value, diagnostic))
             });
-            if suppressed {
+            if let Some(suppression) = suppression {
+                accepted.push((diagnostic.clone(), suppression.reason.value.clone()));
                 return false;
             }
             match project
                 .severity
                 .iter()
-                .find(|o| std::ptr::eq(o.code, diagnostic.code))
+                .find(|o| o.code.code == diagnostic.code.code)
                 .map(|o| o.level.value)
             {
                 Some(Level::Off) => false,
@@ -347,6 +355,7 @@ fn apply_project_config(project: &Project, files: &mut [Linted]) {
                 None => true,
             }
         });
+        file.report.suppressed.extend(accepted);
     }
 }
 

@@ -46,6 +46,8 @@ pub(crate) struct FileReport {
     pub(crate) source: String,
     /// The findings, in the order to report them.
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Findings accepted by a suppression, with its reason (listed by `--format json`).
+    pub(crate) suppressed: Vec<(Diagnostic, String)>,
 }
 
 /// Errors and warnings over all files.
@@ -119,14 +121,27 @@ pub(crate) fn json(files: &[FileReport], read_errors: &[InputError]) -> Output {
             ));
         }
     }
+    let mut suppressed = Vec::new();
+    for file in files {
+        let lines = LineIndex::new(&file.source);
+        for (diagnostic, reason) in &file.suppressed {
+            let mut record = json_diagnostic(&file.name, &file.source, &lines, diagnostic);
+            record["reason"] = serde_json::Value::String(reason.clone());
+            suppressed.push(record);
+        }
+    }
     let counts = Counts::of(files);
-    let document = serde_json::json!({
+    let mut document = serde_json::json!({
         "version": 1,
         "files": files.len(),
         "errors": counts.errors,
         "warnings": counts.warnings,
         "diagnostics": diagnostics,
     });
+    // Present only when a suppression accepted something (spec/project.md).
+    if !suppressed.is_empty() {
+        document["suppressed"] = serde_json::Value::Array(suppressed);
+    }
     let mut stderr = String::new();
     for error in read_errors {
         let record = serde_json::json!({"error": read_error_message(error)});

@@ -206,6 +206,7 @@ mod tests {
 
     fn report(source: &str, diagnostics: Vec<Diagnostic>) -> FileReport {
         FileReport {
+            suppressed: Vec::new(),
             name: "/repo/policies/a.yaml".to_owned(),
             source: source.to_owned(),
             diagnostics,
