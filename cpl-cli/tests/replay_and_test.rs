@@ -412,3 +412,35 @@ fn suppressions_and_severity_overrides() {
         "{stderr}"
     );
 }
+
+#[test]
+fn diff_in_ci_formats() {
+    let (code, stdout, _) = cpl(&[
+        "diff",
+        "--format",
+        "sarif",
+        "corpus/policies/demo.yaml",
+        "corpus/policies/modern.yaml",
+    ]);
+    assert_eq!(code, 1);
+    let log: serde_json::Value = serde_json::from_str(&stdout).expect("SARIF is JSON");
+    assert_eq!(log["version"], "2.1.0");
+    let rules: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["ruleId"].as_str().expect("ruleId"))
+        .collect();
+    assert!(
+        rules.contains(&"L381") && rules.contains(&"L382") && rules.contains(&"L383"),
+        "{rules:?}"
+    );
+    let (code, stdout, _) = cpl(&[
+        "diff",
+        "--format",
+        "github",
+        "corpus/policies/demo.yaml",
+        "corpus/policies/demo.yaml",
+    ]);
+    assert_eq!((code, stdout.as_str()), (0, ""));
+}

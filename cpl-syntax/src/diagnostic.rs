@@ -129,6 +129,11 @@ registry! {
     TENANT_OVERRIDE_MISSING = "L375" "tenant-override-missing" Error "an expected tenant has no override in an environment";
     TENANT_OVERRIDE_LOOSER = "L376" "tenant-override-looser" Warning "a tenant override keeps less than the environment's default base rate";
     SLOW_THRESHOLD_ABOVE_SLO = "L377" "slow-threshold-above-slo" Error "a slow-request threshold above the latency objective of its service or route";
+    BASE_RATE_CHANGED = "L381" "base-rate-changed" Warning "`cpl diff`: the base rate differs between the two policies";
+    RULE_ADDED = "L382" "rule-added" Warning "`cpl diff`: a condition only in the second policy";
+    RULE_REMOVED = "L383" "rule-removed" Warning "`cpl diff`: a condition only in the first policy";
+    RULE_CHANGED = "L384" "rule-changed" Warning "`cpl diff`: a condition in both policies that decides differently";
+    TENANTS_CHANGED = "L385" "tenants-changed" Warning "`cpl diff`: the tenant attribute or a tenant override differs";
 }
 
 /// Looks a code up by its code (`E101`) or its name (`unexpected-token`).

@@ -19,6 +19,10 @@ pub(crate) enum Format {
     Human,
     /// The JSON of spec/diff.md.
     Json,
+    /// A SARIF 2.1.0 log: each difference a finding located in the policy files.
+    Sarif,
+    /// GitHub Actions annotations, one per difference.
+    Github,
 }
 
 /// Compare two policies by meaning.
@@ -87,6 +91,19 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
             format!("{document:#}\n")
         }
         Format::Human => human(&diff, &name_a, &name_b, impact.as_ref()),
+        Format::Sarif | Format::Github => {
+            let files = findings(&diff, (&args.before, &a), (&args.after, &b));
+            let output = if args.format == Format::Sarif {
+                crate::render::sarif(&files, &[])
+            } else {
+                crate::render::github(&files, &[])
+            };
+            return match output.emit() {
+                Ok(()) if diff.is_equivalent() => ExitStatus::Clean,
+                Ok(()) => ExitStatus::Findings,
+                Err(_) => ExitStatus::Failure,
+            };
+        }
     };
     if write_stdout(&text).is_err() {
         return ExitStatus::Failure;
@@ -160,6 +177,87 @@ fn impact_json(before: &Report, after: &Report) -> serde_json::Value {
         "errors_kept": {"before": before.errors.kept, "after": after.errors.kept, "total": after.errors.total},
         "rules": rules,
     })
+}
+
+/// The differences as findings located in A (removed conditions) or B (the rest),
+/// for the CI formats.
+fn findings(
+    diff: &PolicyDiff,
+    (path_a, a): (&std::path::Path, &cpl_syntax::Policy),
+    (path_b, b): (&std::path::Path, &cpl_syntax::Policy),
+) -> Vec<crate::render::FileReport> {
+    use cpl_syntax::{codes, Diagnostic};
+    let source = |path: &std::path::Path| std::fs::read_to_string(path).unwrap_or_default();
+    let mut in_a = Vec::new();
+    let mut in_b = Vec::new();
+    if let Some(change) = &diff.base_rate {
+        in_b.push(Diagnostic::new(
+            &codes::BASE_RATE_CHANGED,
+            format!("base_rate changed: {}", ratio(change)),
+            b.sampling.base_rate.span.clone(),
+            "changed",
+        ));
+    }
+    let mut rule_findings = |rules: &[RuleDiff], prefix: &str| {
+        for rule in rules {
+            let mut text = String::new();
+            super::diff::rules(&mut text, std::slice::from_ref(rule), "  ");
+            let message = format!("{prefix}{}", text.trim().replace('\n', "; "));
+            let (code, target) = match rule.change {
+                RuleChange::Added { .. } => (&codes::RULE_ADDED, &mut in_b),
+                RuleChange::Removed { .. } => (&codes::RULE_REMOVED, &mut in_a),
+                RuleChange::Changed { .. } => (&codes::RULE_CHANGED, &mut in_b),
+            };
+            target.push(Diagnostic::new(
+                code,
+                message,
+                rule.span.clone(),
+                format!("`{}`", rule.name),
+            ));
+        }
+    };
+    rule_findings(&diff.rules, "");
+    for tenant in &diff.tenants {
+        let span = b
+            .tenants
+            .as_ref()
+            .map_or_else(|| b.sampling.span.clone(), |t| t.attribute.span.clone());
+        let message = match tenant {
+            TenantDiff::Attribute { before, after } => {
+                format!("tenant attribute changed: {before:?} → {after:?}")
+            }
+            TenantDiff::Added { tenant } => format!("tenant `{tenant}`: override added"),
+            TenantDiff::Removed { tenant } => format!("tenant `{tenant}`: override removed"),
+            TenantDiff::Changed {
+                tenant,
+                base_rate,
+                rules,
+            } => {
+                let mut text = format!("tenant `{tenant}` changed");
+                if let Some(change) = base_rate {
+                    let _ = write!(text, "; base_rate {}", ratio(change));
+                }
+                if !rules.is_empty() {
+                    let _ = write!(text, "; {} condition(s) differ", rules.len());
+                }
+                text
+            }
+        };
+        in_b.push(Diagnostic::new(
+            &codes::TENANTS_CHANGED,
+            message,
+            span,
+            "tenants",
+        ));
+    }
+    let _ = a;
+    let report = |path: &std::path::Path, diagnostics: Vec<Diagnostic>| crate::render::FileReport {
+        name: path.display().to_string(),
+        source: source(path),
+        diagnostics,
+        suppressed: Vec::new(),
+    };
+    vec![report(path_a, in_a), report(path_b, in_b)]
 }
 
 fn ratio(change: &RateChange) -> String {
@@ -273,7 +371,7 @@ fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>)
     out
 }
 
-fn rules(out: &mut String, rules: &[RuleDiff], indent: &str) {
+pub(super) fn rules(out: &mut String, rules: &[RuleDiff], indent: &str) {
     for rule in rules {
         match &rule.change {
             RuleChange::Added { when, action } => {
