@@ -353,6 +353,10 @@ fn witness_text(witness: &Witness) -> String {
     witness.to_string()
 }
 
+fn overrides(p: &Policy) -> &[cpl_syntax::TenantOverride] {
+    p.tenants.as_ref().map_or(&[], |t| t.overrides.as_slice())
+}
+
 fn diff_tenants(engine: &Engine, a: &Policy, b: &Policy) -> Vec<TenantDiff> {
     let mut out = Vec::new();
     let attribute = |p: &Policy| p.tenants.as_ref().map(|t| t.attribute.value.to_string());
@@ -361,9 +365,6 @@ fn diff_tenants(engine: &Engine, a: &Policy, b: &Policy) -> Vec<TenantDiff> {
             before: attribute(a),
             after: attribute(b),
         });
-    }
-    fn overrides(p: &Policy) -> &[cpl_syntax::TenantOverride] {
-        p.tenants.as_ref().map_or(&[], |t| t.overrides.as_slice())
     }
     let (before, after) = (overrides(a), overrides(b));
     // Tenant lists can be long (100 000 tenants): look them up by id, not by scanning.

@@ -99,7 +99,7 @@ pub fn check_parity(
         if index != reference_index {
             base_rates(&reference, env, ratio, &mut |risk, d| push(index, risk, d));
             conditions(&engine, &reference, env, &mut |risk, d| {
-                push(index, risk, d)
+                push(index, risk, d);
             });
         }
         tenants(
@@ -174,12 +174,12 @@ fn error_formula() -> Formula {
 fn is_about_errors_or_latency(expr: &Expr) -> bool {
     let mut found = false;
     expr.walk(&mut |node| {
-        let field = match &node.kind {
-            ExprKind::Compare { field, .. }
-            | ExprKind::In { field, .. }
-            | ExprKind::StringTest { field, .. }
-            | ExprKind::Exists(field) => field,
-            _ => return,
+        let (ExprKind::Compare { field, .. }
+        | ExprKind::In { field, .. }
+        | ExprKind::StringTest { field, .. }
+        | ExprKind::Exists(field)) = &node.kind
+        else {
+            return;
         };
         if let FieldKind::Builtin(b) = field.kind {
             found |= matches!(
@@ -310,8 +310,7 @@ fn compare_condition(
     let span = found.when.span.clone();
     match (wanted_in_found, found_in_wanted) {
         // Equivalent, or beyond what the engine decides.
-        (Verdict::Yes, Verdict::Yes) | (Verdict::Unknown, _) | (Verdict::Yes, Verdict::Unknown) => {
-        }
+        (Verdict::Yes, Verdict::Yes | Verdict::Unknown) | (Verdict::Unknown, _) => {}
         // The environment keeps every span the reference keeps, and more: drift only.
         (Verdict::Yes, Verdict::No(witness)) => {
             let message = format!(

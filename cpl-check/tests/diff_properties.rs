@@ -2,6 +2,8 @@
 //! its reformatted print (other YAML layout, quoting and key order; AND/OR operands
 //! shuffled; double negations added).
 
+#![allow(clippy::format_push_string, clippy::cast_possible_truncation)]
+
 use cpl_check::diff::diff_policies;
 use cpl_syntax::{load_policy, Expr, ExprKind, Policy, Span};
 use proptest::prelude::*;
@@ -106,7 +108,7 @@ fn print_reformatted(policy: &Policy, seed: u64) -> String {
         if let Some(rate) = &condition.rate {
             extra.push_str(&format!(", rate: {:e}", rate.value));
         }
-        if seed % 2 == 0 {
+        if seed.is_multiple_of(2) {
             out.push_str(&format!(
                 "    - {{name: '{}'{extra}, when: {}}}\n",
                 condition.name.value,
@@ -147,7 +149,7 @@ fn scramble(expr: &Expr, seed: u64) -> Expr {
                 .collect();
             let shift = (seed as usize) % items.len();
             items.rotate_left(shift);
-            if seed % 3 == 0 {
+            if seed.is_multiple_of(3) {
                 items.reverse();
             }
             if matches!(expr.kind, ExprKind::And(_)) {
@@ -160,7 +162,7 @@ fn scramble(expr: &Expr, seed: u64) -> Expr {
         other => other.clone(),
     };
     let scrambled = node(kind);
-    if seed % 5 == 0 {
+    if seed.is_multiple_of(5) {
         node(ExprKind::Not(Box::new(node(ExprKind::Not(Box::new(
             scrambled,
         ))))))

@@ -271,18 +271,17 @@ impl Loader<'_> {
                 .map(|(_, _, value)| *value)
         };
         let anchor = node.span.start..node.span.start + 1;
-        let name = match get("name") {
-            Some(value) => self.string(value, "name"),
-            None => {
-                self.error(
-                    &codes::MISSING_KEY,
-                    "case has no `name`".to_owned(),
-                    anchor.clone(),
-                    "in this case",
-                    None,
-                );
-                None
-            }
+        let name = if let Some(value) = get("name") {
+            self.string(value, "name")
+        } else {
+            self.error(
+                &codes::MISSING_KEY,
+                "case has no `name`".to_owned(),
+                anchor.clone(),
+                "in this case",
+                None,
+            );
+            None
         };
         let expect_keep = match get("expect").map(|value| (value, self.string(value, "expect"))) {
             Some((_, Some(text))) if text.value == "keep" => Some(true),
@@ -316,18 +315,17 @@ impl Loader<'_> {
         let trace_id = match get("trace_id") {
             Some(value) => {
                 let text = self.string(value, "trace_id")?;
-                match TraceId::from_hex(&text.value) {
-                    Some(id) => id.0,
-                    None => {
-                        self.error(
-                            &codes::INVALID_VALUE,
-                            "`trace_id` must be 32 hex digits".to_owned(),
-                            value.span.clone(),
-                            "not a trace id",
-                            None,
-                        );
-                        return None;
-                    }
+                if let Some(id) = TraceId::from_hex(&text.value) {
+                    id.0
+                } else {
+                    self.error(
+                        &codes::INVALID_VALUE,
+                        "`trace_id` must be 32 hex digits".to_owned(),
+                        value.span.clone(),
+                        "not a trace id",
+                        None,
+                    );
+                    return None;
                 }
             }
             None => [0; 16],
@@ -461,7 +459,7 @@ impl Loader<'_> {
                 "name" => span.name.clone_from(&text.text),
                 "duration" | "duration_ms" => match duration_nanos(text) {
                     Some(nanos) => {
-                        span.end_time_unix_nano = span.start_time_unix_nano.saturating_add(nanos)
+                        span.end_time_unix_nano = span.start_time_unix_nano.saturating_add(nanos);
                     }
                     None => self.error(
                         &codes::INVALID_VALUE,
@@ -484,7 +482,7 @@ impl Loader<'_> {
                 {
                     Some(position) => {
                         span.kind = SpanKind::from_i64(i64::try_from(position).unwrap_or(0))
-                            .unwrap_or(SpanKind::Unspecified)
+                            .unwrap_or(SpanKind::Unspecified);
                     }
                     None => self.error(
                         &codes::UNKNOWN_ENUM_VALUE,
@@ -503,7 +501,7 @@ impl Loader<'_> {
                 {
                     Some(position) => {
                         span.status = StatusCode::from_i64(i64::try_from(position).unwrap_or(0))
-                            .unwrap_or(StatusCode::Unset)
+                            .unwrap_or(StatusCode::Unset);
                     }
                     None => self.error(
                         &codes::UNKNOWN_ENUM_VALUE,
@@ -535,13 +533,14 @@ impl Loader<'_> {
                         None,
                     ),
                 },
-                other => match other.strip_prefix("resource.") {
-                    Some(resource_key) => resource.push(attribute(resource_key)),
-                    None => {
+                other => {
+                    if let Some(resource_key) = other.strip_prefix("resource.") {
+                        resource.push(attribute(resource_key))
+                    } else {
                         let _ = key_node;
                         span.attributes.push(attribute(other));
                     }
-                },
+                }
             }
         }
         span.resource = Arc::new(Resource {

@@ -31,7 +31,7 @@ fn bench(c: &mut Criterion) {
     let expression = WHENS[2];
     group.throughput(Throughput::Bytes(expression.len() as u64));
     group.bench_function("expression", |b| {
-        b.iter(|| cpl_syntax::parse_expression(black_box(expression)))
+        b.iter(|| cpl_syntax::parse_expression(black_box(expression)));
     });
 
     let document = policy(1_000);

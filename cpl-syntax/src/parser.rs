@@ -248,7 +248,7 @@ fn expected_phrase(expected: &[String]) -> String {
             | "false" => add("a value"),
             "==" | "!=" | "<" | "<=" | ">" | ">=" => add("a comparison operator"),
             "contains" | "starts_with" | "ends_with" | "matches" | "in" => {
-                add("`contains`, `in` or another operator")
+                add("`contains`, `in` or another operator");
             }
             "AND" | "OR" => add("`AND` or `OR`"),
             ")" => add("`)`"),

@@ -155,15 +155,14 @@ fn project(loader: &mut Loader, source: &str) -> Option<Project> {
     };
     let top = loader.mapping(&root, "project", TOP_KEYS, root.span.start..root.span.start)?;
     let version = top.get("version").and_then(|node| loader.version(node));
-    let environments = match top.get("environments") {
-        Some(node) => environments(loader, node),
-        None => {
-            loader.report(
-                Diagnostic::new(&codes::MISSING_KEY, "project file has no `environments`", top.anchor.clone(), "`environments` expected here")
-                    .with_help("add `environments:` mapping each environment to its policy file, e.g. `prod: policies/prod.yaml`"),
-            );
-            Vec::new()
-        }
+    let environments = if let Some(node) = top.get("environments") {
+        environments(loader, node)
+    } else {
+        loader.report(
+            Diagnostic::new(&codes::MISSING_KEY, "project file has no `environments`", top.anchor.clone(), "`environments` expected here")
+                .with_help("add `environments:` mapping each environment to its policy file, e.g. `prod: policies/prod.yaml`"),
+        );
+        Vec::new()
     };
     let names: Vec<&str> = environments.iter().map(|e| e.name.value.as_str()).collect();
     let reference = top
@@ -422,17 +421,16 @@ fn lint(loader: &mut Loader, node: &Node, environments: &[&str]) -> LintConfig {
                 else {
                     continue;
                 };
-                let code = match fields.get("code") {
-                    Some(key) => code(loader, key),
-                    None => {
-                        loader.report(Diagnostic::new(
-                            &codes::MISSING_KEY,
-                            "a suppression needs a `code`",
-                            item.span.start..item.span.start + 1,
-                            "in this entry",
-                        ));
-                        None
-                    }
+                let code = if let Some(key) = fields.get("code") {
+                    code(loader, key)
+                } else {
+                    loader.report(Diagnostic::new(
+                        &codes::MISSING_KEY,
+                        "a suppression needs a `code`",
+                        item.span.start..item.span.start + 1,
+                        "in this entry",
+                    ));
+                    None
                 };
                 let environment = fields
                     .get("environment")

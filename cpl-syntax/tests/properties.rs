@@ -134,7 +134,7 @@ fn check_spans(expr: &Expr, outer: Span, len: u32) {
     let inside = |span: Span| {
         assert!(
             expr.span.start <= span.start && span.end <= expr.span.end && span.start <= span.end
-        )
+        );
     };
     match &expr.kind {
         ExprKind::And(items) | ExprKind::Or(items) => items

@@ -152,7 +152,7 @@ fn lint_policy(
         for diagnostic in check_policy(policy, options) {
             match policy.suppression_for(&diagnostic) {
                 Some(suppression) => {
-                    suppressed.push((diagnostic, suppression.reason.value.clone()))
+                    suppressed.push((diagnostic, suppression.reason.value.clone()));
                 }
                 None => diagnostics.push(diagnostic),
             }

@@ -1,5 +1,6 @@
 //! `cpl test POLICY TESTS.yaml`: policy unit tests (spec/testing.md).
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use cpl_eval::testing::{load_tests, run_tests};
@@ -45,13 +46,14 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     };
     let name = args.tests.display().to_string();
     let source = match std::fs::read(&args.tests) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(_) => {
+        Ok(bytes) => {
+            if let Ok(text) = String::from_utf8(bytes) {
+                text
+            } else {
                 write_stderr(&format!("error: `{name}` is not valid UTF-8\n"));
                 return ExitStatus::Failure;
             }
-        },
+        }
         Err(error) => {
             write_stderr(&format!("error: cannot read `{name}`: {error}\n"));
             return ExitStatus::Failure;
@@ -83,20 +85,21 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
             let mut out = String::new();
             for result in &results {
                 if result.passed {
-                    out.push_str(&format!("ok     {}\n", result.name));
+                    let _ = writeln!(out, "ok     {}", result.name);
                 } else {
-                    out.push_str(&format!("FAILED {}\n", result.name));
+                    let _ = writeln!(out, "FAILED {}", result.name);
                     let expected = match &result.expected_rule {
                         Some(rule) => format!("{} by {rule}", result.expected),
                         None => result.expected.to_owned(),
                     };
-                    out.push_str(&format!(
-                        "         expected: {expected}\n         actual:   {}\n",
+                    let _ = writeln!(
+                        out,
+                        "         expected: {expected}\n         actual:   {}",
                         result.decision
-                    ));
+                    );
                 }
             }
-            out.push_str(&format!("\n{passed} passed, {failed} failed\n"));
+            let _ = writeln!(out, "\n{passed} passed, {failed} failed");
             out
         }
     };

@@ -57,7 +57,9 @@ pub enum Decoded {
 }
 
 /// Decodes a framed document of the input `name`. Pure, so it can run on any thread;
-/// record the result with [`ReadStats::record`].
+/// record the result with [`ReadStats::record`]. Takes the document by value so that
+/// its buffer is freed as soon as it is decoded.
+#[allow(clippy::needless_pass_by_value)]
 pub fn decode_raw(name: &Arc<str>, raw: RawDocument) -> Decoded {
     let bytes = raw.bytes.len() as u64;
     let mut spans = Vec::new();
@@ -414,7 +416,9 @@ impl<R: BufRead> TraceReader<R> {
         }
     }
 
-    /// Reads the rest of the input into `self.buf` as one document.
+    /// Reads the rest of the input into `self.buf` as one document (the same shape as
+    /// `next_raw`, which returns it).
+    #[allow(clippy::unnecessary_wraps)]
     fn read_document(&mut self, line: u64, offset: u64) -> Option<Result<RawDocument, ReadError>> {
         self.mode = Mode::Done;
         self.framing = Some(Framing::Document);

@@ -7,6 +7,8 @@
 //! policies care about: HTTP errors (stable and old semantic conventions side by side),
 //! exceptions, slow requests, health checks, tenants, and traces split across lines.
 
+#![allow(clippy::format_push_string, clippy::cast_possible_truncation)]
+
 use std::fmt::Write as _;
 
 /// splitmix64: tiny, fast and fully specified, so the corpus never changes by accident.
