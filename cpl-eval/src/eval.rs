@@ -76,27 +76,7 @@ fn contains(finder: &memmem::Finder<'_>, haystack: &[u8]) -> bool {
     })
 }
 
-/// The path component of a URL (RFC 3986, section 3.3): without scheme, authority,
-/// query and fragment, percent-encoding left as is.
-pub(crate) fn url_path(url: &str) -> &str {
-    let bytes = url.as_bytes();
-    let mut rest = url;
-    // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
-    if bytes.first().is_some_and(u8::is_ascii_alphabetic) {
-        let end = bytes
-            .iter()
-            .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')));
-        if let Some(colon) = end.filter(|&i| bytes[i] == b':') {
-            rest = &url[colon + 1..];
-        }
-    }
-    if let Some(after) = rest.strip_prefix("//") {
-        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-        rest = &after[end..];
-    }
-    let end = rest.find(['?', '#']).unwrap_or(rest.len());
-    &rest[..end]
-}
+pub(crate) use cpl_syntax::values::url_path;
 
 /// Reads attribute-derived field `index` of `span` into `out` (spec/fields.md,
 /// "Catalog").

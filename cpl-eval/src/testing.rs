@@ -535,7 +535,7 @@ impl Loader<'_> {
                 },
                 other => {
                     if let Some(resource_key) = other.strip_prefix("resource.") {
-                        resource.push(attribute(resource_key))
+                        resource.push(attribute(resource_key));
                     } else {
                         let _ = key_node;
                         span.attributes.push(attribute(other));

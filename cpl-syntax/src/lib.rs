@@ -35,6 +35,7 @@ mod parser;
 mod policy;
 mod project;
 pub mod schema;
+pub mod values;
 pub mod yaml;
 
 pub use ast::{Expr, ExprKind, Span};

@@ -11,64 +11,10 @@ use std::cmp::Ordering;
 
 use cpl_syntax::ast::CompareOp;
 
-/// A number: an int or a double, compared by mathematical value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Num {
-    Int(i64),
-    Float(f64),
-}
+pub(crate) use cpl_syntax::values::{cmp_int_float, cmp_num, holds, nanos_to_millis, Num};
 
 /// 2^63 as an exact double: the first double above every `i64`.
 const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
-
-/// Whether `op` holds for an ordering; `None` (a NaN operand) makes only `!=` true.
-pub(crate) fn holds(op: CompareOp, ordering: Option<Ordering>) -> bool {
-    match ordering {
-        None => op == CompareOp::Ne,
-        Some(ordering) => match op {
-            CompareOp::Eq => ordering == Ordering::Equal,
-            CompareOp::Ne => ordering != Ordering::Equal,
-            CompareOp::Lt => ordering == Ordering::Less,
-            CompareOp::Le => ordering != Ordering::Greater,
-            CompareOp::Gt => ordering == Ordering::Greater,
-            CompareOp::Ge => ordering != Ordering::Less,
-        },
-    }
-}
-
-/// The exact order of an int and a double; `None` when the double is NaN.
-#[allow(clippy::cast_possible_truncation, clippy::float_cmp)]
-pub(crate) fn cmp_int_float(int: i64, float: f64) -> Option<Ordering> {
-    if float.is_nan() {
-        return None;
-    }
-    if float >= TWO_POW_63 {
-        return Some(Ordering::Less);
-    }
-    if float < -TWO_POW_63 {
-        return Some(Ordering::Greater);
-    }
-    let whole = float.trunc();
-    Some(int.cmp(&(whole as i64)).then_with(|| {
-        if float > whole {
-            Ordering::Less
-        } else if float < whole {
-            Ordering::Greater
-        } else {
-            Ordering::Equal
-        }
-    }))
-}
-
-/// The exact order of two numbers; `None` when one is NaN.
-pub(crate) fn cmp_num(a: Num, b: Num) -> Option<Ordering> {
-    match (a, b) {
-        (Num::Int(a), Num::Int(b)) => Some(a.cmp(&b)),
-        (Num::Int(a), Num::Float(b)) => cmp_int_float(a, b),
-        (Num::Float(a), Num::Int(b)) => cmp_int_float(b, a).map(Ordering::reverse),
-        (Num::Float(a), Num::Float(b)) => a.partial_cmp(&b),
-    }
-}
 
 /// The order of two non-NaN numbers (NaN sorts as equal; callers exclude it).
 pub(crate) fn order(a: Num, b: Num) -> Ordering {
@@ -169,18 +115,6 @@ pub(crate) fn greatest_int(x: Num, strict: bool) -> Option<i64> {
             }
         }
     }
-}
-
-/// The binary64 number nearest to `nanos / 10^6`: a duration in float milliseconds
-/// (spec/types.md, "Durations"; the same rounding as cpl-eval).
-#[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
-pub(crate) fn nanos_to_millis(nanos: u64) -> f64 {
-    if nanos <= 1 << 53 {
-        return nanos as f64 / 1e6;
-    }
-    // Beyond 2^53, `as f64` would round a first time: parse the exact decimal instead.
-    let text = format!("{}.{:06}", nanos / 1_000_000, nanos % 1_000_000);
-    text.parse().unwrap_or(nanos as f64 / 1e6)
 }
 
 /// The largest duration a span can have: end and start are u64 nanoseconds, start ≥ 1.

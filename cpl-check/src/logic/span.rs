@@ -114,25 +114,7 @@ fn lookup<'a>(list: &'a [(String, AttrValue)], key: &str) -> Option<&'a AttrValu
     list.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
-/// The path component of a URL (RFC 3986, section 3.3), as spec/fields.md defines it.
-pub(crate) fn url_path(url: &str) -> &str {
-    let bytes = url.as_bytes();
-    let mut rest = url;
-    if bytes.first().is_some_and(u8::is_ascii_alphabetic) {
-        let end = bytes
-            .iter()
-            .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')));
-        if let Some(colon) = end.filter(|&i| bytes[i] == b':') {
-            rest = &url[colon + 1..];
-        }
-    }
-    if let Some(after) = rest.strip_prefix("//") {
-        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-        rest = &after[end..];
-    }
-    let end = rest.find(['?', '#']).unwrap_or(rest.len());
-    &rest[..end]
-}
+pub(crate) use cpl_syntax::values::url_path;
 
 fn index_of(table: &[&str], name: &str) -> Option<u8> {
     table
