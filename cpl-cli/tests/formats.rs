@@ -5,10 +5,13 @@
 
 use std::fmt::Write as _;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
+
+mod common;
+use common::workspace_root;
 
 /// Fixtures whose every rendering is snapshotted: an expression error, an error after
 /// non-ASCII text, an error with a secondary location, and a warning.
@@ -21,10 +24,6 @@ const FIXTURES: &[&str] = &[
 
 const FORMATS: &[&str] = &["human", "json", "sarif", "github"];
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 struct Run {
     code: i32,
     stdout: String,
@@ -33,16 +32,11 @@ struct Run {
 
 /// Runs `cpl` from the workspace root, without colour.
 fn cpl(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
-        .args(args)
-        .current_dir(workspace_root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run cpl");
+    let (code, stdout, stderr) = common::cpl(args);
     Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code,
+        stdout,
+        stderr,
     }
 }
 

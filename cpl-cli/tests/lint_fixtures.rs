@@ -2,27 +2,11 @@
 //! diagnostics, snapshotted with insta. One fixture per mistake lives in
 //! `tests/fixtures/lint/err/`; clean policies in `tests/fixtures/lint/ok/`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Runs `cpl` from the workspace root, without colour.
-fn cpl(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
-        .args(args)
-        .current_dir(workspace_root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run cpl");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{cpl, workspace_root};
 
 fn relative(path: &Path) -> String {
     let root = workspace_root().canonicalize().expect("root");

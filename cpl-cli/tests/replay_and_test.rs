@@ -2,26 +2,8 @@
 //! Inputs are the project's own corpus (a fresh clone has it); the shared real-SDK
 //! capture is used when ../shared exists and skipped otherwise.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn cpl(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
-        .args(args)
-        .current_dir(workspace_root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run cpl");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{cpl, workspace_root};
 
 #[test]
 fn replay_table_of_the_shipped_corpus() {

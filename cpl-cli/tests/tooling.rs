@@ -1,30 +1,13 @@
 //! `cpl explain`, `cpl schema` and `cpl completions` on the real binary.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use cpl_syntax::REGISTRY;
 use serde_json::Value;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Runs `cpl` from the workspace root: (exit code, stdout, stderr).
-fn cpl(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
-        .args(args)
-        .current_dir(workspace_root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run cpl");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+mod common;
+use common::cpl;
 
 #[test]
 fn explain_prints_the_code_and_its_documentation() {

@@ -1,0 +1,25 @@
+//! What every CLI test needs: the workspace root, and a way to run the real `cpl`.
+#![allow(dead_code)] // each test crate uses a different part
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root: tests run `cpl` from here, so paths in output are relative.
+pub(crate) fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `cpl` from the workspace root without colour: (exit code, stdout, stderr).
+pub(crate) fn cpl(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
+        .args(args)
+        .current_dir(workspace_root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run cpl");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
