@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use cpl_eval::Evaluator;
 use cpl_syntax::{load_policy_bytes, Policy, Severity};
 
 use crate::render::{stderr_colour, write_stderr, HumanRenderer};
@@ -42,4 +43,20 @@ pub(crate) fn load(path: &Path) -> Option<Policy> {
         ));
     }
     loaded.policy
+}
+
+/// The policy at `path` and its compiled evaluator, or `None` after reporting why not
+/// (an exit-2 condition): what every command that decides traces starts with.
+pub(crate) fn load_compiled(path: &Path) -> Option<(Policy, Evaluator)> {
+    let policy = load(path)?;
+    match Evaluator::compile(&policy) {
+        Ok(evaluator) => Some((policy, evaluator)),
+        Err(error) => {
+            write_stderr(&format!(
+                "error: cannot compile `{}`: {error}\n",
+                path.display()
+            ));
+            None
+        }
+    }
 }

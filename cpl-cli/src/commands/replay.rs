@@ -69,18 +69,8 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         write_stderr("error: --price-per-gb must be a non-negative number\n");
         return ExitStatus::Failure;
     }
-    let Some(policy) = crate::policy_file::load(&args.policy) else {
+    let Some((_policy, evaluator)) = crate::policy_file::load_compiled(&args.policy) else {
         return ExitStatus::Failure;
-    };
-    let evaluator = match Evaluator::compile(&policy) {
-        Ok(evaluator) => evaluator,
-        Err(error) => {
-            write_stderr(&format!(
-                "error: cannot compile `{}`: {error}\n",
-                args.policy.display()
-            ));
-            return ExitStatus::Failure;
-        }
     };
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))

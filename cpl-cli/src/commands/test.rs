@@ -4,7 +4,6 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use cpl_eval::testing::{load_tests, run_tests};
-use cpl_eval::Evaluator;
 
 use crate::render::{stderr_colour, write_stderr, write_stdout, HumanRenderer};
 use crate::ExitStatus;
@@ -31,18 +30,8 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args) -> ExitStatus {
-    let Some(policy) = crate::policy_file::load(&args.policy) else {
+    let Some((policy, evaluator)) = crate::policy_file::load_compiled(&args.policy) else {
         return ExitStatus::Failure;
-    };
-    let evaluator = match Evaluator::compile(&policy) {
-        Ok(evaluator) => evaluator,
-        Err(error) => {
-            write_stderr(&format!(
-                "error: cannot compile `{}`: {error}\n",
-                args.policy.display()
-            ));
-            return ExitStatus::Failure;
-        }
     };
     let name = args.tests.display().to_string();
     let source = match std::fs::read(&args.tests) {
