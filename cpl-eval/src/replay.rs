@@ -107,6 +107,11 @@ impl<'e> Replay<'e> {
         }
     }
 
+    /// The evaluator this replay decides with.
+    pub fn evaluator(&self) -> &'e Evaluator {
+        self.evaluator
+    }
+
     /// Summarises decoded spans; reads only the evaluator, so any thread may call it.
     pub fn summarize(evaluator: &Evaluator, spans: &[Span]) -> Vec<SpanSummary> {
         spans

@@ -115,7 +115,7 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     }
 }
 
-/// Replays both policies over the traces.
+/// Replays both policies over the traces, reading and decoding each document once.
 fn measure(
     a: &cpl_syntax::Policy,
     b: &cpl_syntax::Policy,
@@ -123,31 +123,12 @@ fn measure(
 ) -> Result<(Report, Report), String> {
     let compile = |p| Evaluator::compile(p).map_err(|e| format!("cannot compile a policy: {e}"));
     let (ea, eb) = (compile(a)?, compile(b)?);
-    let (mut ra, mut rb) = (
+    let mut replays = [
         Replay::new(&ea, ReplayOptions::default()),
         Replay::new(&eb, ReplayOptions::default()),
-    );
-    for path in traces {
-        let reader = cpl_eval::otlp::open(path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let mut errors = 0u64;
-        let mut reader = reader;
-        for batch in &mut reader {
-            match batch {
-                Ok(batch) => {
-                    ra.add(Replay::summarize(&ea, &batch.spans));
-                    rb.add(Replay::summarize(&eb, &batch.spans));
-                }
-                Err(error) => {
-                    errors += 1;
-                    write_stderr(&format!("error: {error}\n"));
-                }
-            }
-        }
-        let _ = errors;
-        ra.add_input(reader.stats());
-        rb.add_input(reader.stats());
-    }
+    ];
+    super::replay::replay_inputs(traces, &mut replays, None)?;
+    let [ra, rb] = replays;
     Ok((ra.finish(), rb.finish()))
 }
 

@@ -5,7 +5,7 @@
 //! the number of distinct traces (spec/replay.md).
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -72,47 +72,16 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     let Some((_policy, evaluator)) = crate::policy_file::load_compiled(&args.policy) else {
         return ExitStatus::Failure;
     };
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()
-    {
-        Ok(pool) => pool,
-        Err(error) => {
-            write_stderr(&format!("error: cannot start worker threads: {error}\n"));
-            return ExitStatus::Failure;
-        }
-    };
     let options = ReplayOptions {
         slow_threshold_nanos: args.slow,
         price_per_gb: args.price_per_gb,
     };
-    let mut replay = Replay::new(&evaluator, options);
-    let mut progress = Progress::new();
-    for input in &args.inputs {
-        let reader: TraceReader<Box<dyn BufRead + Send>> = if input.as_os_str() == "-" {
-            TraceReader::new(Box::new(std::io::BufReader::new(std::io::stdin())), "-")
-        } else if input.is_dir() {
-            write_stderr(&format!(
-                "error: `{}` is a directory, not a trace file\n",
-                input.display()
-            ));
-            return ExitStatus::Failure;
-        } else {
-            match otlp::open(input) {
-                Ok(reader) => reader,
-                Err(error) => {
-                    write_stderr(&format!(
-                        "error: cannot read `{}`: {error}\n",
-                        input.display()
-                    ));
-                    return ExitStatus::Failure;
-                }
-            }
-        };
-        let stats = pool.install(|| replay_input(reader, &evaluator, &mut replay, &mut progress));
-        replay.add_input(&stats);
+    let mut replays = [Replay::new(&evaluator, options)];
+    if let Err(message) = replay_inputs(&args.inputs, &mut replays, args.jobs) {
+        write_stderr(&format!("error: {message}\n"));
+        return ExitStatus::Failure;
     }
-    progress.finish();
+    let [replay] = replays;
     let report = replay.finish();
     let text = match args.format {
         Format::Json => format!("{:#}\n", serde_json::to_value(&report).unwrap_or_default()),
@@ -134,13 +103,53 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     }
 }
 
+/// Opens a trace input: a file (gzip/zstd by extension) or `-` for stdin.
+fn open_input(input: &Path) -> Result<TraceReader<Box<dyn BufRead + Send>>, String> {
+    if input.as_os_str() == "-" {
+        Ok(TraceReader::new(
+            Box::new(std::io::BufReader::new(std::io::stdin())),
+            "-",
+        ))
+    } else if input.is_dir() {
+        Err(format!(
+            "`{}` is a directory, not a trace file",
+            input.display()
+        ))
+    } else {
+        otlp::open(input).map_err(|error| format!("cannot read `{}`: {error}", input.display()))
+    }
+}
+
+/// Feeds every input to every replay: each document is read and decoded once, on all
+/// cores (or `jobs`), and summarised for each replay (`cpl diff --traces` runs two).
+pub(crate) fn replay_inputs(
+    inputs: &[PathBuf],
+    replays: &mut [Replay<'_>],
+    jobs: Option<usize>,
+) -> Result<(), String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()
+        .map_err(|error| format!("cannot start worker threads: {error}"))?;
+    let mut progress = Progress::new();
+    for input in inputs {
+        let reader = open_input(input)?;
+        let stats = pool.install(|| replay_input(reader, replays, &mut progress));
+        for replay in replays.iter_mut() {
+            replay.add_input(&stats);
+        }
+    }
+    progress.finish();
+    Ok(())
+}
+
 /// Reads one input to the end, decoding batches of documents in parallel.
 fn replay_input<R: BufRead>(
     mut reader: TraceReader<R>,
-    evaluator: &Evaluator,
-    replay: &mut Replay<'_>,
+    replays: &mut [Replay<'_>],
     progress: &mut Progress,
 ) -> ReadStats {
+    let evaluators: Vec<&Evaluator> = replays.iter().map(Replay::evaluator).collect();
     let name: Arc<str> = Arc::from(reader.name());
     let mut decoded_stats = ReadStats::default();
     loop {
@@ -160,7 +169,7 @@ fn replay_input<R: BufRead>(
                 Err(error) => write_stderr(&format!("error: {error}\n")),
             }
         }
-        let results: Vec<(ReadStats, Option<ReadError>, Vec<SpanSummary>)> = batch
+        let results: Vec<(ReadStats, Option<ReadError>, Vec<Vec<SpanSummary>>)> = batch
             .into_par_iter()
             .map(|raw| {
                 let bytes = raw.bytes.len() as u64;
@@ -169,7 +178,11 @@ fn replay_input<R: BufRead>(
                 stats.record(&decoded, bytes);
                 match decoded {
                     Decoded::Traces(batch) => {
-                        (stats, None, Replay::summarize(evaluator, &batch.spans))
+                        let summaries = evaluators
+                            .iter()
+                            .map(|e| Replay::summarize(e, &batch.spans))
+                            .collect();
+                        (stats, None, summaries)
                     }
                     Decoded::OtherSignal => (stats, None, Vec::new()),
                     Decoded::Error(error) => (stats, Some(error), Vec::new()),
@@ -181,7 +194,9 @@ fn replay_input<R: BufRead>(
                 write_stderr(&format!("error: {error}\n"));
             }
             decoded_stats.merge(&stats);
-            replay.add(summaries);
+            for (replay, summaries) in replays.iter_mut().zip(summaries) {
+                replay.add(summaries);
+            }
         }
         progress.update(reader.stats().bytes);
         if ended {
