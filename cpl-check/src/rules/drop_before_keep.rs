@@ -38,11 +38,7 @@ const MAX_PAIRS: usize = 4096;
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut reported: HashSet<usize> = HashSet::new();
     for (tenant, list) in context.decision_lists() {
-        let enabled: Vec<(&Condition, &Formula)> = list
-            .iter()
-            .filter(|c| c.is_enabled())
-            .filter_map(|c| context.entry(c).map(|e| (*c, &e.formula)))
-            .collect();
+        let enabled = context.enabled_formulas(&list);
         let mut pairs = 0;
         for (i, (drop, drop_formula)) in enabled.iter().enumerate() {
             let key = std::ptr::from_ref::<Condition>(drop) as usize;

@@ -171,6 +171,18 @@ impl<'p> Context<'p> {
             .find(|e| std::ptr::eq(e.condition, condition))
     }
 
+    /// The enabled conditions of a decision list, with their formulas, in order: what
+    /// the order-sensitive rules (subsumed, drop-before-keep) walk.
+    pub(crate) fn enabled_formulas<'c>(
+        &'c self,
+        list: &[&'p Condition],
+    ) -> Vec<(&'p Condition, &'c Formula)> {
+        list.iter()
+            .filter(|c| c.is_enabled())
+            .filter_map(|c| self.entry(c).map(|e| (*c, &e.formula)))
+            .collect()
+    }
+
     /// The decision lists: the policy's own (tenant `None`), then each tenant's merged
     /// list, in decision order.
     pub(crate) fn decision_lists(&self) -> Vec<(Option<&'p str>, Vec<&'p Condition>)> {

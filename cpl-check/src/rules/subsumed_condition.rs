@@ -39,11 +39,7 @@ const MAX_EARLIER: usize = 64;
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut reported: HashSet<usize> = HashSet::new();
     for (tenant, list) in context.decision_lists() {
-        let enabled: Vec<(&Condition, &Formula)> = list
-            .iter()
-            .filter(|c| c.is_enabled())
-            .filter_map(|c| context.entry(c).map(|e| (*c, &e.formula)))
-            .collect();
+        let enabled = context.enabled_formulas(&list);
         if enabled.len() > 2000 {
             continue;
         }
