@@ -4,7 +4,6 @@
 //! closed stdout.
 
 use std::fmt::Write as _;
-use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -313,30 +312,14 @@ fn colour_only_on_a_terminal_and_never_under_no_color() {
 #[test]
 fn a_closed_stdout_ends_quietly() {
     for format in FORMATS {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cpl"))
-            .args([
-                "lint",
-                "--format",
-                format,
-                "tests/fixtures/lint/err",
-                "corpus/policies",
-            ])
-            .current_dir(workspace_root())
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        drop(child.stdout.take());
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .expect("stderr")
-            .read_to_string(&mut stderr)
-            .expect("read");
-        let status = child.wait().expect("wait");
-        assert_eq!(status.code(), Some(1), "{format}: {stderr}");
+        let (code, stderr) = common::cpl_with_closed_stdout(&[
+            "lint",
+            "--format",
+            format,
+            "tests/fixtures/lint/err",
+            "corpus/policies",
+        ]);
+        assert_eq!(code, 1, "{format}: {stderr}");
         assert!(!stderr.contains("panicked"), "{format}: {stderr}");
         assert!(
             !stderr.to_lowercase().contains("broken pipe"),

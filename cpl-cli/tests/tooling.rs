@@ -1,7 +1,6 @@
 //! `cpl explain`, `cpl schema` and `cpl completions` on the real binary.
 
 use std::io::Read;
-use std::process::{Command, Stdio};
 
 use cpl_syntax::REGISTRY;
 use serde_json::Value;
@@ -148,22 +147,8 @@ fn a_closed_stdout_ends_quietly() {
         &["explain", "--list"],
         &["completions", "zsh"],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cpl"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        drop(child.stdout.take());
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .expect("stderr")
-            .read_to_string(&mut stderr)
-            .expect("read");
-        let status = child.wait().expect("wait");
-        assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
+        let (code, stderr) = common::cpl_with_closed_stdout(args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
 }
