@@ -1,6 +1,5 @@
 //! `cpl explain`, `cpl schema` and `cpl completions` on the real binary.
 
-
 use cpl_syntax::REGISTRY;
 use serde_json::Value;
 
