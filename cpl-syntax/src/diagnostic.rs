@@ -49,12 +49,12 @@ impl fmt::Display for Code {
 
 macro_rules! registry {
     ($($ident:ident = $code:literal $name:literal $severity:ident $summary:literal;)*) => {
-        /// The diagnostic codes, one constant each.
+        /// The diagnostic codes, one `static` each: one address per code in every crate.
         pub mod codes {
             use super::{Code, Severity};
             $(
                 #[doc = $summary]
-                pub const $ident: Code = Code {
+                pub static $ident: Code = Code {
                     code: $code,
                     name: $name,
                     severity: Severity::$severity,
