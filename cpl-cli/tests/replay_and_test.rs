@@ -143,11 +143,9 @@ fn replay_usage_and_io_failures_exit_2() {
 
 #[test]
 fn replay_of_the_real_sdk_capture_matches_the_hand_check() {
-    let capture = workspace_root().join("../shared/corpus/generated/traces-small.jsonl");
-    if !capture.exists() {
-        eprintln!("skipped: {} not found", capture.display());
+    let Some(capture) = cpl_tests::shared_path("corpus/generated/traces-small.jsonl") else {
         return;
-    }
+    };
     let (code, stdout, stderr) = cpl(&[
         "replay",
         "--format",

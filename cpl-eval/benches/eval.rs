@@ -12,8 +12,8 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use cpl_eval::otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
 use cpl_eval::{Evaluator, RuleSet, SpanKind, StatusCode};
+use cpl_otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 fn evaluator(yaml: &str) -> Evaluator {

@@ -21,8 +21,8 @@ use cpl_syntax::{Condition, When};
 use memchr::memmem;
 
 use crate::compare::Num;
-use crate::otlp::{SpanKind, StatusCode};
 use crate::view::KeySet;
+use cpl_syntax::{SpanKind, StatusCode};
 
 /// A policy that cannot be compiled.
 ///
@@ -252,19 +252,11 @@ enum Shape {
 
 /// What a bare word means for a field that has constants.
 fn constant(shape: Shape, name: &str) -> Option<u8> {
-    let kind = match (shape, name) {
-        (Shape::Kind, "UNSPECIFIED") => SpanKind::Unspecified,
-        (Shape::Kind, "INTERNAL") => SpanKind::Internal,
-        (Shape::Kind, "SERVER") => SpanKind::Server,
-        (Shape::Kind, "CLIENT") => SpanKind::Client,
-        (Shape::Kind, "PRODUCER") => SpanKind::Producer,
-        (Shape::Kind, "CONSUMER") => SpanKind::Consumer,
-        (Shape::Status, "UNSET") => return Some(StatusCode::Unset as u8),
-        (Shape::Status, "OK") => return Some(StatusCode::Ok as u8),
-        (Shape::Status, "ERROR") => return Some(StatusCode::Error as u8),
-        _ => return None,
-    };
-    Some(kind as u8)
+    match shape {
+        Shape::Kind => SpanKind::from_constant(name).map(|kind| kind as u8),
+        Shape::Status => StatusCode::from_constant(name).map(|status| status as u8),
+        _ => None,
+    }
 }
 
 /// Condition-level context for error messages.

@@ -20,8 +20,10 @@ pub struct Decision<'e> {
 }
 
 /// What decided a trace (spec/sampling.md, "Reporting a decision").
+///
+/// Exhaustive on purpose: a report that sums decisions must account for every reason,
+/// so a new one is a breaking change that its matches have to handle.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
 pub enum Reason<'e> {
     /// A condition matched first.
     Rule {

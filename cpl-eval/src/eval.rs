@@ -328,7 +328,7 @@ impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
                 ((set >> (self.span.status() as u8)) & 1 == 1) != *negated
             }
             Pred::Error { equal, literal } => {
-                let error = self.span.status() == crate::otlp::StatusCode::Error;
+                let error = self.span.status() == cpl_syntax::StatusCode::Error;
                 (error == *literal) == *equal
             }
             Pred::Bool {

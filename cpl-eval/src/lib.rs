@@ -1,4 +1,4 @@
-//! Compiled evaluation of CPL sampling policies, and OTLP reading for replay.
+//! Compiled evaluation of CPL sampling policies: pure, no IO.
 //!
 //! A policy loaded by [`cpl_syntax::load_policy`] is compiled once into an
 //! [`Evaluator`]: attribute keys interned, literals converted, regexes built. Deciding a
@@ -83,8 +83,8 @@
 //! The evaluator asks only for the attributes the policy reads, each at most once per
 //! span. If your span keeps its attributes in a list, also override
 //! [`SpanView::first_attribute`] so that a built-in field with several source keys
-//! (`path` has five) is read in one pass; the implementation for
-//! [`otlp::Span`] shows how.
+//! (`path` has five) is read in one pass; the implementation for the `cpl-otlp`
+//! crate's span shows how.
 //!
 //! # Traces
 //!
@@ -94,18 +94,17 @@
 //! [`Evaluator::decide_trace`]:
 //!
 //! ```
-//! # use cpl_eval::{Evaluator, RuleSet, TraceTenant};
-//! # use cpl_eval::otlp::Span;
-//! # fn decide(evaluator: &Evaluator, spans: &[Span]) -> bool {
+//! # use cpl_eval::{Evaluator, RuleSet, SpanView, TraceTenant};
+//! # fn decide<S: SpanView>(evaluator: &Evaluator, spans: &[S]) -> bool {
 //! let mut matched = RuleSet::new();
 //! let mut tenant = TraceTenant::new();
 //! for span in spans {
 //!     evaluator.add_matches(span, &mut matched);
 //!     if let Some(id) = evaluator.tenant_of(span) {
-//!         tenant.observe(span.parent_span_id.is_none(), id);
+//!         tenant.observe(span.parent_span_id().is_none(), id);
 //!     }
 //! }
-//! let decision = evaluator.decide_trace(spans[0].trace_id.0, &matched, tenant.get());
+//! let decision = evaluator.decide_trace(spans[0].trace_id(), &matched, tenant.get());
 //! decision.keep
 //! # }
 //! ```
@@ -122,18 +121,15 @@ mod compile;
 mod decision;
 mod eval;
 mod evaluator;
-pub mod otlp;
-pub mod replay;
 mod tenant;
-pub mod testing;
 mod threshold;
 mod view;
 
 pub use compile::CompileError;
 pub use cpl_syntax::Action;
+pub use cpl_syntax::{SpanKind, StatusCode};
 pub use decision::{Decision, Reason, RuleSet};
 pub use evaluator::{Evaluator, Rule};
-pub use otlp::{SpanKind, StatusCode};
 pub use tenant::{TenantId, TraceTenant};
 pub use threshold::{keeps, randomness, threshold};
-pub use view::{AttrValue, KeySet, SpanView};
+pub use view::{keys_equal, AttrValue, KeySet, SpanView};

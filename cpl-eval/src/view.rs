@@ -3,10 +3,10 @@
 //! An embedder already has spans in its own type (an SDK's span, a collector's pdata,
 //! a replay's decoded record). Converting each one into a crate type before deciding
 //! would cost more than the decision, so the evaluator reads spans through this trait
-//! instead, and asks only for what the policy uses. The crate implements it for its own
-//! [`otlp::Span`](crate::otlp::Span).
+//! instead, and asks only for what the policy uses. The `cpl-otlp` crate implements it
+//! for the spans it reads.
 
-use crate::otlp::{self, AnyValue, KeyValue, SpanKind, StatusCode};
+use cpl_syntax::{SpanKind, StatusCode};
 
 /// An attribute value, borrowed from the span.
 ///
@@ -66,7 +66,7 @@ pub trait SpanView {
     /// The default asks [`SpanView::attribute`] for each key in turn. A span that keeps
     /// its attributes in a list can override it to answer in one pass over them
     /// ([`KeySet::position`] rejects most keys by their length alone), as the
-    /// implementation for [`otlp::Span`](crate::otlp::Span) does.
+    /// implementation for the `cpl-otlp` crate's span does.
     fn first_attribute(&self, keys: &KeySet) -> Option<(usize, AttrValue<'_>)> {
         keys.iter()
             .enumerate()
@@ -91,6 +91,11 @@ impl KeySet {
         Self { keys, lengths }
     }
 
+    /// The most preferred key, if any.
+    pub fn first(&self) -> Option<&str> {
+        self.keys.first().map(|key| &**key)
+    }
+
     /// The keys in order of preference.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         self.keys.iter().map(|key| &**key)
@@ -112,9 +117,7 @@ impl KeySet {
         if self.lengths & length_bit(key) == 0 {
             return None;
         }
-        self.keys
-            .iter()
-            .position(|k| same_key(k.as_bytes(), key.as_bytes()))
+        self.keys.iter().position(|k| keys_equal(k, key))
     }
 }
 
@@ -159,68 +162,15 @@ impl<T: SpanView + ?Sized> SpanView for &T {
     }
 }
 
-impl<'a> AttrValue<'a> {
-    /// The view of an OTLP `AnyValue`; `None` for a value with nothing set.
-    pub fn from_any(value: &'a AnyValue) -> Option<Self> {
-        Some(match value {
-            AnyValue::String(text) => AttrValue::Str(text),
-            AnyValue::Int(number) => AttrValue::Int(*number),
-            AnyValue::Double(number) => AttrValue::Double(*number),
-            AnyValue::Bool(flag) => AttrValue::Bool(*flag),
-            AnyValue::Bytes(_) | AnyValue::Array(_) | AnyValue::KvList(_) => AttrValue::Other,
-            AnyValue::Empty => return None,
-        })
-    }
-}
-
-/// The first attribute with `key`; `None` if there is none or its value is empty.
-#[inline(always)]
-#[allow(clippy::inline_always)] // measured: the scan is the hot loop of an evaluation
-fn lookup<'a>(attributes: &'a [KeyValue], key: &str) -> Option<AttrValue<'a>> {
-    let key = key.as_bytes();
-    let kv = attributes
-        .iter()
-        .find(|kv| same_key(kv.key.as_bytes(), key))?;
-    AttrValue::from_any(&kv.value)
-}
-
-/// [`SpanView::first_attribute`] over a list of attributes: one tight scan for the
-/// preferred key, which is usually there (`http.route`, `http.response.status_code`),
-/// and one pass for all the others if it is not.
-#[inline]
-fn first_of<'a>(attributes: &'a [KeyValue], keys: &KeySet) -> Option<(usize, AttrValue<'a>)> {
-    let preferred = keys.keys.first()?;
-    if let Some(value) = lookup(attributes, preferred) {
-        return Some((0, value));
-    }
-    let mut best: Option<(usize, AttrValue<'a>)> = None;
-    // Keys whose first occurrence has been seen: later duplicates do not count, even
-    // when the first one has no value. The preferred key is settled already.
-    let mut seen = 1u64;
-    for kv in attributes {
-        let Some(index) = keys.position(&kv.key) else {
-            continue;
-        };
-        let bit = 1u64 << index;
-        if seen & bit != 0 || best.is_some_and(|(b, _)| b < index) {
-            continue;
-        }
-        seen |= bit;
-        if let Some(value) = AttrValue::from_any(&kv.value) {
-            best = Some((index, value));
-            if index == 1 {
-                break;
-            }
-        }
-    }
-    best
-}
-
 /// `a == b`, for the short strings attribute keys are: lengths first (which rejects
 /// most keys), then eight bytes at a time inline instead of a call to `memcmp`.
+///
+/// [`KeySet::position`] uses it; a [`SpanView`] that scans a list of attributes for a
+/// key should too (measured: it is the hot loop of an evaluation).
 #[inline(always)]
 #[allow(clippy::inline_always)] // measured: called for every attribute scanned
-fn same_key(a: &[u8], b: &[u8]) -> bool {
+pub fn keys_equal(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
     }
@@ -232,40 +182,4 @@ fn same_key(a: &[u8], b: &[u8]) -> bool {
         .zip(b8.remainder())
         .all(|(x, y)| x == y);
     tail && a8.zip(b8).all(|(x, y)| word(x) == word(y))
-}
-
-impl SpanView for otlp::Span {
-    fn trace_id(&self) -> [u8; 16] {
-        self.trace_id.0
-    }
-    fn span_id(&self) -> [u8; 8] {
-        self.span_id.0
-    }
-    fn parent_span_id(&self) -> Option<[u8; 8]> {
-        self.parent_span_id.map(|id| id.0)
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn kind(&self) -> SpanKind {
-        self.kind
-    }
-    fn status(&self) -> StatusCode {
-        self.status
-    }
-    fn start_time_unix_nano(&self) -> u64 {
-        self.start_time_unix_nano
-    }
-    fn end_time_unix_nano(&self) -> u64 {
-        self.end_time_unix_nano
-    }
-    fn attribute(&self, key: &str) -> Option<AttrValue<'_>> {
-        lookup(&self.attributes, key)
-    }
-    fn resource_attribute(&self, key: &str) -> Option<AttrValue<'_>> {
-        lookup(&self.resource.attributes, key)
-    }
-    fn first_attribute(&self, keys: &KeySet) -> Option<(usize, AttrValue<'_>)> {
-        first_of(&self.attributes, keys)
-    }
 }

@@ -4,10 +4,10 @@
 mod common;
 
 use common::{evaluator, one_condition, span, trace_with_randomness, SpanExt};
-use cpl_eval::otlp::{AnyValue, Span};
 use cpl_eval::{
     Action, CompileError, Evaluator, Reason, RuleSet, SpanKind, StatusCode, TraceTenant,
 };
+use cpl_otlp::{AnyValue, Span};
 
 /// Whether `span` matches the expression `when`.
 fn m(when: &str, span: &Span) -> bool {

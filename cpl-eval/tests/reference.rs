@@ -11,8 +11,8 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use cpl_eval::otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
 use cpl_eval::{AttrValue, Evaluator, RuleSet, SpanKind, SpanView, StatusCode, TraceTenant};
+use cpl_otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
 use cpl_syntax::ast::{
     CompareOp, DurationUnit, Expr, ExprKind, Field, FieldKind, Literal, StringOp, Value,
 };

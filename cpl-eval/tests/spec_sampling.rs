@@ -11,8 +11,8 @@ mod common;
 
 use std::sync::Arc;
 
-use cpl_eval::otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
 use cpl_eval::{Evaluator, RuleSet, SpanKind, StatusCode, TraceTenant};
+use cpl_otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
 use serde_json::Value;
 
 const CHAPTER: &str = include_str!("../../spec/sampling.md");

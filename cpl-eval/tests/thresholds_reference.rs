@@ -3,8 +3,6 @@
 //! value, a trace with R = T is kept and one with R = T - 1 is dropped. Skipped when
 //! ../shared is absent (the unit tests in src/threshold.rs hold a copy of a few values).
 
-use std::path::Path;
-
 use serde_json::Value;
 
 fn id_with_randomness(r: u64) -> [u8; 16] {
@@ -15,12 +13,10 @@ fn id_with_randomness(r: u64) -> [u8; 16] {
 
 #[test]
 fn every_verified_threshold() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference/clarvynn-0.3.1-thresholds.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("skipped: {} not found", path.display());
+    let Some(path) = cpl_tests::shared_path("reference/clarvynn-0.3.1-thresholds.json") else {
         return;
     };
+    let text = std::fs::read_to_string(&path).expect("the thresholds file is readable");
     let json: Value = serde_json::from_str(&text).expect("valid JSON");
     let rows = json["rates"]
         .as_array()

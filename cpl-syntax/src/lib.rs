@@ -35,6 +35,7 @@ mod parser;
 mod policy;
 mod project;
 pub mod schema;
+mod span_vocabulary;
 pub mod values;
 pub mod yaml;
 
@@ -51,3 +52,4 @@ pub use project::{
     load_project, Environment, Level, LoadedProject, Project, ProjectSuppression, SeverityOverride,
     Slo,
 };
+pub use span_vocabulary::{SpanKind, StatusCode};

@@ -733,15 +733,8 @@ impl Loader {
     fn check_name_value(&mut self, field: &crate::ast::Field, name: &str, span: Range<usize>) {
         let constants: &[&str] = match &field.kind {
             FieldKind::Builtin(builtin) => match builtin.field_type() {
-                FieldType::SpanKind => &[
-                    "UNSPECIFIED",
-                    "INTERNAL",
-                    "SERVER",
-                    "CLIENT",
-                    "PRODUCER",
-                    "CONSUMER",
-                ],
-                FieldType::SpanStatus => &["UNSET", "OK", "ERROR"],
+                FieldType::SpanKind => &crate::SpanKind::CONSTANTS,
+                FieldType::SpanStatus => &crate::StatusCode::CONSTANTS,
                 _ => &[],
             },
             _ => &[],

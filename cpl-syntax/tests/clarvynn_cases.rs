@@ -3,16 +3,12 @@
 //! CPL's documented extensions. Cases come from ../shared/reference (skipped when
 //! that folder is absent, e.g. outside the development machines).
 
-use std::path::Path;
-
 #[test]
 fn every_clarvynn_valid_expression_parses() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference/clarvynn-0.3.1-cases.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("skipped: {} not found", path.display());
+    let Some(path) = cpl_tests::shared_path("reference/clarvynn-0.3.1-cases.json") else {
         return;
     };
+    let text = std::fs::read_to_string(&path).expect("the cases file is readable");
     let cases: Vec<serde_json::Value> = serde_json::from_str(&text).expect("cases are JSON");
     let mut checked = 0;
     let mut failures = Vec::new();

@@ -3,7 +3,7 @@
 
 Runs generated `when` expressions and attribute dictionaries through clarvynn's own
 parser (`CPLParser` / `CPLCondition`, imported from the installed package) and through
-CPL (`cpl-eval/examples/eval_cases.rs`, the real load → compile → decide_span path),
+CPL (`tests/src/bin/eval_cases.rs`, the real load → compile → decide_span path),
 and classifies every disagreement:
 
 * a **documented quirk**: a difference that spec/compatibility.md (or the chapter it
@@ -22,7 +22,7 @@ the CPL model's answer, CPL disagrees with its own spec: a BUG, whatever clarvyn
 
 Usage (normally through run.sh, inside a virtualenv with clarvynn==0.3.1):
 
-    differential.py --eval-cases target/release/examples/eval_cases \
+    differential.py --eval-cases target/release/eval_cases \
         [--seed S] [--cases N] [--out results.json] [--reference-cases FILE]
 
 Exit status: 0 when no BUG was found, 1 when at least one was, 2 on a harness error.

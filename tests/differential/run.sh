@@ -4,7 +4,7 @@
 #   bash tests/differential/run.sh [differential.py options: --seed S --cases N --out FILE]
 #
 # Installs clarvynn==0.3.1 from PyPI into a throwaway virtualenv, builds the
-# eval_cases example of cpl-eval, and compares the two on generated expressions and
+# eval_cases program of the cpl-tests crate, and compares the two on generated expressions and
 # spans. Exits 0 when every disagreement is a documented quirk, 1 when one is a BUG,
 # and 0 with a message (skipped) when clarvynn cannot be installed (offline).
 # Not part of `cargo test`. PYTHON selects the interpreter (default python3).
@@ -29,10 +29,10 @@ if ! "$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     exit 0
 fi
 
-(cd "$repo" && cargo build --quiet --release -p cpl-eval --example eval_cases)
-eval_cases="$repo/target/release/examples/eval_cases"
+(cd "$repo" && cargo build --quiet --release -p cpl-tests --bin eval_cases)
+eval_cases="$repo/target/release/eval_cases"
 if [ -n "${CARGO_TARGET_DIR:-}" ]; then
-    eval_cases="$CARGO_TARGET_DIR/release/examples/eval_cases"
+    eval_cases="$CARGO_TARGET_DIR/release/eval_cases"
 fi
 
 # Run from the temp dir so that nothing in the repo shadows clarvynn's modules.

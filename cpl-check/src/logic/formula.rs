@@ -18,21 +18,14 @@ use std::sync::Arc;
 
 use cpl_syntax::ast::{CompareOp, ExprKind, FieldKind, Literal, StringOp, Value};
 use cpl_syntax::fields::BuiltinField;
-use cpl_syntax::Expr;
+use cpl_syntax::{Expr, SpanKind, StatusCode};
 
 /// The constants of `kind`, in OTLP order.
-pub(crate) const KINDS: [&str; 6] = [
-    "UNSPECIFIED",
-    "INTERNAL",
-    "SERVER",
-    "CLIENT",
-    "PRODUCER",
-    "CONSUMER",
-];
+pub(crate) const KINDS: [&str; 6] = SpanKind::CONSTANTS;
 /// The constants of `status`, in OTLP order.
-pub(crate) const STATUSES: [&str; 3] = ["UNSET", "OK", "ERROR"];
+pub(crate) const STATUSES: [&str; 3] = StatusCode::CONSTANTS;
 /// Index of `ERROR` in [`STATUSES`].
-pub(crate) const STATUS_ERROR: u8 = 2;
+pub(crate) const STATUS_ERROR: u8 = StatusCode::Error as u8;
 
 /// A variable of the span model: a raw attribute or a built-in field.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use cpl_check::diff::{
     diff_policies, Aspect, Comparison, PolicyDiff, RateChange, RuleChange, RuleDiff, TenantDiff,
 };
-use cpl_eval::replay::{Replay, ReplayOptions, Report};
 use cpl_eval::Evaluator;
+use cpl_replay::{Replay, ReplayOptions, Report};
 
 use crate::render::{write_stderr, write_stdout};
 use crate::ExitStatus;

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cpl_eval::otlp::{self, decode_raw, Decoded, RawDocument, ReadError, ReadStats, TraceReader};
-use cpl_eval::replay::{Replay, ReplayOptions, SpanSummary};
 use cpl_eval::Evaluator;
+use cpl_otlp::{self as otlp, decode_raw, Decoded, RawDocument, ReadError, ReadStats, TraceReader};
+use cpl_replay::{Replay, ReplayOptions, SpanSummary};
 use rayon::prelude::*;
 
 use crate::render::{write_stderr, write_stdout};

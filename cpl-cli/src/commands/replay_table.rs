@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use cpl_eval::replay::Report;
+use cpl_replay::Report;
 
 /// `12,345`
 fn count(n: u64) -> String {

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use cpl_eval::testing::{load_tests, run_tests};
+use cpl_replay::policy_tests::{load_tests, run_tests};
 
 use crate::render::{stderr_colour, write_stderr, write_stdout, HumanRenderer};
 use crate::ExitStatus;

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use cpl_eval::otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
 use cpl_eval::{Evaluator, SpanKind, StatusCode};
+use cpl_otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
 
 /// Loads and compiles a policy, panicking with the diagnostics if it does not load.
 pub fn evaluator(yaml: &str) -> Evaluator {

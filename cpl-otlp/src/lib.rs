@@ -1,5 +1,6 @@
 //! Reading recorded traces: OTLP/JSON (`TracesData` / `ExportTraceServiceRequest`)
-//! into the crate's own [`Span`] type.
+//! into one span model, [`Span`], which the evaluator reads through
+//! [`cpl_eval::SpanView`].
 //!
 //! `cpl replay` predicts what a policy keeps from traces that were already
 //! recorded, so it needs to read what collectors and SDKs write, fast, without
@@ -10,7 +11,7 @@
 //! # Example
 //!
 //! ```
-//! use cpl_eval::otlp::{TraceReader, SpanKind};
+//! use cpl_otlp::{TraceReader, SpanKind};
 //!
 //! let input = concat!(
 //!     r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},"#,
@@ -27,7 +28,7 @@
 //! assert_eq!(span.service_name(), Some("api"));
 //! assert_eq!(reader.stats().lines_skipped_non_trace, 1);
 //! assert_eq!(span.encoded_len, batches[0].bytes);
-//! # Ok::<(), cpl_eval::otlp::ReadError>(())
+//! # Ok::<(), cpl_otlp::ReadError>(())
 //! ```
 //!
 //! # Encoding
@@ -118,6 +119,7 @@
 mod decode;
 mod model;
 mod reader;
+mod view;
 
 #[cfg(test)]
 mod tests;
@@ -128,3 +130,4 @@ pub use reader::{
     decode_raw, decompress, open, Batch, Compression, Decoded, Framing, RawDocument, ReadError,
     ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,
 };
+pub use view::attr_value;

@@ -38,8 +38,8 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::sync::Arc;
 
-use cpl_eval::otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
 use cpl_eval::{Evaluator, Reason, SpanKind, StatusCode};
+use cpl_otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
 use cpl_syntax::Severity;
 use serde_json::{json, Map, Value};
 

@@ -10,6 +10,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+pub use cpl_eval::{SpanKind, StatusCode};
+
 /// A 16-byte W3C trace id.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct TraceId(pub [u8; 16]);
@@ -121,86 +123,6 @@ pub(crate) fn decode_hex_into(hex: &[u8], out: &mut [u8]) -> bool {
     }
     // Valid digits are < 16, so any 0xff marker sets the high bits.
     bad & 0xf0 == 0
-}
-
-/// `Span.kind` (OTLP `SpanKind`), with the proto's integer values.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
-#[repr(u8)]
-pub enum SpanKind {
-    /// 0: not specified (the proto3 default when `kind` is absent).
-    #[default]
-    Unspecified = 0,
-    /// 1: an internal operation.
-    Internal = 1,
-    /// 2: the server side of a synchronous remote call.
-    Server = 2,
-    /// 3: the client side of a synchronous remote call.
-    Client = 3,
-    /// 4: the sender of an asynchronous message.
-    Producer = 4,
-    /// 5: the receiver of an asynchronous message.
-    Consumer = 5,
-}
-
-impl SpanKind {
-    /// The kind for an OTLP integer value, `None` outside 0..=5.
-    pub fn from_i64(v: i64) -> Option<Self> {
-        Some(match v {
-            0 => SpanKind::Unspecified,
-            1 => SpanKind::Internal,
-            2 => SpanKind::Server,
-            3 => SpanKind::Client,
-            4 => SpanKind::Producer,
-            5 => SpanKind::Consumer,
-            _ => return None,
-        })
-    }
-
-    /// The lower-case name CPL uses (`server`, `client`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SpanKind::Unspecified => "unspecified",
-            SpanKind::Internal => "internal",
-            SpanKind::Server => "server",
-            SpanKind::Client => "client",
-            SpanKind::Producer => "producer",
-            SpanKind::Consumer => "consumer",
-        }
-    }
-}
-
-/// `Span.status.code` (OTLP `Status.StatusCode`), with the proto's integer values.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
-#[repr(u8)]
-pub enum StatusCode {
-    /// 0: unset (the default when `status` or `code` is absent).
-    #[default]
-    Unset = 0,
-    /// 1: explicitly OK.
-    Ok = 1,
-    /// 2: an error.
-    Error = 2,
-}
-
-impl StatusCode {
-    /// The status for an OTLP integer value, `None` outside 0..=2.
-    pub fn from_i64(v: i64) -> Option<Self> {
-        Some(match v {
-            0 => StatusCode::Unset,
-            1 => StatusCode::Ok,
-            2 => StatusCode::Error,
-            _ => return None,
-        })
-    }
-
-    /// The lower-case name CPL uses (`unset`, `ok`, `error`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StatusCode::Unset => "unset",
-            StatusCode::Ok => "ok",
-            StatusCode::Error => "error",
-        }
-    }
 }
 
 /// An OTLP `AnyValue`.
@@ -321,7 +243,7 @@ pub struct Span {
     /// The resource, shared by every span of one `resourceSpans` entry.
     pub resource: Arc<Resource>,
     /// The input bytes this span stands for; see the byte accounting rule in the
-    /// [module documentation](crate::otlp#byte-accounting).
+    /// [module documentation](crate#byte-accounting).
     pub encoded_len: u64,
 }
 

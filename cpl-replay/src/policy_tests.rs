@@ -11,8 +11,8 @@ use cpl_syntax::ast::{FieldKind, Value as Literal};
 use cpl_syntax::yaml::{self, Node, NodeValue, Resolved, Scalar};
 use cpl_syntax::{codes, did_you_mean, Diagnostic, Policy, Spanned};
 
-use crate::otlp::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
-use crate::{Evaluator, Reason, RuleSet, TraceTenant};
+use cpl_eval::{Evaluator, Reason, RuleSet, TraceTenant};
+use cpl_otlp::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
 
 /// A loaded tests file.
 #[derive(Debug, Clone)]
@@ -469,21 +469,8 @@ impl Loader<'_> {
                         None,
                     ),
                 },
-                "kind" => match [
-                    "UNSPECIFIED",
-                    "INTERNAL",
-                    "SERVER",
-                    "CLIENT",
-                    "PRODUCER",
-                    "CONSUMER",
-                ]
-                .iter()
-                .position(|k| *k == text.text)
-                {
-                    Some(position) => {
-                        span.kind = SpanKind::from_i64(i64::try_from(position).unwrap_or(0))
-                            .unwrap_or(SpanKind::Unspecified);
-                    }
+                "kind" => match SpanKind::from_constant(&text.text) {
+                    Some(kind) => span.kind = kind,
                     None => self.error(
                         &codes::UNKNOWN_ENUM_VALUE,
                         format!("`{}` is not a span kind", text.text),
@@ -495,14 +482,8 @@ impl Loader<'_> {
                         ),
                     ),
                 },
-                "status" => match ["UNSET", "OK", "ERROR"]
-                    .iter()
-                    .position(|k| *k == text.text)
-                {
-                    Some(position) => {
-                        span.status = StatusCode::from_i64(i64::try_from(position).unwrap_or(0))
-                            .unwrap_or(StatusCode::Unset);
-                    }
+                "status" => match StatusCode::from_constant(&text.text) {
+                    Some(status) => span.status = status,
                     None => self.error(
                         &codes::UNKNOWN_ENUM_VALUE,
                         format!("`{}` is not a span status", text.text),

@@ -4,23 +4,16 @@
 //! summary table, every INVALID file must yield at least one error.
 //!
 //! The corpus lives outside the repository; when it is absent (a fresh clone
-//! without `shared/`), the tests print a note and pass.
+//! without `shared/`), the tests say SKIPPED on stderr and pass, unless
+//! `CPL_REQUIRE_SHARED` is set (CI sets it when `shared/` exists).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use cpl_eval::otlp::{open, ErrorKind, Framing, ReadError, ReadStats, Span, TraceId};
-
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus");
+use cpl_otlp::{open, ErrorKind, Framing, ReadError, ReadStats, Span, TraceId};
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(CORPUS);
-    if dir.is_dir() {
-        Some(dir.to_path_buf())
-    } else {
-        eprintln!("note: {CORPUS} not found; skipping the corpus test");
-        None
-    }
+    cpl_tests::shared_path("corpus")
 }
 
 struct Read {
@@ -185,7 +178,7 @@ fn generated_capture() {
     // intValue as JSON numbers, e.g. http status codes.
     assert!(r.spans.iter().any(|s| s
         .attribute("http.response.status_code")
-        .and_then(cpl_eval::otlp::AnyValue::as_i64)
+        .and_then(cpl_otlp::AnyValue::as_i64)
         .is_some()));
 }
 

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::hint::black_box;
 
-use cpl_eval::otlp::{decode_document_into, TraceReader};
+use cpl_otlp::{decode_document_into, TraceReader};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const CAPTURE: &str = concat!(

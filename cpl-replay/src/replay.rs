@@ -17,8 +17,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Serialize;
 
-use crate::otlp::{AnyValue, ReadStats, Span, StatusCode};
-use crate::{Evaluator, Reason, RuleSet, TraceTenant};
+use cpl_eval::{Evaluator, Reason, RuleSet, TraceTenant};
+use cpl_otlp::{AnyValue, ReadStats, Span, StatusCode};
 
 /// The choices of spec/replay.md that the user can change.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -4,9 +4,9 @@
 
 use std::hint::black_box;
 
-use cpl_eval::otlp::TraceReader;
-use cpl_eval::replay::{Replay, ReplayOptions};
 use cpl_eval::Evaluator;
+use cpl_otlp::TraceReader;
+use cpl_replay::{Replay, ReplayOptions};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn bench(c: &mut Criterion) {

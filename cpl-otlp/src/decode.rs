@@ -19,7 +19,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
+use crate::model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
 
 /// What is wrong with a document (or, for the reader, a line or the input).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -536,7 +536,7 @@ fn parse_id<E: de::Error, const N: usize>(v: &str, field: &str) -> Result<Option
         return Ok(None);
     }
     let mut out = [0u8; N];
-    if super::model::decode_hex_into(v.as_bytes(), &mut out) {
+    if crate::model::decode_hex_into(v.as_bytes(), &mut out) {
         return Ok(Some(out));
     }
     let looks_base64 = v.len() == (4 * N).div_ceil(3).next_multiple_of(4)

@@ -1,7 +1,7 @@
 //! Framing: turning a byte stream (a file, stdin, a decompressor) into OTLP/JSON
 //! documents, streaming, with every problem tied to a position in the input.
 //!
-//! See the [module documentation](crate::otlp) for the rules (JSONL detection,
+//! See the [module documentation](crate) for the rules (JSONL detection,
 //! the size limit, what is skipped and what is an error).
 
 use std::collections::BTreeMap;
@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 
-use super::decode::{decode_document_into, DecodeError, Document, ErrorKind};
-use super::model::Span;
+use crate::decode::{decode_document_into, DecodeError, Document, ErrorKind};
+use crate::model::Span;
 
 /// The default limit on one JSONL line, or on a whole single document: 256 MiB.
 pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 256 << 20;
