@@ -275,6 +275,18 @@ fn project_parity_reports_each_planted_drift_and_nothing_else() {
 }
 
 #[test]
+fn slow_threshold_above_slo_only_when_requests_are_lost() {
+    // A per-route rule before the 1 s catch-all keeps every slow checkout request.
+    let (code, stdout, stderr) = cpl(&["lint", "tests/fixtures/project/slo-kept-by-earlier-rule"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    // A drop rule ahead of it takes some of them: the finding, with such a span.
+    let (code, _, stderr) = cpl(&["lint", "tests/fixtures/project/slo-not-kept"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("L377"), "{stderr}");
+    assert!(stderr.contains("is not kept"), "{stderr}");
+}
+
+#[test]
 fn diff_says_equivalent_or_names_the_looser_side() {
     let dir = tempfile::tempdir().expect("tempdir");
     let demo =
