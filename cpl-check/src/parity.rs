@@ -256,8 +256,10 @@ fn conditions(
                     format!("no `{}` here", wanted.name.value),
                 )
                 .with_help(format!(
-                    "copy `{}` from `{}`: `when: \"{}\"`",
-                    wanted.name.value, reference.name, wanted.when.expr
+                    "copy `{}` from `{}`: `when: {}`",
+                    wanted.name.value,
+                    reference.name,
+                    yaml_scalar(&wanted.when.source)
                 )),
             );
             continue;
@@ -555,6 +557,17 @@ fn kept_for_certain(policy: &Policy) -> Formula {
         kept.push(earlier.not());
     }
     Formula::or(kept)
+}
+
+/// `text` as a YAML flow scalar that reads back as `text`: double quotes when nothing
+/// in it needs escaping, single quotes (`'` doubled) otherwise.
+fn yaml_scalar(text: &str) -> String {
+    let text = text.trim();
+    if text.contains(['"', '\\']) || text.contains(char::is_control) {
+        format!("'{}'", text.replace('\'', "''"))
+    } else {
+        format!("\"{text}\"")
+    }
 }
 
 fn quote(text: &str) -> String {
