@@ -768,11 +768,13 @@ mod tests {
 
     #[test]
     fn a_thousand_disabled_rules_are_equivalent_quickly() {
+        use std::fmt::Write as _;
         let mut many = BASE.to_owned();
         for i in 0..1000 {
-            many.push_str(&format!(
+            let _ = write!(
+                many,
                 "    - name: off_{i}\n      when: \"status_code == {i} OR duration > {i}ms\"\n      enabled: false\n"
-            ));
+            );
         }
         let diff = diff_policies(&policy(BASE), &policy(&many));
         assert!(diff.is_equivalent());

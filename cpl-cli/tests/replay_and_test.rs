@@ -410,6 +410,7 @@ fn suppressions_and_severity_overrides() {
 
 #[test]
 fn diff_is_by_meaning_all_the_way() {
+    use std::fmt::Write as _;
     let dir = tempfile::tempdir().expect("tempdir");
     let demo =
         std::fs::read_to_string(workspace_root().join("corpus/policies/demo.yaml")).expect("demo");
@@ -441,9 +442,10 @@ fn diff_is_by_meaning_all_the_way() {
     // With a thousand disabled rules more: still equivalent.
     let mut many = demo.clone();
     for i in 0..1000 {
-        many.push_str(&format!(
+        let _ = write!(
+            many,
             "    - name: off_{i}\n      when: \"status_code == {i}\"\n      enabled: false\n"
-        ));
+        );
     }
     std::fs::write(&path, many).expect("write");
     let (code, _, stderr) = cpl(&["diff", "corpus/policies/demo.yaml", edited_path]);
