@@ -256,8 +256,10 @@ fn conditions(
                     format!("no `{}` here", wanted.name.value),
                 )
                 .with_help(format!(
-                    "copy `{}` from `{}`: `when: \"{}\"`",
-                    wanted.name.value, reference.name, wanted.when.expr
+                    "copy `{}` from `{}`: `when: {}`",
+                    wanted.name.value,
+                    reference.name,
+                    yaml_scalar(&wanted.when.source)
                 )),
             );
             continue;
@@ -468,7 +470,8 @@ fn slos(engine: &Engine, project: &Project, env: &EnvironmentPolicy<'_>, push: &
             scope.push(format!("service == {}", quote(&service.value)));
         }
         if let Some(route) = &slo.route {
-            scope.push(format!("path starts_with {}", quote(&route.value)));
+            // spec/project.md: `route` is an `http.route` prefix.
+            scope.push(format!("http.route starts_with {}", quote(&route.value)));
         }
         let scope_formula = if scope.is_empty() {
             Formula::constant(true)
@@ -482,6 +485,20 @@ fn slos(engine: &Engine, project: &Project, env: &EnvironmentPolicy<'_>, push: &
             || "a latency objective".to_owned(),
             |n| format!("the objective `{}`", n.value),
         );
+        // The requests the objective cares about, and whether the policy keeps them all.
+        let Some(breaking) = cpl_syntax::parse_expression(&format!(
+            "kind == SERVER AND duration > {}",
+            millis(latency.value)
+        ))
+        .expr
+        .map(|e| Formula::and([scope_formula.clone(), Formula::from_expr(&e)])) else {
+            continue;
+        };
+        let unkept = match engine.implies(&breaking, &kept_for_certain(env.policy)) {
+            Verdict::Yes => continue,
+            Verdict::No(witness) => format!("; e.g. {{{witness}}} is not kept"),
+            Verdict::Unknown => String::new(),
+        };
         for condition in env
             .policy
             .sampling
@@ -499,7 +516,7 @@ fn slos(engine: &Engine, project: &Project, env: &EnvironmentPolicy<'_>, push: &
             for (nanos, literal) in slow_thresholds(&condition.when.expr) {
                 if nanos > i128::from(latency.value) {
                     let message = format!(
-                        "slow-request threshold above the SLO in `{}`: `{}` keeps requests slower than {literal}, but {name} is {}; requests between the two break the objective and are not all kept",
+                        "slow-request threshold above the SLO in `{}`: `{}` keeps requests slower than {literal}, but {name} is {}; requests between the two break the objective and are not all kept{unkept}",
                         env.name,
                         condition.name.value,
                         millis(latency.value)
@@ -520,6 +537,36 @@ fn slos(engine: &Engine, project: &Project, env: &EnvironmentPolicy<'_>, push: &
                 }
             }
         }
+    }
+}
+
+/// The spans a policy's own decision list keeps with certainty: those whose first
+/// matching enabled condition is a `keep` with rate 1, and, at base rate 1, those no
+/// condition matches. Drop rules and partial rates keep nothing for certain.
+fn kept_for_certain(policy: &Policy) -> Formula {
+    let mut earlier = Formula::constant(false);
+    let mut kept = Vec::new();
+    for condition in policy.sampling.conditions.iter().filter(|c| c.is_enabled()) {
+        let formula = Formula::from_expr(&condition.when.expr);
+        if condition.action() == Action::Keep && condition.keep_rate() >= 1.0 {
+            kept.push(Formula::and([formula.clone(), earlier.not()]));
+        }
+        earlier = Formula::or([earlier, formula]);
+    }
+    if policy.sampling.base_rate.value >= 1.0 {
+        kept.push(earlier.not());
+    }
+    Formula::or(kept)
+}
+
+/// `text` as a YAML flow scalar that reads back as `text`: double quotes when nothing
+/// in it needs escaping, single quotes (`'` doubled) otherwise.
+fn yaml_scalar(text: &str) -> String {
+    let text = text.trim();
+    if text.contains(['"', '\\']) || text.contains(char::is_control) {
+        format!("'{}'", text.replace('\'', "''"))
+    } else {
+        format!("\"{text}\"")
     }
 }
 

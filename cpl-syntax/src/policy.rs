@@ -89,7 +89,7 @@ impl Condition {
     }
 }
 
-/// A finding accepted on purpose: `suppress: {L313: "health checks never fail"}`.
+/// A finding accepted on purpose: `suppress: {L334: "health checks never fail"}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suppression {
     /// The registry entry it suppresses.

@@ -93,11 +93,12 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         Format::Human => human(&diff, &name_a, &name_b, impact.as_ref()),
         Format::Sarif | Format::Github => {
             let files = findings(&diff, (&args.before, &a), (&args.after, &b));
-            let output = if args.format == Format::Sarif {
+            let mut output = if args.format == Format::Sarif {
                 crate::render::sarif(&files, &[])
             } else {
                 crate::render::github(&files, &[])
             };
+            output.stderr = ci_summary(&diff, &files, &name_a, &name_b);
             return match output.emit() {
                 Ok(()) if diff.is_equivalent() => ExitStatus::Clean,
                 Ok(()) => ExitStatus::Findings,
@@ -129,7 +130,12 @@ fn measure(
     ];
     super::replay::replay_inputs(traces, &mut replays, None)?;
     let [ra, rb] = replays;
-    Ok((ra.finish(), rb.finish()))
+    let (ra, rb) = (ra.finish(), rb.finish());
+    if rb.traces.total == 0 && !rb.complete {
+        // The errors are above; a table of zeros would only hide them.
+        return Err("no trace could be read from the inputs".to_owned());
+    }
+    Ok((ra, rb))
 }
 
 fn impact_json(before: &Report, after: &Report) -> serde_json::Value {
@@ -179,25 +185,24 @@ fn findings(
             "changed",
         ));
     }
-    let mut rule_findings = |rules: &[RuleDiff], prefix: &str| {
+    let mut rule_findings = |rules: &[RuleDiff], tenant: Option<&str>| {
         for rule in rules {
-            let mut text = String::new();
-            super::diff::rules(&mut text, std::slice::from_ref(rule), "  ");
-            let message = format!("{prefix}{}", text.trim().replace('\n', "; "));
             let (code, target) = match rule.change {
                 RuleChange::Added { .. } => (&codes::RULE_ADDED, &mut in_b),
                 RuleChange::Removed { .. } => (&codes::RULE_REMOVED, &mut in_a),
-                RuleChange::Changed { .. } => (&codes::RULE_CHANGED, &mut in_b),
+                RuleChange::Renamed { .. } | RuleChange::Changed { .. } => {
+                    (&codes::RULE_CHANGED, &mut in_b)
+                }
             };
             target.push(Diagnostic::new(
                 code,
-                message,
+                plain_message(rule, tenant),
                 rule.span.clone(),
                 format!("`{}`", rule.name),
             ));
         }
     };
-    rule_findings(&diff.rules, "");
+    rule_findings(&diff.rules, None);
     for tenant in &diff.tenants {
         let span = b
             .tenants
@@ -205,7 +210,12 @@ fn findings(
             .map_or_else(|| b.sampling.span.clone(), |t| t.attribute.span.clone());
         let message = match tenant {
             TenantDiff::Attribute { before, after } => {
-                format!("tenant attribute changed: {before:?} → {after:?}")
+                let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_owned());
+                format!(
+                    "tenant attribute changed: {} → {}",
+                    show(before),
+                    show(after)
+                )
             }
             TenantDiff::Added { tenant } => format!("tenant `{tenant}`: override added"),
             TenantDiff::Removed { tenant } => format!("tenant `{tenant}`: override removed"),
@@ -216,10 +226,10 @@ fn findings(
             } => {
                 let mut text = format!("tenant `{tenant}` changed");
                 if let Some(change) = base_rate {
-                    let _ = write!(text, "; base_rate {}", ratio(change));
+                    let _ = write!(text, "\nbase_rate: {}", ratio(change));
                 }
-                if !rules.is_empty() {
-                    let _ = write!(text, "; {} condition(s) differ", rules.len());
+                for rule in rules {
+                    let _ = write!(text, "\n{}", plain_message(rule, None));
                 }
                 text
             }
@@ -257,7 +267,7 @@ fn ratio(change: &RateChange) -> String {
 
 fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>) -> String {
     let mut out = String::new();
-    if diff.is_equivalent() {
+    if diff.is_empty() {
         let _ = writeln!(
             out,
             "{a} and {b} are equivalent: they decide every trace the same way"
@@ -300,73 +310,231 @@ fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>)
             }
         }
     }
-    if let Some((before, after)) = impact {
+    if diff.is_equivalent() && !diff.is_empty() {
         let _ = writeln!(
             out,
-            "\n  measured on {} traces:{:>31} {:>10}",
-            after.traces.total, "before", "after"
+            "\n{a} and {b} are equivalent: the changes above decide every trace the same way"
         );
-        let row = |out: &mut String, label: &str, x: u64, y: u64| {
-            let _ = writeln!(
-                out,
-                "    {label:<40} {x:>10} {y:>10}   {:+}",
-                i128::from(y) - i128::from(x)
-            );
-        };
-        row(
-            &mut out,
-            "traces kept",
-            before.traces.kept,
-            after.traces.kept,
-        );
-        row(&mut out, "spans kept", before.spans.kept, after.spans.kept);
-        row(&mut out, "bytes kept", before.bytes.kept, after.bytes.kept);
-        row(
-            &mut out,
-            "error traces kept",
-            before.errors.kept,
-            after.errors.kept,
-        );
-        for rule in &after.rules {
-            let old = before
-                .rules
-                .iter()
-                .find(|r| r.name == rule.name && r.tenant == rule.tenant);
-            let old_kept = old.map_or(0, |r| r.traces_kept);
-            if old.is_none() || old_kept != rule.traces_kept {
-                row(
-                    &mut out,
-                    &format!("traces kept by {}", rule.name),
-                    old_kept,
-                    rule.traces_kept,
-                );
-            }
-        }
-        if !(before.complete && after.complete) {
-            let _ = writeln!(
-                out,
-                "  (some trace documents could not be read; see the errors above)"
-            );
-        }
+    }
+    if let Some((before, after)) = impact {
+        measured_table(&mut out, before, after);
     }
     out
+}
+
+/// `12,345`, as `cpl replay` prints counts.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The measured change: totals, then one row per rule of A or B whose count changed,
+/// rules only in A included, tenant rules labelled, drop rules counted as dropped.
+fn measured_table(out: &mut String, before: &Report, after: &Report) {
+    let mut rows: Vec<(String, u64, u64)> = vec![
+        (
+            "traces kept".to_owned(),
+            before.traces.kept,
+            after.traces.kept,
+        ),
+        ("spans kept".to_owned(), before.spans.kept, after.spans.kept),
+        ("bytes kept".to_owned(), before.bytes.kept, after.bytes.kept),
+        (
+            "error traces kept".to_owned(),
+            before.errors.kept,
+            after.errors.kept,
+        ),
+    ];
+    // Each rule once, keyed by (name, tenant, action): B's order, then A's leftovers.
+    let key =
+        |r: &cpl_replay::replay::RuleReport| (r.name.clone(), r.tenant.clone(), r.action.clone());
+    let mut keys: Vec<(String, Option<String>, String)> = Vec::new();
+    for rule in after.rules.iter().chain(&before.rules) {
+        if !keys.contains(&key(rule)) {
+            keys.push(key(rule));
+        }
+    }
+    for k in keys {
+        let find = |report: &Report| report.rules.iter().find(|r| key(r) == k).cloned();
+        let decided = |rule: Option<cpl_replay::replay::RuleReport>| {
+            rule.map_or(0, |r| {
+                if r.action == "drop" {
+                    r.traces
+                } else {
+                    r.traces_kept
+                }
+            })
+        };
+        let (x, y) = (decided(find(before)), decided(find(after)));
+        if x == y {
+            continue;
+        }
+        let (name, tenant, action) = k;
+        let verb = if action == "drop" { "dropped" } else { "kept" };
+        let label = match tenant {
+            Some(tenant) => format!("traces {verb} by {name} [{tenant}]"),
+            None => format!("traces {verb} by {name}"),
+        };
+        rows.push((label, x, y));
+    }
+    let cells: Vec<(String, String, String, String)> = rows
+        .into_iter()
+        .map(|(label, x, y)| {
+            let delta = i128::from(y) - i128::from(x);
+            let sign = if delta < 0 { "-" } else { "+" };
+            (
+                label,
+                count(x),
+                count(y),
+                format!(
+                    "{sign}{}",
+                    count(delta.unsigned_abs().try_into().unwrap_or(u64::MAX))
+                ),
+            )
+        })
+        .collect();
+    let label_width = cells.iter().map(|c| c.0.chars().count()).max().unwrap_or(0);
+    let width = |pick: fn(&(String, String, String, String)) -> &String, header: &str| {
+        cells
+            .iter()
+            .map(|c| pick(c).len())
+            .chain([header.len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let (before_width, after_width) = (width(|c| &c.1, "before"), width(|c| &c.2, "after"));
+    let _ = writeln!(out, "\n  measured on {} traces:", count(after.traces.total));
+    let _ = writeln!(
+        out,
+        "    {:<label_width$}  {:>before_width$}  {:>after_width$}",
+        "", "before", "after"
+    );
+    for (label, x, y, delta) in cells {
+        let _ = writeln!(
+            out,
+            "    {label:<label_width$}  {x:>before_width$}  {y:>after_width$}  {delta}"
+        );
+    }
+    if !(before.complete && after.complete) {
+        let _ = writeln!(
+            out,
+            "  (some trace documents could not be read; see the errors above)"
+        );
+    }
+}
+
+/// A rule change for the CI formats: what changed, then one line per aspect, without
+/// the human format's markers and indentation.
+fn plain_message(rule: &RuleDiff, tenant: Option<&str>) -> String {
+    let who = match tenant {
+        Some(tenant) => format!("rule `{}` of tenant `{tenant}`", rule.name),
+        None => format!("rule `{}`", rule.name),
+    };
+    match &rule.change {
+        RuleChange::Added { enabled: false, .. } => format!("{who} added, disabled"),
+        RuleChange::Removed { enabled: false, .. } => format!("{who} removed, was disabled"),
+        RuleChange::Added {
+            when, action, rate, ..
+        } => {
+            format!("{who} added\n{}: {when}", effect_text(action, *rate))
+        }
+        RuleChange::Removed {
+            when, action, rate, ..
+        } => {
+            format!("{who} removed\n{}: {when}", effect_text(action, *rate))
+        }
+        RuleChange::Renamed { from, .. } => {
+            format!("rule `{from}` renamed to `{}`, same meaning", rule.name)
+        }
+        RuleChange::Changed { aspects } => {
+            let mut text = format!("{who} changed");
+            for aspect in aspects {
+                let mut lines = String::new();
+                aspect_line(&mut lines, aspect, "");
+                for line in lines.lines() {
+                    let _ = write!(text, "\n{}", line.trim());
+                }
+            }
+            text
+        }
+    }
+}
+
+/// `keep`, `keep at rate 0.5`, `drop`.
+fn effect_text(action: &str, rate: f64) -> String {
+    if action == "keep" && rate < 1.0 {
+        format!("keep at rate {rate}")
+    } else {
+        action.to_owned()
+    }
+}
+
+/// The stderr line of the CI formats: `` `a` → `b`: 3 changes; … ``.
+fn ci_summary(diff: &PolicyDiff, files: &[crate::render::FileReport], a: &str, b: &str) -> String {
+    let changes: usize = files.iter().map(|f| f.diagnostics.len()).sum();
+    let verdict = if diff.is_equivalent() {
+        "every trace is decided alike"
+    } else {
+        "traces are decided differently"
+    };
+    format!(
+        "`{a}` → `{b}`: {changes} change{}; {verdict}\n",
+        if changes == 1 { "" } else { "s" }
+    )
 }
 
 pub(super) fn rules(out: &mut String, rules: &[RuleDiff], indent: &str) {
     for rule in rules {
         match &rule.change {
-            RuleChange::Added { when, action } => {
+            RuleChange::Added { enabled: false, .. } => {
                 let _ = writeln!(
                     out,
-                    "{}+ {} ({action}): {when}",
+                    "{}+ {} (disabled)",
                     &indent[..indent.len() - 2],
                     rule.name
                 );
             }
-            RuleChange::Removed { when, action } => {
+            RuleChange::Removed { enabled: false, .. } => {
                 let _ = writeln!(
                     out,
-                    "{}- {} ({action}): {when}",
+                    "{}- {} (disabled)",
+                    &indent[..indent.len() - 2],
+                    rule.name
+                );
+            }
+            RuleChange::Added {
+                when, action, rate, ..
+            } => {
+                let _ = writeln!(
+                    out,
+                    "{}+ {} ({}): {when}",
+                    &indent[..indent.len() - 2],
+                    rule.name,
+                    effect_text(action, *rate)
+                );
+            }
+            RuleChange::Removed {
+                when, action, rate, ..
+            } => {
+                let _ = writeln!(
+                    out,
+                    "{}- {} ({}): {when}",
+                    &indent[..indent.len() - 2],
+                    rule.name,
+                    effect_text(action, *rate)
+                );
+            }
+            RuleChange::Renamed { from, .. } => {
+                let _ = writeln!(
+                    out,
+                    "{}~ renamed {from} → {} (same meaning)",
                     &indent[..indent.len() - 2],
                     rule.name
                 );
@@ -390,7 +558,7 @@ fn aspect_line(out: &mut String, aspect: &Aspect, indent: &str) {
         } => {
             let _ = writeln!(
                 out,
-                "{indent}  condition: {before}\n{indent}          → {after}"
+                "{indent}  condition: {before}\n{indent}           → {after}"
             );
             let verdict = match comparison {
                 Comparison::MatchesMore { witness } => {
