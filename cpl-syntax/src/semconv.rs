@@ -118,6 +118,11 @@ pub fn near_miss(key: &str) -> Option<&'static Attribute> {
         return None;
     }
     let limit = if length < 16 { 1 } else { 2 };
+    // A key far longer than every registered key is near none (and is not compared).
+    let longest = attributes().iter().map(|a| a.key.len()).max().unwrap_or(0);
+    if length > longest + limit {
+        return None;
+    }
     let lower = key.to_ascii_lowercase();
     attributes()
         .iter()
@@ -219,6 +224,14 @@ mod tests {
             ("http.response.staus_cod", "http.response.status_code"),
         ] {
             assert_eq!(near_miss(typo).map(|a| a.key), Some(meant), "{typo}");
+        }
+    }
+
+    #[test]
+    fn odd_keys_are_near_nothing() {
+        let long = "h".repeat(1 << 20);
+        for key in ["", ".", "..", "a.", "ürl.päth", long.as_str(), "\u{0}\n"] {
+            assert_eq!(near_miss(key), None, "{key:?}");
         }
     }
 
