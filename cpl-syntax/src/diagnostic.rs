@@ -106,6 +106,8 @@ registry! {
     ORDERING_ON_UNORDERED = "L303" "ordering-on-unordered" Error "`<`, `<=`, `>` or `>=` on a span kind, a span status or a boolean";
     MISSPELT_NAMESPACE = "L311" "misspelt-namespace" Warning "a dotted name whose first segment looks like a misspelt `resource` or `attributes`";
     NONSTANDARD_ATTRIBUTE = "L312" "nonstandard-attribute" Warning "an attribute key that no OpenTelemetry instrumentation sets under that name";
+    MISSPELT_ATTRIBUTE = "L313" "misspelt-attribute" Warning "an attribute key one or two edits from a semantic-conventions key, and not itself one";
+    DEPRECATED_ATTRIBUTE = "L314" "deprecated-attribute" Warning "an attribute key the semantic conventions deprecate";
     STATUS_CODE_OUT_OF_RANGE = "L321" "status-code-out-of-range" Warning "`status_code` compared with a number outside 100–599";
     IMPLAUSIBLE_DURATION = "L322" "implausible-duration" Warning "a duration threshold that is negative or longer than a day";
     COSTLY_BASE_RATE = "L323" "costly-base-rate" Warning "a `base_rate` above 0.5";
@@ -266,7 +268,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > 3 {

@@ -13,6 +13,8 @@ use crate::ast::FieldKind;
 pub enum FieldType {
     /// A 64-bit integer (`status_code`).
     Int,
+    /// A 64-bit float (an attribute the semantic conventions type `double`).
+    Float,
     /// A span duration: compared with a duration literal, or a number of milliseconds.
     Duration,
     /// A UTF-8 string.
@@ -23,6 +25,9 @@ pub enum FieldType {
     SpanKind,
     /// Span status: `UNSET`, `OK`, `ERROR`.
     SpanStatus,
+    /// An array (an attribute the semantic conventions type `string[]`, `int[]`...):
+    /// only `exists` is true for it (spec/fields.md, "Attribute values").
+    Array,
     /// An attribute: its type is whatever the span carries.
     Any,
 }
@@ -130,6 +135,20 @@ impl BuiltinField {
             ],
             Self::UserId => &["user.id", "enduser.id", "user_id"],
             _ => &[],
+        }
+    }
+}
+
+/// The type of a field's values: the catalog's for a built-in field, the semantic
+/// conventions' for a registered attribute (`http.route` is a string), else
+/// [`FieldType::Any`] (spec/fields.md, "Semantic conventions").
+pub fn field_type(field: &FieldKind) -> FieldType {
+    match field {
+        FieldKind::Builtin(builtin) => builtin.field_type(),
+        FieldKind::SpanAttribute(key) | FieldKind::ResourceAttribute(key) => {
+            crate::semconv::attribute(key)
+                .and_then(crate::semconv::Attribute::field_type)
+                .unwrap_or(FieldType::Any)
         }
     }
 }

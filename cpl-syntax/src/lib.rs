@@ -35,6 +35,7 @@ mod parser;
 mod policy;
 mod project;
 pub mod schema;
+pub mod semconv;
 mod span_vocabulary;
 pub mod values;
 pub mod yaml;

@@ -49,6 +49,11 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Whether this rule reports `field`: L313 then does not.
+pub(super) fn reports(field: &FieldKind) -> bool {
+    suggestion(field).is_some()
+}
+
 /// What was probably meant, and why.
 fn suggestion(field: &FieldKind) -> Option<(String, String)> {
     match field {

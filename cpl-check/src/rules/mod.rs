@@ -26,10 +26,12 @@ mod clarvynn_required_key;
 mod clarvynn_type_semantics;
 mod clarvynn_unsupported;
 mod costly_base_rate;
+mod deprecated_attribute;
 mod disabled_condition;
 mod drop_before_keep;
 mod implausible_duration;
 mod implicit_exists;
+mod misspelt_attribute;
 mod misspelt_namespace;
 mod nonstandard_attribute;
 mod ordering_on_unordered;
@@ -71,6 +73,8 @@ rules! {
     ORDERING_ON_UNORDERED => ordering_on_unordered;
     MISSPELT_NAMESPACE => misspelt_namespace;
     NONSTANDARD_ATTRIBUTE => nonstandard_attribute;
+    MISSPELT_ATTRIBUTE => misspelt_attribute;
+    DEPRECATED_ATTRIBUTE => deprecated_attribute;
     STATUS_CODE_OUT_OF_RANGE => status_code_out_of_range;
     IMPLAUSIBLE_DURATION => implausible_duration;
     COSTLY_BASE_RATE => costly_base_rate;
@@ -279,12 +283,105 @@ fn walk<'e>(expr: &'e Expr, positive: bool, conjuncts: &[&'e Expr], out: &mut Ve
     });
 }
 
-/// The type of a field's values, as the literal table of spec/types.md uses it.
+/// The type of a field's values, as the literal table of spec/types.md uses it, with
+/// the semantic conventions' type for a registered attribute.
 pub(crate) fn field_type(field: &FieldKind) -> FieldType {
-    match field {
-        FieldKind::Builtin(builtin) => builtin.field_type(),
-        _ => FieldType::Any,
+    cpl_syntax::fields::field_type(field)
+}
+
+/// An attribute key written in the policy: a field of a `when:`, or the tenant attribute.
+pub(crate) struct KeyUse<'p> {
+    pub(crate) field: &'p FieldKind,
+    /// The key.
+    pub(crate) key: &'p str,
+    /// The field as written (empty for the tenant attribute).
+    pub(crate) written: &'p str,
+    /// Written `attributes["…"]` or `resource["…"]`.
+    pub(crate) quoted: bool,
+    /// The file range of the key: the quoted key inside `attributes["…"]`, else the field.
+    pub(crate) span: Range<usize>,
+}
+
+impl KeyUse<'_> {
+    /// The field with `key` instead, in the form it was written.
+    pub(crate) fn with_key(&self, key: &str) -> String {
+        let field = match self.field {
+            FieldKind::ResourceAttribute(_) => FieldKind::ResourceAttribute(key.to_owned()),
+            _ => FieldKind::SpanAttribute(key.to_owned()),
+        };
+        match (self.quoted, &field) {
+            (true, FieldKind::ResourceAttribute(_)) => {
+                format!("resource[{}]", Value::String(key.to_owned()))
+            }
+            (true, _) => format!("attributes[{}]", Value::String(key.to_owned())),
+            (false, _) => field.to_string(),
+        }
     }
+}
+
+/// Every attribute key of the policy: in the conditions, in file order, then the
+/// tenant attribute.
+pub(crate) fn key_uses<'p>(context: &Context<'p>) -> Vec<KeyUse<'p>> {
+    let mut out = Vec::new();
+    for entry in &context.entries {
+        let when = &entry.condition.when;
+        for predicate in predicates(&when.expr) {
+            let field = &predicate.field;
+            let (FieldKind::SpanAttribute(key) | FieldKind::ResourceAttribute(key)) = &field.kind
+            else {
+                continue;
+            };
+            let text = written(when, field.span);
+            let (quoted, span) = match quoted_key(text) {
+                Some(inner) => (
+                    true,
+                    Span::new(
+                        field.span.start as usize + inner.start,
+                        field.span.start as usize + inner.end,
+                    ),
+                ),
+                None => (false, field.span),
+            };
+            out.push(KeyUse {
+                field: &field.kind,
+                key,
+                written: text,
+                quoted,
+                span: at(when, span),
+            });
+        }
+    }
+    if let Some(tenants) = &context.policy.tenants {
+        if let FieldKind::SpanAttribute(key) | FieldKind::ResourceAttribute(key) =
+            &tenants.attribute.value
+        {
+            out.push(KeyUse {
+                field: &tenants.attribute.value,
+                key,
+                written: "",
+                quoted: false,
+                span: tenants.attribute.span.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// In `attributes["k"]` or `resource["k"]` as written, the range of the quoted key.
+fn quoted_key(written: &str) -> Option<Range<usize>> {
+    let lower = written.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("attributes")
+        .or_else(|| lower.strip_prefix("resource"))?;
+    if !rest.trim_start().starts_with('[') {
+        return None;
+    }
+    let open = written.find('[')? + 1;
+    let close = written.rfind(']')?;
+    let inner = written.get(open..close)?;
+    let start = open + (inner.len() - inner.trim_start().len());
+    let end = open + inner.trim_end().len();
+    (start < end).then_some(start..end)
 }
 
 /// The kind of a literal, for messages.
@@ -305,12 +402,13 @@ pub(crate) fn literal_kind(value: &Value) -> &'static str {
 pub(crate) fn compatible(field: FieldType, value: &Value) -> bool {
     matches!(
         (field, value),
-        (FieldType::Int, Value::Int(_) | Value::Float(_))
-            | (
-                FieldType::Duration,
-                Value::Int(_) | Value::Float(_) | Value::Duration(..)
-            )
-            | (FieldType::String, Value::String(_))
+        (
+            FieldType::Int | FieldType::Float,
+            Value::Int(_) | Value::Float(_)
+        ) | (
+            FieldType::Duration,
+            Value::Int(_) | Value::Float(_) | Value::Duration(..)
+        ) | (FieldType::String, Value::String(_))
             | (FieldType::Bool, Value::Bool(_))
             | (FieldType::SpanKind | FieldType::SpanStatus, Value::Name(_))
             | (

@@ -3,14 +3,17 @@
 //! **What it finds.** An attribute key that no OpenTelemetry instrumentation sets under
 //! that name, with the name that carries the value: `http.status` and
 //! `http.response_code` (→ `status_code`, read from `http.response.status_code`),
-//! `http.path` (→ `path`, `http.route` or `url.path`), `db.type` (→ `db.system`),
+//! `http.path` (→ `path`, `http.route` or `url.path`), `db.type` (→ `db.system.name`),
 //! `span.kind` (→ the field `kind`), a `duration` attribute (→ the field `duration`),
 //! `service.name` as a *span* attribute (→ `resource.service.name` or `service`), other
 //! resource attributes written as span attributes (`k8s.pod.name`,
-//! `deployment.environment`), span attributes written as resource attributes
+//! `deployment.environment.name`), span attributes written as resource attributes
 //! (`resource.http.route`), and keys with upper-case letters where the convention is
 //! lower case (`Http.Route`). The old HTTP conventions (`http.status_code`,
-//! `http.method`, `http.url`, `http.target`) are real and not reported.
+//! `http.method`, `http.url`, `http.target`) are real and not reported here (L314
+//! reports them as deprecated). The table names no key of the semantic-conventions
+//! registry but `otel.status_code`, which exporters to formats without a span status
+//! set and OTLP spans do not carry.
 //!
 //! **Why it matters.** An attribute nobody sets is missing on every span, so the
 //! predicate is false everywhere (spec/missing-values.md) and the rule keeps nothing,
@@ -27,6 +30,7 @@
 //! ```
 
 use cpl_syntax::ast::FieldKind;
+use cpl_syntax::semconv::Deprecation;
 use cpl_syntax::{codes, Diagnostic};
 
 use super::{at, predicates, Context};
@@ -90,11 +94,13 @@ const SPAN_KEYS: &[(&str, &str)] = &[
         "http.request.verb",
         "`method` (read from `http.request.method`)",
     ),
-    ("db.type", "`db.system`"),
+    ("db.type", "`db.system.name` (or the old `db.system`)"),
     ("db.query", "`db.query.text` (or the old `db.statement`)"),
     ("db.sql", "`db.query.text` (or the old `db.statement`)"),
-    ("rpc.status_code", "`rpc.grpc.status_code`"),
-    ("grpc.status_code", "`rpc.grpc.status_code`"),
+    (
+        "grpc.status_code",
+        "`rpc.status_code` (or the old `rpc.grpc.status_code`)",
+    ),
     ("grpc.method", "`rpc.method`"),
     ("messaging.queue", "`messaging.destination.name`"),
     ("span.kind", "the field `kind` (`kind == SERVER`)"),
@@ -112,7 +118,6 @@ const SPAN_KEYS: &[(&str, &str)] = &[
     ("parent.id", "the field `parent_span_id`"),
     ("parent_id", "the field `parent_span_id`"),
     ("user.identifier", "`user.id`, or the field `user_id`"),
-    ("http.client_ip", "`client.address`"),
 ];
 
 /// Resource attribute keys nobody sets (after `resource.`), and what to write instead.
@@ -181,6 +186,19 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The key the semantic conventions renamed `key` to, else `key`.
+fn current_key(key: &str) -> &str {
+    match cpl_syntax::semconv::attribute(key).and_then(|a| a.deprecation) {
+        Some(Deprecation::RenamedTo(current)) => current,
+        _ => key,
+    }
+}
+
+/// Whether this rule reports `field` (written as `written`): L313 and L314 then do not.
+pub(super) fn reports(field: &FieldKind, written: &str) -> bool {
+    finding(field, written).is_some()
+}
+
 fn finding(field: &FieldKind, written: &str) -> Option<(String, String)> {
     match field {
         FieldKind::SpanAttribute(key) => {
@@ -199,7 +217,8 @@ fn finding(field: &FieldKind, written: &str) -> Option<(String, String)> {
                 return Some((
                     format!("`{key}` is a resource attribute, not a span attribute"),
                     format!(
-                        "`resource.{key}`{}",
+                        "`resource.{}`{}",
+                        current_key(key),
                         if key == "service.name" {
                             ", or the field `service`"
                         } else {
@@ -231,11 +250,37 @@ fn finding(field: &FieldKind, written: &str) -> Option<(String, String)> {
             if SPAN_NAMESPACES.iter().any(|ns| key.starts_with(ns)) {
                 return Some((
                     format!("`{key}` is a span attribute, not a resource attribute"),
-                    format!("`{}`", FieldKind::SpanAttribute(key.clone())),
+                    format!(
+                        "`{}`",
+                        FieldKind::SpanAttribute(current_key(key).to_owned())
+                    ),
                 ));
             }
             None
         }
         FieldKind::Builtin(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A registered key is the business of L313/L314, never of this table.
+    #[test]
+    fn the_table_names_no_registered_key() {
+        for (key, _) in SPAN_KEYS {
+            let registered = cpl_syntax::semconv::attribute(key).is_some();
+            assert!(
+                !registered || *key == "otel.status_code",
+                "{key} is registered"
+            );
+        }
+        for (key, _) in RESOURCE_KEYS {
+            assert!(
+                cpl_syntax::semconv::attribute(key).is_none(),
+                "{key} is registered"
+            );
+        }
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! **What it finds.** `contains`, `starts_with`, `ends_with` or `matches` (or their
 //! `not` forms) on a field whose values are never strings (`status_code`, `duration`,
-//! `error`, `kind`, `status`), or with a literal that is not a string
-//! (`path contains 5`).
+//! `error`, `kind`, `status`, or an attribute the OpenTelemetry semantic conventions
+//! type as a number, a boolean or an array: `http.response.status_code`,
+//! `user.roles`), or with a literal that is not a string (`path contains 5`).
 //!
 //! **Why it matters.** String tests apply only when the value and the literal are both
 //! strings; otherwise they are false, the `not` forms too (spec/types.md, "Comparison").
@@ -57,15 +58,17 @@ pub(super) fn diagnostics(condition: &Condition) -> Vec<Diagnostic> {
             )
         } else {
             let kind = match ty {
-                FieldType::Int => "a number",
+                FieldType::Int | FieldType::Float => "a number",
+                FieldType::Array => "an array",
                 FieldType::Duration => "a duration",
                 FieldType::Bool => "a boolean",
                 _ => "a constant",
             };
             let help = match ty {
-                FieldType::Int => {
+                FieldType::Int | FieldType::Float => {
                     "compare numbers instead, e.g. `status_code >= 500 AND status_code < 510`"
                 }
+                FieldType::Array => "test the array with `exists(...)`: no other test applies",
                 FieldType::Duration => "compare durations instead, e.g. `duration > 250ms`",
                 _ => "compare with `==`, `!=` or `in [...]` instead",
             };

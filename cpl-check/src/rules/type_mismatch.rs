@@ -2,8 +2,12 @@
 //!
 //! **What it finds.** A field compared with a literal of a type its values never have:
 //! `status_code == '500'` (a number against a string), `method > 5`, `kind == 'SERVER'`
-//! (a constant written as a string), `duration > '1s'`, `error == 1`, or an attribute
-//! compared with a duration literal (attributes never hold durations).
+//! (a constant written as a string), `duration > '1s'`, `error == 1`, an attribute
+//! compared with a duration literal (attributes never hold durations), or an attribute
+//! the OpenTelemetry semantic conventions type compared with a literal of another type:
+//! `http.route > 5`, `http.response.status_code == '500'`, an array attribute
+//! (`user.roles == 'admin'`, `http.request.header.x-debug == 'on'`), which only
+//! `exists` tests (spec/fields.md, "Semantic conventions").
 //!
 //! **Why it matters.** Values of different types are never equal or ordered
 //! (spec/types.md, "Literals and fields"), so the comparison is false for every span,
@@ -20,7 +24,7 @@
 //!       when: "status_code >= '500'"   # L301: write status_code >= 500
 //! ```
 
-use cpl_syntax::ast::{Literal, Value};
+use cpl_syntax::ast::{FieldKind, Literal, Value};
 use cpl_syntax::fields::FieldType;
 use cpl_syntax::{codes, Condition, Diagnostic};
 
@@ -54,7 +58,7 @@ pub(super) fn diagnostics(condition: &Condition) -> Vec<Diagnostic> {
             }
             let field = &predicate.field.kind;
             let holds = match ty {
-                FieldType::Int => "holds numbers",
+                FieldType::Int | FieldType::Float => "holds numbers",
                 FieldType::Duration => {
                     "holds durations (compare with `250ms` or a number of milliseconds)"
                 }
@@ -62,10 +66,20 @@ pub(super) fn diagnostics(condition: &Condition) -> Vec<Diagnostic> {
                 FieldType::Bool => "holds `true` or `false`",
                 FieldType::SpanKind => "holds span kind constants",
                 FieldType::SpanStatus => "holds span status constants",
+                FieldType::Array => "holds arrays",
                 _ => "is an attribute, and attributes hold no durations: compared",
             };
+            // A registered attribute's type is the semantic conventions'.
+            let mut holds = if matches!(field, FieldKind::Builtin(_)) || ty == FieldType::Any {
+                holds.to_owned()
+            } else {
+                format!("{holds} (semantic conventions)")
+            };
+            if ty == FieldType::Array {
+                holds.push_str(", which only `exists` tests");
+            }
             let help = match (&literal.value, ty) {
-                (Value::String(text), FieldType::Int | FieldType::Duration)
+                (Value::String(text), FieldType::Int | FieldType::Float | FieldType::Duration)
                     if text.trim().parse::<f64>().is_ok() =>
                 {
                     format!("write the number without quotes: `{}`", text.trim())
@@ -83,7 +97,8 @@ pub(super) fn diagnostics(condition: &Condition) -> Vec<Diagnostic> {
                     format!("quote the value: `'{}'`", literal.value)
                 }
                 (_, FieldType::Bool) => "compare with `true` or `false`".to_owned(),
-                (Value::Duration(nanos, _), FieldType::Any | FieldType::Int) => {
+                (_, FieldType::Array) => format!("test the array with `exists({field})`"),
+                (Value::Duration(nanos, _), FieldType::Any | FieldType::Int | FieldType::Float) => {
                     #[allow(clippy::cast_precision_loss)]
                     let millis = *nanos as f64 / 1e6;
                     format!(
