@@ -194,7 +194,7 @@ enum Raw {
     // A raw string (`r'\d+'`) keeps every character up to its closing quote as is.
     #[regex(r#"r'[^'\n\r]*'"#)]
     #[regex(r#"r"[^"\n\r]*""#)]
-    RawString,
+    Unescaped,
     #[regex(r#"'([^'\\\n\r]|\\[^\n])*\\?"#, priority = 1)]
     #[regex(r#""([^"\\\n\r]|\\[^\n])*\\?"#, priority = 1)]
     #[regex(r#"r'[^'\n\r]*"#, priority = 1)]
@@ -307,7 +307,7 @@ fn convert(raw: Raw, text: &str) -> Token<'_> {
         Raw::InvalidNumber => Token::Error(LexError::InvalidNumber),
         Raw::LeadingDot => Token::Error(LexError::LeadingDot),
         Raw::String => Token::String(unescape(&text[1..text.len() - 1])),
-        Raw::RawString => Token::String(text[2..text.len() - 1].to_owned()),
+        Raw::Unescaped => Token::String(text[2..text.len() - 1].to_owned()),
         Raw::UnterminatedString => Token::Error(LexError::UnterminatedString),
         Raw::Eq => Token::Eq,
         Raw::Ne => Token::Ne,
