@@ -655,6 +655,7 @@ impl Loader {
             text.clone(),
             expr,
             node.span.clone(),
+            scalar.style,
             scalar.map.clone(),
         ))
     }

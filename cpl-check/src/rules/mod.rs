@@ -30,6 +30,7 @@ mod disabled_condition;
 mod drop_before_keep;
 mod implausible_duration;
 mod implicit_exists;
+mod lost_regex_escape;
 mod misspelt_namespace;
 mod nonstandard_attribute;
 mod ordering_on_unordered;
@@ -75,6 +76,7 @@ rules! {
     IMPLAUSIBLE_DURATION => implausible_duration;
     COSTLY_BASE_RATE => costly_base_rate;
     UNITLESS_DURATION => unitless_duration;
+    LOST_REGEX_ESCAPE => lost_regex_escape;
     UNSATISFIABLE_CONDITION => unsatisfiable_condition;
     ALWAYS_TRUE_CONDITION => always_true_condition;
     SUBSUMED_CONDITION => subsumed_condition;
