@@ -31,10 +31,9 @@
 //! ```
 
 use cpl_syntax::ast::{Span, StringOp, Value};
-use cpl_syntax::yaml::ScalarStyle;
 use cpl_syntax::{codes, Diagnostic, When};
 
-use super::{at, predicates, written, Context, Test};
+use super::{at, predicates, written, yaml_text, Context, Test};
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for entry in &context.entries {
@@ -168,27 +167,10 @@ fn doubled(pattern: &str, quote: char) -> String {
     out
 }
 
-/// CPL text as it is written inside a YAML scalar of `style`.
-fn yaml_text(style: ScalarStyle, cpl: &str) -> String {
-    match style {
-        ScalarStyle::SingleQuoted => cpl.replace('\'', "''"),
-        ScalarStyle::DoubleQuoted => {
-            let mut out = String::with_capacity(cpl.len() + 8);
-            for c in cpl.chars() {
-                if matches!(c, '\\' | '"') {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
-            out
-        }
-        _ => cpl.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cpl_syntax::yaml::ScalarStyle;
 
     #[test]
     fn only_escapes_that_change_the_regex_are_lost() {

@@ -429,3 +429,21 @@ pub(crate) fn clarvynn_field(field: &FieldKind) -> bool {
         )
     )
 }
+
+/// CPL text as it is written inside a YAML scalar of `style`.
+pub(crate) fn yaml_text(style: cpl_syntax::yaml::ScalarStyle, cpl: &str) -> String {
+    match style {
+        cpl_syntax::yaml::ScalarStyle::SingleQuoted => cpl.replace('\'', "''"),
+        cpl_syntax::yaml::ScalarStyle::DoubleQuoted => {
+            let mut out = String::with_capacity(cpl.len() + 8);
+            for c in cpl.chars() {
+                if matches!(c, '\\' | '"') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out
+        }
+        _ => cpl.to_owned(),
+    }
+}
