@@ -26,35 +26,17 @@ pub(crate) fn long_text(code: &Code) -> Option<Cow<'static, str>> {
 /// The body of the `### CODE name` section of a Markdown page, up to the next heading
 /// of level 3 or above (outside code fences), trimmed. Fences keep only their
 /// language: the spec's test markers (`yaml policy-err E201`) mean nothing to readers.
-/// The spec's parse tests (`cpl-parse` blocks of `INPUT  =>  RESULT` lines) become
-/// sentences: "`status_code 500` is an error", "`x==1` reads as `x == 1`".
 fn section(page: &str, code: &Code) -> Option<String> {
     let heading = format!("### {} {}", code.code, code.name);
     let mut body: Option<String> = None;
     let mut in_fence = false;
-    let mut parse_examples = false;
     for line in page.lines() {
         if let Some(info) = line.strip_prefix("```") {
             in_fence = !in_fence;
-            let language = info.split_whitespace().next().unwrap_or_default();
-            if in_fence && language == "cpl-parse" {
-                parse_examples = true;
-                continue;
-            }
-            if !in_fence && parse_examples {
-                parse_examples = false;
-                continue;
-            }
             if let Some(body) = &mut body {
+                let language = info.split_whitespace().next().unwrap_or_default();
                 body.push_str("```");
                 body.push_str(language);
-                body.push('\n');
-            }
-            continue;
-        }
-        if parse_examples {
-            if let Some(body) = &mut body {
-                body.push_str(&parse_example(line));
                 body.push('\n');
             }
             continue;
@@ -72,24 +54,6 @@ fn section(page: &str, code: &Code) -> Option<String> {
         }
     }
     body.map(|body| body.trim().to_owned())
-}
-
-/// One `INPUT  =>  RESULT` line of a `cpl-parse` block, as a reader's sentence.
-fn parse_example(line: &str) -> String {
-    // Keep in sync with tests/tests/spec_examples.rs, which runs these lines.
-    let Some((input, result)) = line.split_once("  =>  ") else {
-        return line.to_owned();
-    };
-    let input = input.trim();
-    let shown = if input.is_empty() {
-        "an expression of only spaces".to_owned()
-    } else {
-        format!("`{input}`")
-    };
-    match result.trim().strip_prefix("error ") {
-        Some(code) => format!("- {shown} is an error ({code})"),
-        None => format!("- {shown} reads as `{}`", result.trim()),
-    }
 }
 
 #[cfg(test)]
@@ -136,10 +100,6 @@ mod tests {
         assert!(
             empty.contains("- an expression of only spaces is an error (E100)"),
             "{empty}"
-        );
-        assert_eq!(
-            parse_example("status_code>=500  =>  status_code >= 500"),
-            "- `status_code>=500` reads as `status_code >= 500`"
         );
     }
 }
