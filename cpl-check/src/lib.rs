@@ -98,24 +98,54 @@ pub fn rule_docs(code: &str) -> Option<&'static str> {
 
 /// A doc text as `cpl explain` prints it: without a leading heading (the CLI prints
 /// code and name itself), and with fence info strings cut to the language
-/// (`yaml policy-err E211` is a test tag of the spec, not for readers).
+/// (`yaml policy-err E211` is a test tag of the spec, not for readers), and the spec's
+/// `cpl-parse` test blocks written out as sentences.
 fn for_terminal(text: &str) -> String {
     let mut lines = text.trim().lines().peekable();
     if lines.peek().is_some_and(|line| line.starts_with('#')) {
         lines.next();
     }
     let mut out = String::new();
+    let mut parse_examples = false;
     for line in lines {
         match line.strip_prefix("```") {
+            Some("cpl-parse") => parse_examples = true,
+            Some(_) if parse_examples => parse_examples = false,
             Some(info) if !info.is_empty() => {
                 out.push_str("```");
                 out.push_str(info.split_whitespace().next().unwrap_or(""));
+                out.push('\n');
             }
-            _ => out.push_str(line),
+            _ if parse_examples => {
+                out.push_str(&parse_example(line));
+                out.push('\n');
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
         }
-        out.push('\n');
     }
     out.trim().to_owned()
+}
+
+/// One line of a spec `cpl-parse` test block (`INPUT  =>  RESULT`) as a reader's
+/// sentence: "- `status_code 500` is an error (E101)", "- `x==1` reads as `x == 1`".
+fn parse_example(line: &str) -> String {
+    // Keep in sync with tests/tests/spec_examples.rs, which runs these lines.
+    let Some((input, result)) = line.split_once("  =>  ") else {
+        return line.to_owned();
+    };
+    let input = input.trim();
+    let shown = if input.is_empty() {
+        "an expression of only spaces".to_owned()
+    } else {
+        format!("`{input}`")
+    };
+    match result.trim().strip_prefix("error ") {
+        Some(code) => format!("- {shown} is an error ({code})"),
+        None => format!("- {shown} reads as `{}`", result.trim()),
+    }
 }
 
 /// The text under `### CODE name` in spec/diagnostics.md, without the heading, up to

@@ -470,11 +470,17 @@ fn fmt_float(value: f64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     }
 }
 
-/// A string printed as a double-quoted CPL literal with the escapes the lexer reads.
+/// A string printed as a CPL literal: raw (`r"\d+"`) when it holds a backslash and
+/// a raw string can hold it, else double-quoted with the escapes the lexer reads
+/// (spec/expressions.md, "Canonical form").
 struct QuotedString<'a>(&'a str);
 
 impl fmt::Display for QuotedString<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let raw = self.0.contains('\\') && !self.0.contains(['"', '\n', '\r', '\t', '\u{c}', '\0']);
+        if raw {
+            return write!(f, "r\"{}\"", self.0);
+        }
         f.write_str("\"")?;
         for c in self.0.chars() {
             match c {

@@ -112,6 +112,7 @@ registry! {
     IMPLAUSIBLE_DURATION = "L322" "implausible-duration" Warning "a duration threshold that is negative or longer than a day";
     COSTLY_BASE_RATE = "L323" "costly-base-rate" Warning "a `base_rate` above 0.5";
     UNITLESS_DURATION = "L324" "unitless-duration" Warning "a duration compared with a bare number below 60, which means milliseconds";
+    LOST_REGEX_ESCAPE = "L325" "lost-regex-escape" Warning "a `matches` pattern whose string escape dropped a backslash the regex needed (`\\d` read as `d`)";
     UNSATISFIABLE_CONDITION = "L331" "unsatisfiable-condition" Error "a condition, or a part of one, that no span satisfies";
     ALWAYS_TRUE_CONDITION = "L332" "always-true-condition" Warning "a condition that every span satisfies";
     SUBSUMED_CONDITION = "L333" "subsumed-condition" Warning "a condition that never decides: earlier conditions match every span it matches";

@@ -42,7 +42,7 @@ pub enum Token<'src> {
     Float(f64),
     /// A duration literal in nanoseconds, with the unit it was written in.
     Duration((i64, crate::ast::DurationUnit)),
-    /// A string literal, escapes already decoded.
+    /// A string literal, escapes already decoded (a raw string's text as written).
     String(String),
     /// `AND`
     And,
@@ -191,8 +191,14 @@ enum Raw {
     #[regex(r#"'([^'\\\n\r]|\\[^\n])*'"#)]
     #[regex(r#""([^"\\\n\r]|\\[^\n])*""#)]
     String,
+    // A raw string (`r'\d+'`) keeps every character up to its closing quote as is.
+    #[regex(r#"r'[^'\n\r]*'"#)]
+    #[regex(r#"r"[^"\n\r]*""#)]
+    Unescaped,
     #[regex(r#"'([^'\\\n\r]|\\[^\n])*\\?"#, priority = 1)]
     #[regex(r#""([^"\\\n\r]|\\[^\n])*\\?"#, priority = 1)]
+    #[regex(r#"r'[^'\n\r]*"#, priority = 1)]
+    #[regex(r#"r"[^"\n\r]*"#, priority = 1)]
     UnterminatedString,
     #[token("==")]
     Eq,
@@ -301,6 +307,7 @@ fn convert(raw: Raw, text: &str) -> Token<'_> {
         Raw::InvalidNumber => Token::Error(LexError::InvalidNumber),
         Raw::LeadingDot => Token::Error(LexError::LeadingDot),
         Raw::String => Token::String(unescape(&text[1..text.len() - 1])),
+        Raw::Unescaped => Token::String(text[2..text.len() - 1].to_owned()),
         Raw::UnterminatedString => Token::Error(LexError::UnterminatedString),
         Raw::Eq => Token::Eq,
         Raw::Ne => Token::Ne,
@@ -456,6 +463,32 @@ mod tests {
         assert_eq!(
             tokens("'open"),
             vec![Token::Error(LexError::UnterminatedString)]
+        );
+        assert_eq!(
+            tokens(r#"r'^/v\d+\' r"it's""#),
+            vec![
+                Token::String(r"^/v\d+\".into()),
+                Token::String("it's".into())
+            ]
+        );
+        assert_eq!(
+            tokens("R'x' r\"open"),
+            vec![
+                Token::Identifier("R"),
+                Token::String("x".into()),
+                Token::Error(LexError::UnterminatedString)
+            ]
+        );
+        assert_eq!(
+            tokens("r 'x'"),
+            vec![Token::Identifier("r"), Token::String("x".into())]
+        );
+        assert_eq!(
+            tokens("r'open\n'"),
+            vec![
+                Token::Error(LexError::NewlineInString),
+                Token::Error(LexError::UnterminatedString)
+            ]
         );
         assert_eq!(
             tokens("'open\n'"),

@@ -166,7 +166,7 @@ impl Loader {
     fn document(&mut self, source: &str) -> Option<Policy> {
         let (root, errors) = yaml::parse(source);
         for error in errors {
-            self.report(yaml_diagnostic(error));
+            self.report(yaml_diagnostic(error, source));
         }
         let Some(root) = root else {
             if self.diagnostics.is_empty() {
@@ -655,6 +655,7 @@ impl Loader {
             text.clone(),
             expr,
             node.span.clone(),
+            scalar.style,
             scalar.map.clone(),
         ))
     }
@@ -911,8 +912,25 @@ fn list_keys(keys: &[&str]) -> String {
         .join(", ")
 }
 
-pub(crate) fn yaml_diagnostic(error: yaml::YamlError) -> Diagnostic {
+pub(crate) fn yaml_diagnostic(error: yaml::YamlError, source: &str) -> Diagnostic {
     match error.kind {
+        YamlErrorKind::UnknownEscape { escape, scalar } => {
+            let help = match single_quoted(source, scalar) {
+                Some(value) => format!(
+                    "write the value as `{value}`: YAML single quotes keep backslashes, and a CPL raw string `r\"...\"` keeps them for the regex"
+                ),
+                None => format!(
+                    "YAML double quotes have no `{escape}` escape: write `\\{escape}` for a backslash, or quote the value with single quotes, which keep backslashes"
+                ),
+            };
+            Diagnostic::new(
+                &codes::YAML_SYNTAX,
+                format!("invalid YAML: {}", error.message),
+                error.span,
+                "unknown escape",
+            )
+            .with_help(help)
+        }
         YamlErrorKind::Syntax => Diagnostic::new(
             &codes::YAML_SYNTAX,
             format!("invalid YAML: {}", error.message),
@@ -953,4 +971,48 @@ pub(crate) fn yaml_diagnostic(error: yaml::YamlError) -> Diagnostic {
         )
         .with_help("put each policy in its own file"),
     }
+}
+
+/// The double-quoted scalar at `scalar` (a `when:` whose backslashes YAML rejected)
+/// rewritten in YAML single quotes, with each CPL string that holds a backslash as a
+/// raw string, so that every backslash reaches the regex as written; `None` when the
+/// rewrite could change what was meant (other backslashes, escaped quotes, a line break).
+fn single_quoted(source: &str, scalar: Range<usize>) -> Option<String> {
+    let content = source.get(scalar.start + 1..scalar.end.checked_sub(1)?)?;
+    if content.contains(['\n', '\r']) {
+        return None;
+    }
+    let mut rewritten = String::with_capacity(content.len() + 4);
+    let mut copied = 0;
+    let mut strings = 0;
+    for (start, token, end) in crate::Lexer::new(content) {
+        let text = &content[start..end];
+        if !text.contains('\\') {
+            continue;
+        }
+        let body = match token {
+            crate::Token::String(_) if !text.starts_with('r') => &text[1..text.len() - 1],
+            crate::Token::String(_) => continue,
+            _ => return None,
+        };
+        if ["\\\\", "\\'", "\\\""]
+            .iter()
+            .any(|escape| body.contains(escape))
+        {
+            return None;
+        }
+        let quote = ['"', '\''].into_iter().find(|q| !body.contains(*q))?;
+        rewritten.push_str(&content[copied..start]);
+        rewritten.push('r');
+        rewritten.push(quote);
+        rewritten.push_str(body);
+        rewritten.push(quote);
+        copied = end;
+        strings += 1;
+    }
+    if strings == 0 {
+        return None;
+    }
+    rewritten.push_str(&content[copied..]);
+    Some(format!("'{}'", rewritten.replace('\'', "''")))
 }

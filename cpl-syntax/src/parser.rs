@@ -196,9 +196,9 @@ impl SyntaxError {
                 LexError::UnterminatedString | LexError::NewlineInString => Some(
                     "close the string with the quote it was opened with; write a line break as `\\n`".to_owned(),
                 ),
-                LexError::InvalidCharacter => Some(
-                    "attribute keys with unusual characters are written `attributes[\"key\"]`".to_owned(),
-                ),
+                LexError::InvalidCharacter => Some(unquoted_value(source, self.span()).unwrap_or_else(|| {
+                    "attribute keys with unusual characters are written `attributes[\"key\"]`".to_owned()
+                })),
             },
             SyntaxError::UnexpectedToken { found, expected, .. }
                 if matches!(found.as_str(), "`==`" | "`!=`" | "`<`" | "`<=`" | "`>`" | "`>=`")
@@ -218,6 +218,47 @@ impl SyntaxError {
             _ => None,
         }
     }
+}
+
+/// For an invalid character right after a comparison or string operator
+/// (`http.route == /health`): the help to quote the value, with the predicate rewritten.
+fn unquoted_value(source: &str, span: Span) -> Option<String> {
+    const OPERATORS: [&str; 10] = [
+        "==",
+        "!=",
+        "<=",
+        ">=",
+        "<",
+        ">",
+        "contains",
+        "starts_with",
+        "ends_with",
+        "matches",
+    ];
+    let before = source.get(..span.start as usize)?.trim_end();
+    let operator = OPERATORS.iter().find(|op| {
+        before.len() >= op.len()
+            && before
+                .get(before.len() - op.len()..)
+                .is_some_and(|end| end.eq_ignore_ascii_case(op))
+    })?;
+    let field_text = before[..before.len() - operator.len()].trim_end();
+    let field_start = field_text
+        .rfind([' ', '\t', '\r', '\n', '('])
+        .map_or(0, |i| i + 1);
+    let field = &field_text[field_start..];
+    let rest = source.get(span.start as usize..)?;
+    let value_end = rest
+        .find([' ', '\t', '\r', '\n', ')', ',', ']'])
+        .unwrap_or(rest.len());
+    let value = &rest[..value_end];
+    if field.is_empty() || value.is_empty() || (value.contains('\'') && value.contains('"')) {
+        return None;
+    }
+    let quote = if value.contains('\'') { '"' } else { '\'' };
+    Some(format!(
+        "quote the value: `{field} {operator} {quote}{value}{quote}`"
+    ))
 }
 
 /// Summarises LALRPOP's expected-terminal list in the words of spec/expressions.md:

@@ -8,7 +8,7 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::ast::{Expr, Span};
-use crate::yaml::SourceMap;
+use crate::yaml::{ScalarStyle, SourceMap};
 
 /// A value and the byte range of the file it was read from.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,15 +127,25 @@ pub struct When {
     pub expr: Expr,
     /// The byte range of the scalar in the file.
     pub span: Range<usize>,
+    /// How the scalar is quoted in the file, so that a help can suggest text that pastes
+    /// into it.
+    pub style: ScalarStyle,
     map: SourceMap,
 }
 
 impl When {
-    pub(crate) fn new(source: String, expr: Expr, span: Range<usize>, map: SourceMap) -> Self {
+    pub(crate) fn new(
+        source: String,
+        expr: Expr,
+        span: Range<usize>,
+        style: ScalarStyle,
+        map: SourceMap,
+    ) -> Self {
         Self {
             source,
             expr,
             span,
+            style,
             map,
         }
     }

@@ -137,7 +137,7 @@ pub fn load_project(source: &str) -> LoadedProject {
 fn project(loader: &mut Loader, source: &str) -> Option<Project> {
     let (root, errors) = yaml::parse(source);
     for error in errors {
-        loader.report(yaml_diagnostic(error));
+        loader.report(yaml_diagnostic(error, source));
     }
     let Some(root) = root else {
         if loader.diagnostics.is_empty() {

@@ -36,6 +36,8 @@ fn value() -> impl Strategy<Value = Value> {
         (0..1_000_000i64, units)
             .prop_map(|(n, unit)| Value::Duration(n * unit.nanos() / 1000, unit)),
         ".{0,12}".prop_map(Value::String),
+        // Regex-like text, which prints as a raw string.
+        r#"[\\a-z.+*?()\[\]{}^$|'"]{0,12}"#.prop_map(Value::String),
         any::<bool>().prop_map(Value::Bool),
         prop_oneof![Just("SERVER"), Just("ERROR"), Just("OK")]
             .prop_map(|s| Value::Name(s.to_owned())),
@@ -188,6 +190,14 @@ fn cpl_soup() -> impl Strategy<Value = String> {
         Just("é"),
         Just("\0"),
         Just("kind == SERVER"),
+        Just(" matches "),
+        Just("r'"),
+        Just("r\""),
+        Just("r'\\d+'"),
+        Just("r\"\\\""),
+        Just("\\"),
+        Just("r"),
+        Just("R"),
     ];
     prop::collection::vec(pieces, 0..40).prop_map(|pieces| pieces.concat())
 }

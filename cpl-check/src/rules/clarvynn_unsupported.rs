@@ -5,9 +5,9 @@
 //! keys (`attributes["x"]`), fields other than its six (`status_code`, `duration_ms`,
 //! `duration`, `method`, `path`, `user_id`; so not `kind`, `status`, `error`, `name`,
 //! `service`, …), the operators `in`, `not in`, `starts_with`, `ends_with`, `matches`
-//! and `exists`, duration literals (`1.5s`), booleans and constants, and the mirrored
-//! form `500 <= status_code`. Lower-case keywords and case-insensitive field names are
-//! fine in clarvynn and not reported.
+//! and `exists`, duration literals (`1.5s`), raw strings (`r'x'`), booleans and
+//! constants, and the mirrored form `500 <= status_code`. Lower-case keywords and
+//! case-insensitive field names are fine in clarvynn and not reported.
 //!
 //! **Why it matters.** clarvynn never parses `when` at validation time: such a policy
 //! passes `clarvynn validate`, and at run time the condition raises an error that makes
@@ -29,7 +29,7 @@
 use cpl_syntax::ast::{StringOp, Value};
 use cpl_syntax::{codes, Diagnostic};
 
-use super::{at, clarvynn_field, operator_span, predicates, written, Context, Test};
+use super::{at, clarvynn_field, operator_span, predicates, written, yaml_text, Context, Test};
 use cpl_syntax::ast::FieldKind;
 
 const KNOWN: &str =
@@ -119,6 +119,13 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         "clarvynn 0.3.1 has no boolean or constant literals",
                         "compare with a number or a quoted string".to_owned(),
                     )),
+                    Value::String(text) if written(when, literal.span).starts_with('r') => Some((
+                        "clarvynn 0.3.1 has no raw strings",
+                        format!(
+                            "write an ordinary string: `{}`",
+                            yaml_text(when.style, &escaped(text))
+                        ),
+                    )),
                     _ => None,
                 };
                 if let Some((message, help)) = problem {
@@ -135,4 +142,23 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// `text` as an ordinary string (never raw), in single quotes unless it holds one.
+fn escaped(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        if c == '\\' || c == quote {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push(quote);
+    out
 }

@@ -31,6 +31,7 @@ mod disabled_condition;
 mod drop_before_keep;
 mod implausible_duration;
 mod implicit_exists;
+mod lost_regex_escape;
 mod misspelt_attribute;
 mod misspelt_namespace;
 mod nonstandard_attribute;
@@ -79,6 +80,7 @@ rules! {
     IMPLAUSIBLE_DURATION => implausible_duration;
     COSTLY_BASE_RATE => costly_base_rate;
     UNITLESS_DURATION => unitless_duration;
+    LOST_REGEX_ESCAPE => lost_regex_escape;
     UNSATISFIABLE_CONDITION => unsatisfiable_condition;
     ALWAYS_TRUE_CONDITION => always_true_condition;
     SUBSUMED_CONDITION => subsumed_condition;
@@ -524,4 +526,22 @@ pub(crate) fn clarvynn_field(field: &FieldKind) -> bool {
                 | BuiltinField::UserId
         )
     )
+}
+
+/// CPL text as it is written inside a YAML scalar of `style`.
+pub(crate) fn yaml_text(style: cpl_syntax::yaml::ScalarStyle, cpl: &str) -> String {
+    match style {
+        cpl_syntax::yaml::ScalarStyle::SingleQuoted => cpl.replace('\'', "''"),
+        cpl_syntax::yaml::ScalarStyle::DoubleQuoted => {
+            let mut out = String::with_capacity(cpl.len() + 8);
+            for c in cpl.chars() {
+                if matches!(c, '\\' | '"') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out
+        }
+        _ => cpl.to_owned(),
+    }
 }

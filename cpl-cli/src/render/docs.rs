@@ -86,4 +86,20 @@ mod tests {
         assert!(last.contains("```yaml\n"), "{last}");
         assert!(!last.contains("policy-err"), "{last}");
     }
+
+    #[test]
+    fn parse_tests_read_as_sentences() {
+        let text = long_text(&codes::UNEXPECTED_TOKEN).expect("E101");
+        assert!(!text.contains("cpl-parse"), "{text}");
+        assert!(!text.contains("=>"), "{text}");
+        assert!(
+            text.contains("- `status_code 500` is an error (E101)"),
+            "{text}"
+        );
+        let empty = long_text(&codes::EMPTY_EXPRESSION).expect("E100");
+        assert!(
+            empty.contains("- an expression of only spaces is an error (E100)"),
+            "{empty}"
+        );
+    }
 }

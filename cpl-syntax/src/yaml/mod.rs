@@ -143,6 +143,15 @@ pub struct YamlError {
 pub enum YamlErrorKind {
     /// Not well-formed YAML (saphyr's scan/parse errors).
     Syntax,
+    /// A backslash escape that YAML double quotes do not have (`"\\d"`); the error's span
+    /// is the escape.
+    UnknownEscape {
+        /// The escape as written, e.g. `\\d`.
+        escape: String,
+        /// The double-quoted scalar, quotes included, when it closes on the escape's
+        /// line; empty otherwise.
+        scalar: Range<usize>,
+    },
     /// The same key twice in a mapping; `first` is the span of the first occurrence.
     DuplicateKey {
         /// The span of the first occurrence.
