@@ -1,16 +1,26 @@
 //! Turning the paths on the command line into named texts.
 //!
-//! A path may be a file, a directory (searched recursively for `*.yaml` and `*.yml`,
-//! in sorted order so output is deterministic) or `-` for standard input. Read
-//! failures are reported per path and never stop the other paths from being read.
+//! A path may be a file, a directory or `-` for standard input. A directory is walked
+//! the way ruff and ripgrep walk one (the `ignore` crate): recursively, in sorted order
+//! so output is deterministic, skipping hidden files and what `.gitignore`, `.ignore`
+//! and `--exclude` globs exclude, never following symlinked directories. Read failures
+//! are reported per path and never stop the other paths from being read.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use ignore::overrides::OverrideBuilder;
+use ignore::WalkBuilder;
+
+/// The name standard input has in every output.
+pub(crate) const STDIN_NAME: &str = "<stdin>";
 
 /// One input: its display name and its bytes.
 pub(crate) struct Input {
     pub(crate) name: String,
     pub(crate) bytes: Vec<u8>,
+    /// Named on the command line (or stdin), rather than found in a directory.
+    pub(crate) explicit: bool,
 }
 
 /// Why a path could not be read.
@@ -19,8 +29,12 @@ pub(crate) struct InputError {
     pub(crate) message: String,
 }
 
-/// Reads every policy named by `paths`.
-pub(crate) fn read_policies(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
+/// Reads every `*.yaml` / `*.yml` file named by `paths`, skipping in directories what
+/// `exclude` (gitignore-style globs) and the ignore files exclude.
+pub(crate) fn read_yaml_inputs(
+    paths: &[PathBuf],
+    exclude: &[String],
+) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -28,42 +42,44 @@ pub(crate) fn read_policies(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) 
             let mut bytes = Vec::new();
             match std::io::stdin().lock().read_to_end(&mut bytes) {
                 Ok(_) => inputs.push(Input {
-                    name: "<stdin>".to_owned(),
+                    name: STDIN_NAME.to_owned(),
                     bytes,
+                    explicit: true,
                 }),
                 Err(error) => errors.push(InputError {
-                    name: "<stdin>".to_owned(),
+                    name: STDIN_NAME.to_owned(),
                     message: error.to_string(),
                 }),
             }
             continue;
         }
         if path.is_dir() {
-            match policy_files_in(path) {
+            match yaml_files_in(path, exclude) {
                 Ok(files) if files.is_empty() => errors.push(InputError {
                     name: path.display().to_string(),
                     message: "directory holds no `.yaml` or `.yml` files".to_owned(),
                 }),
                 Ok(files) => files
                     .iter()
-                    .for_each(|file| read_file(file, &mut inputs, &mut errors)),
-                Err(error) => errors.push(InputError {
+                    .for_each(|file| read_file(file, false, &mut inputs, &mut errors)),
+                Err(message) => errors.push(InputError {
                     name: path.display().to_string(),
-                    message: error.to_string(),
+                    message,
                 }),
             }
         } else {
-            read_file(path, &mut inputs, &mut errors);
+            read_file(path, true, &mut inputs, &mut errors);
         }
     }
     (inputs, errors)
 }
 
-fn read_file(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+fn read_file(path: &Path, explicit: bool, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
     match std::fs::read(path) {
         Ok(bytes) => inputs.push(Input {
             name: path.display().to_string(),
             bytes,
+            explicit,
         }),
         Err(error) => errors.push(InputError {
             name: path.display().to_string(),
@@ -72,34 +88,42 @@ fn read_file(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>)
     }
 }
 
-fn describe_io_error(error: &std::io::Error) -> String {
+/// How every command words an IO error: short, lowercase, without the OS error number.
+pub(crate) fn describe_io_error(error: &std::io::Error) -> String {
     match error.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::IsADirectory => "is a directory".to_owned(),
         _ => error.to_string(),
     }
 }
 
-/// Every `*.yaml` / `*.yml` file under `dir`, sorted, without following symlinked
-/// directories (no cycles).
-fn policy_files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// Every `*.yaml` / `*.yml` file under `dir` that the ignore rules and `exclude` keep,
+/// sorted.
+fn yaml_files_in(dir: &Path, exclude: &[String]) -> Result<Vec<PathBuf>, String> {
+    let mut overrides = OverrideBuilder::new(dir);
+    for glob in exclude {
+        overrides
+            .add(&format!("!{glob}"))
+            .map_err(|error| format!("invalid --exclude glob `{glob}`: {error}"))?;
+    }
+    let overrides = overrides.build().map_err(|error| error.to_string())?;
     let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            let path = entry.path();
-            let file_type = entry.file_type()?;
-            if file_type.is_dir() {
-                pending.push(path);
-            } else if path
+    let walk = WalkBuilder::new(dir)
+        .overrides(overrides)
+        .follow_links(false)
+        .sort_by_file_path(Path::cmp)
+        .build();
+    for entry in walk {
+        let entry = entry.map_err(|error| error.to_string())?;
+        let path = entry.path();
+        if entry.file_type().is_some_and(|t| t.is_file())
+            && path
                 .extension()
                 .is_some_and(|ext| ext == "yaml" || ext == "yml")
-            {
-                found.push(path);
-            }
+        {
+            found.push(path.to_path_buf());
         }
     }
-    found.sort();
     Ok(found)
 }

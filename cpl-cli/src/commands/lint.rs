@@ -6,6 +6,7 @@
 //! environments' policies are also compared with each other (parity), and the project's
 //! severity overrides and suppressions apply.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use cpl_check::parity::{check_parity, EnvironmentPolicy};
@@ -14,8 +15,10 @@ use cpl_syntax::{
     codes, load_policy_bytes, load_project, Diagnostic, Level, Policy, Project, Severity,
 };
 
-use crate::input::{read_policies, InputError};
-use crate::render::{self, stderr_colour, Counts, FileReport};
+use cpl_syntax::yaml::NodeValue;
+
+use crate::input::{read_yaml_inputs, InputError, STDIN_NAME};
+use crate::render::{self, Counts, FileReport, Summary};
 use crate::ExitStatus;
 
 /// Output formats of `cpl lint`.
@@ -23,6 +26,8 @@ use crate::ExitStatus;
 pub(crate) enum Format {
     /// Rendered diagnostics with source excerpts, on stderr.
     Human,
+    /// One line per finding on stdout, `path:line:col: CODE message`.
+    Concise,
     /// One JSON document on stdout.
     Json,
     /// A SARIF 2.1.0 log on stdout, for GitHub code scanning and other SARIF viewers.
@@ -47,16 +52,26 @@ pub(crate) enum TargetArg {
     Clarvynn,
 }
 
-/// Check policy files: syntax, schema, semantics and, with a project file, parity.
+/// Find every mistake in policies before deploy: syntax, schema, types, field names,
+/// thresholds, logic (unsatisfiable, always-true, shadowed and drop-before-keep rules),
+/// missing values and, with a project file, environment and tenant parity.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Policy files or directories (searched for *.yaml and *.yml); `-` reads stdin.
+    /// Policy files or directories; `-` reads stdin. Directories are searched for the
+    /// *.yaml and *.yml files that are policies, respecting .gitignore (spec/lint.md).
     /// Optional with `--project`, whose environments are linted anyway.
     #[arg(required_unless_present = "project", value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// Skip files in searched directories that match this gitignore-style glob
+    /// (repeatable), e.g. `--exclude 'charts/**'`.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value_t = render::ColorChoice::Auto, value_name = "WHEN")]
+    color: render::ColorChoice,
     /// Make findings of this kind fail the run: `--deny warnings`.
     #[arg(long, value_enum, value_name = "KIND")]
     deny: Vec<Deny>,
@@ -81,30 +96,54 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         TargetArg::Cpl => Target::Cpl,
         TargetArg::Clarvynn => Target::Clarvynn,
     });
-    let project_path = args.project.clone().or_else(|| {
-        args.paths
+    let (inputs, mut read_errors) = read_yaml_inputs(&args.paths, &args.exclude);
+    // The project: `--project`, else every `cpl.yaml` project file found in a linted
+    // directory (spec/lint.md).
+    let project_paths: Vec<PathBuf> = match &args.project {
+        Some(project) => vec![project.clone()],
+        None => inputs
             .iter()
-            .filter(|path| path.is_dir())
-            .map(|dir| dir.join("cpl.yaml"))
-            .find(|candidate| candidate.is_file())
-    });
-    let (inputs, mut read_errors) = read_policies(&args.paths);
-    let mut files: Vec<Linted> = inputs
-        .into_iter()
-        .filter(|input| !is_project_file(Path::new(&input.name), project_path.as_deref()))
-        .map(|input| {
-            let path = (input.name != "<stdin>").then(|| PathBuf::from(&input.name));
-            lint_policy(input.name, path, &input.bytes, &options)
-        })
-        .collect();
+            .filter(|input| {
+                !input.explicit
+                    && Path::new(&input.name).file_name() == Some(OsStr::new("cpl.yaml"))
+                    && classify(&input.bytes) == YamlKind::Project
+            })
+            .map(|input| PathBuf::from(&input.name))
+            .collect(),
+    };
+    let mut skipped = 0;
+    let mut files: Vec<Linted> = Vec::new();
+    for input in inputs {
+        let is_project = project_paths
+            .iter()
+            .any(|project| same_file(Path::new(&input.name), project));
+        if is_project {
+            continue;
+        }
+        if !input.explicit && classify(&input.bytes) != YamlKind::Policy {
+            skipped += 1;
+            continue;
+        }
+        let path = (input.name != STDIN_NAME).then(|| PathBuf::from(&input.name));
+        files.push(lint_policy(input.name, path, &input.bytes, &options));
+    }
 
-    if let Some(project_path) = &project_path {
+    for project_path in &project_paths {
         lint_project(project_path, &mut files, &mut read_errors, &options);
     }
 
     let reports: Vec<FileReport> = files.into_iter().map(|file| file.report).collect();
+    let deny_warnings = args.deny.contains(&Deny::Warnings);
+    let summary = Summary {
+        files: reports.len(),
+        counts: Counts::of(&reports),
+        skipped,
+        unreadable: read_errors.len(),
+        deny_warnings,
+    };
     let output = match args.format {
-        Format::Human => render::human(&reports, &read_errors, stderr_colour()),
+        Format::Human => render::human(&reports, &read_errors, &summary, args.color.stderr()),
+        Format::Concise => render::concise(&reports, &read_errors, &summary),
         Format::Json => render::json(&reports, &read_errors),
         Format::Sarif => render::sarif(&reports, &read_errors),
         Format::Github => render::github(&reports, &read_errors),
@@ -113,8 +152,7 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         return ExitStatus::Failure;
     }
 
-    let counts = Counts::of(&reports);
-    let deny_warnings = args.deny.contains(&Deny::Warnings);
+    let counts = summary.counts;
     if !read_errors.is_empty() {
         ExitStatus::Failure
     } else if counts.errors > 0 || (deny_warnings && counts.warnings > 0) {
@@ -124,10 +162,55 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     }
 }
 
-fn is_project_file(path: &Path, project: Option<&Path>) -> bool {
-    match project {
-        Some(project) => same_file(path, project),
-        None => false,
+/// What a YAML file found in a directory is (spec/lint.md, "Which files are linted").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum YamlKind {
+    /// A policy: top-level `sampling` or `tenants`.
+    Policy,
+    /// A project file: top-level `environments`.
+    Project,
+    /// A policy tests file (top-level `cases`), or YAML that is something else.
+    Other,
+}
+
+/// Reads only the top-level keys; a file that is not YAML is a policy only when a line
+/// starts with `sampling:` (then its E200 is worth reporting).
+fn classify(bytes: &[u8]) -> YamlKind {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return YamlKind::Other;
+    };
+    let (root, errors) = cpl_syntax::yaml::parse(text);
+    let keys: Vec<&str> = match root.as_ref().map(|root| &root.value) {
+        Some(NodeValue::Mapping(entries)) => entries
+            .iter()
+            .filter_map(|(key, _)| match &key.value {
+                NodeValue::Scalar(scalar) => Some(scalar.text.as_str()),
+                _ => None,
+            })
+            .collect(),
+        _ if !errors.is_empty() => {
+            let looks_like_policy = text
+                .lines()
+                .any(|line| line.trim_end().starts_with("sampling:"));
+            return if looks_like_policy {
+                YamlKind::Policy
+            } else {
+                YamlKind::Other
+            };
+        }
+        _ => Vec::new(),
+    };
+    if keys.contains(&"environments") {
+        YamlKind::Project
+    } else if keys.contains(&"cases") {
+        YamlKind::Other
+    } else if keys
+        .iter()
+        .any(|key| matches!(*key, "sampling" | "tenants"))
+    {
+        YamlKind::Policy
+    } else {
+        YamlKind::Other
     }
 }
 

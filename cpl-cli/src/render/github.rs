@@ -14,7 +14,7 @@ use cpl_syntax::{Diagnostic, LineIndex, Severity};
 
 use super::columns::utf16_line_column;
 use super::paths::repo_path;
-use super::{read_error_message, summary, Counts, FileReport, Output};
+use super::{read_error_message, summary_line, FileReport, Output, Summary};
 use crate::input::InputError;
 
 /// Annotations on stdout; the summary line on stderr, for people reading the log.
@@ -39,7 +39,7 @@ pub(crate) fn render(files: &[FileReport], read_errors: &[InputError]) -> Output
     }
     Output {
         stdout,
-        stderr: summary(files.len(), Counts::of(files)),
+        stderr: summary_line(&Summary::of(files)),
     }
 }
 

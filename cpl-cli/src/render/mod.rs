@@ -24,6 +24,28 @@ use crate::input::InputError;
 pub(crate) use github::render as github;
 pub(crate) use sarif::render as sarif;
 
+/// `--color`: when to colour human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour what goes to stderr.
+    pub(crate) fn stderr(self) -> bool {
+        match self {
+            ColorChoice::Auto => stderr_colour(),
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+        }
+    }
+}
+
 /// Whether to colour output on stderr: only on a terminal, and never under NO_COLOR.
 pub(crate) fn stderr_colour() -> bool {
     colour_enabled(
@@ -70,6 +92,32 @@ impl Counts {
     }
 }
 
+/// What the summary line of a lint run says (spec/lint.md, "Summary and exit status").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Summary {
+    /// Policies checked.
+    pub(crate) files: usize,
+    /// Their findings.
+    pub(crate) counts: Counts,
+    /// YAML files found in directories that are not policies.
+    pub(crate) skipped: usize,
+    /// Paths that could not be read.
+    pub(crate) unreadable: usize,
+    /// Whether `--deny warnings` makes the warnings fail the run.
+    pub(crate) deny_warnings: bool,
+}
+
+impl Summary {
+    /// The summary of checking `files` with nothing skipped, unreadable or denied.
+    pub(crate) fn of(files: &[FileReport]) -> Self {
+        Self {
+            files: files.len(),
+            counts: Counts::of(files),
+            ..Self::default()
+        }
+    }
+}
+
 /// What a renderer produced for each stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Output {
@@ -89,7 +137,12 @@ impl Output {
 }
 
 /// `--format human`: rendered diagnostics and a summary line, all on stderr.
-pub(crate) fn human(files: &[FileReport], read_errors: &[InputError], colour: bool) -> Output {
+pub(crate) fn human(
+    files: &[FileReport],
+    read_errors: &[InputError],
+    summary: &Summary,
+    colour: bool,
+) -> Output {
     let renderer = HumanRenderer::new(colour);
     let mut stderr = String::new();
     for file in files {
@@ -100,11 +153,39 @@ pub(crate) fn human(files: &[FileReport], read_errors: &[InputError], colour: bo
     for error in read_errors {
         let _ = writeln!(stderr, "error: {}", read_error_message(error));
     }
-    stderr.push_str(&summary(files.len(), Counts::of(files)));
+    stderr.push_str(&summary_line(summary));
     Output {
         stdout: String::new(),
         stderr,
     }
+}
+
+/// `--format concise`: `path:line:col: CODE message`, one finding a line, on stdout (as
+/// rustc's `--error-format short` and ruff's `concise`); read errors and the summary on
+/// stderr.
+pub(crate) fn concise(
+    files: &[FileReport],
+    read_errors: &[InputError],
+    summary: &Summary,
+) -> Output {
+    let mut stdout = String::new();
+    for file in files {
+        let lines = LineIndex::new(&file.source);
+        for diagnostic in &file.diagnostics {
+            let (line, column) = lines.line_column(&file.source, diagnostic.span.start);
+            let _ = writeln!(
+                stdout,
+                "{}:{line}:{column}: {} {}",
+                file.name, diagnostic.code.code, diagnostic.message
+            );
+        }
+    }
+    let mut stderr = String::new();
+    for error in read_errors {
+        let _ = writeln!(stderr, "error: {}", read_error_message(error));
+    }
+    stderr.push_str(&summary_line(summary));
+    Output { stdout, stderr }
 }
 
 /// `--format json`: one document on stdout; read errors as JSON lines on stderr.
@@ -142,10 +223,16 @@ pub(crate) fn json(files: &[FileReport], read_errors: &[InputError]) -> Output {
     if !suppressed.is_empty() {
         document["suppressed"] = serde_json::Value::Array(suppressed);
     }
+    // Present only when some path could not be read (spec/lint.md).
+    if !read_errors.is_empty() {
+        document["read_errors"] = read_errors
+            .iter()
+            .map(|error| serde_json::json!({"path": error.name, "message": error.message}))
+            .collect();
+    }
     let mut stderr = String::new();
     for error in read_errors {
-        let record = serde_json::json!({"error": read_error_message(error)});
-        let _ = writeln!(stderr, "{record}");
+        let _ = writeln!(stderr, "error: {}", read_error_message(error));
     }
     Output {
         stdout: format!("{document:#}\n"),
@@ -158,19 +245,48 @@ pub(crate) fn read_error_message(error: &InputError) -> String {
     format!("cannot read `{}`: {}", error.name, error.message)
 }
 
-/// `checked 3 files: 1 error, 0 warnings`.
-pub(crate) fn summary(files: usize, counts: Counts) -> String {
+/// `checked 3 files: 1 error, 0 warnings`, and what was skipped, unreadable or denied.
+pub(crate) fn summary_line(summary: &Summary) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let Summary {
+        files,
+        counts,
+        skipped,
+        unreadable,
+        deny_warnings,
+    } = *summary;
+    let mut line = format!("checked {}", plural(files, "file"));
     if counts.errors == 0 && counts.warnings == 0 {
-        format!("checked {}: no problems\n", plural(files, "file"))
+        if unreadable == 0 {
+            line.push_str(": no problems");
+        }
     } else {
-        format!(
-            "checked {}: {}, {}\n",
-            plural(files, "file"),
+        let denied = if deny_warnings && counts.warnings > 0 {
+            " (denied)"
+        } else {
+            ""
+        };
+        let _ = write!(
+            line,
+            ": {}, {}{denied}",
             plural(counts.errors, "error"),
             plural(counts.warnings, "warning")
-        )
+        );
     }
+    if unreadable > 0 {
+        let verb = if unreadable == 1 { "path" } else { "paths" };
+        let _ = write!(line, "; {unreadable} {verb} could not be read");
+    }
+    if skipped > 0 {
+        let what = if skipped == 1 {
+            "file that is not a policy"
+        } else {
+            "files that are not policies"
+        };
+        let _ = write!(line, "; skipped {skipped} YAML {what}");
+    }
+    line.push('\n');
+    line
 }
 
 /// Renders diagnostics the way rustc does, with the source excerpt.
@@ -264,19 +380,48 @@ mod tests {
 
     #[test]
     fn summaries() {
+        let one = Summary {
+            files: 1,
+            ..Summary::default()
+        };
+        assert_eq!(summary_line(&one), "checked 1 file: no problems\n");
+        let findings = Summary {
+            files: 2,
+            counts: Counts {
+                errors: 1,
+                warnings: 2,
+            },
+            ..Summary::default()
+        };
         assert_eq!(
-            summary(1, Counts::default()),
-            "checked 1 file: no problems\n"
-        );
-        assert_eq!(
-            summary(
-                2,
-                Counts {
-                    errors: 1,
-                    warnings: 2
-                }
-            ),
+            summary_line(&findings),
             "checked 2 files: 1 error, 2 warnings\n"
+        );
+        let denied = Summary {
+            counts: Counts {
+                errors: 0,
+                warnings: 1,
+            },
+            deny_warnings: true,
+            ..one
+        };
+        assert_eq!(
+            summary_line(&denied),
+            "checked 1 file: 0 errors, 1 warning (denied)\n"
+        );
+        let unreadable = Summary {
+            files: 0,
+            unreadable: 1,
+            ..Summary::default()
+        };
+        assert_eq!(
+            summary_line(&unreadable),
+            "checked 0 files; 1 path could not be read\n"
+        );
+        let skipped = Summary { skipped: 3, ..one };
+        assert_eq!(
+            summary_line(&skipped),
+            "checked 1 file: no problems; skipped 3 YAML files that are not policies\n"
         );
     }
 }
