@@ -124,3 +124,81 @@ fn invalid_utf8_and_nul_bytes_are_diagnostics() {
     let (code, _, stderr) = cpl(&["lint", nul.to_str().expect("utf-8 path")]);
     assert!(code == 0 || code == 1, "{stderr}");
 }
+
+#[test]
+fn clarvynn_target_flags_a_string_service() {
+    let file = "tests/fixtures/lint/clarvynn/service-string.yaml";
+    let (code, _, stderr) = cpl(&["lint", "--target", "clarvynn", file]);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!(format!("exit: {code}\n{stderr}"));
+    // CPL itself reads the string form.
+    assert_eq!(cpl(&["lint", file]).0, 0);
+}
+
+#[test]
+fn the_template_clarvynn_init_writes_lints_replays_and_diffs() {
+    // A copy of what `clarvynn init` (0.3.1) writes; tests/differential checks the live one.
+    let file = "tests/fixtures/clarvynn/clarvynn-init.yaml";
+    let (code, _, stderr) = cpl(&["lint", file]);
+    assert_eq!(
+        (code, stderr.as_str()),
+        (0, "checked 1 file: no problems\n")
+    );
+    let (code, _, stderr) = cpl(&["lint", "--target", "clarvynn", file]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stderr.contains("L356") && !stderr.contains("L357"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = cpl(&["replay", file, "corpus/traces/shop.jsonl"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("slow_requests"), "{stdout}");
+    let (code, stdout, stderr) = cpl(&["diff", file, file]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+#[test]
+fn a_policy_outside_the_project_is_in_its_namespace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write =
+        |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
+    let policy = |namespace: &str| {
+        format!("service:\n  name: shop\n  namespace: {namespace}\nsampling:\n  base_rate: 0.1\n  conditions:\n    - name: tier\n      when: \"customer_tier == 'gold'\"\n")
+    };
+    write(
+        "cpl.yaml",
+        "environments:\n  prod: prod.yaml\nlint:\n  suppress:\n    - code: W114\n      environment: prod\n      reason: our SDK writes customer_tier\n",
+    );
+    write("prod.yaml", &policy("prod"));
+    write("candidate.yaml", &policy("prod"));
+    write("other.yaml", &policy("staging"));
+    let project = dir.path().join("cpl.yaml");
+    let lint = |file: &str| {
+        let path = dir.path().join(file);
+        cpl(&[
+            "lint",
+            "--format",
+            "json",
+            "--project",
+            project.to_str().expect("path"),
+            path.to_str().expect("path"),
+        ])
+    };
+    let codes = |stdout: &str, file: &str| -> Vec<String> {
+        let report: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
+        report["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["file"].as_str().is_some_and(|f| f.ends_with(file)))
+            .map(|d| d["code"].as_str().expect("code").to_owned())
+            .collect()
+    };
+    // Not listed by the project, namespace `prod`: prod's suppression applies.
+    let (code, stdout, stderr) = lint("candidate.yaml");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(codes(&stdout, "candidate.yaml"), Vec::<String>::new());
+    // Namespace `staging`: it does not.
+    let (_, stdout, _) = lint("other.yaml");
+    assert_eq!(codes(&stdout, "other.yaml"), ["W114"]);
+}

@@ -125,6 +125,7 @@ registry! {
     CLARVYNN_FIELD_SOURCE = "L354" "clarvynn-field-source" Warning "a field clarvynn 0.3.1 reads from other attributes than CPL (`--target clarvynn`)";
     CLARVYNN_IGNORED_KEY = "L355" "clarvynn-ignored-key" Warning "a policy key clarvynn 0.3.1 ignores (`--target clarvynn`)";
     CLARVYNN_REQUIRED_KEY = "L356" "clarvynn-required-key" Error "a top-level key clarvynn 0.3.1 requires is missing (`--target clarvynn`)";
+    CLARVYNN_SERVICE_STRING = "L357" "clarvynn-service-string" Error "a `service` written as a string, which clarvynn 0.3.1 cannot load (`--target clarvynn`)";
     BASE_RATE_DRIFT = "L371" "base-rate-drift" Error "environments' base rates differ by more than the project allows";
     CONDITION_MISSING = "L372" "condition-missing" Error "a condition of the reference environment is missing or disabled in another";
     CONDITION_WEAKER = "L373" "condition-weaker" Error "a condition keeps fewer spans in an environment than in the reference";

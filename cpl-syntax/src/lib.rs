@@ -47,7 +47,8 @@ pub use lines::LineIndex;
 pub use load::{load_policy, load_policy_bytes, Loaded};
 pub use parser::{parse_expression, Parsed, SyntaxError, MAX_EXPRESSION_BYTES, MAX_NESTING};
 pub use policy::{
-    Action, Condition, Policy, Sampling, Spanned, Suppression, TenantOverride, Tenants, When,
+    Action, Condition, Policy, Sampling, Service, ServiceForm, Spanned, Suppression,
+    TenantOverride, Tenants, When,
 };
 pub use project::{
     load_project, Environment, Level, LoadedProject, Project, ProjectSuppression, SeverityOverride,

@@ -13,7 +13,8 @@ use crate::diagnostic::{codes, did_you_mean, Diagnostic};
 use crate::fields::{resolve_name, FieldType, BUILTIN_FIELDS};
 use crate::parser::parse_expression;
 use crate::policy::{
-    Action, Condition, Policy, Sampling, Spanned, Suppression, TenantOverride, Tenants, When,
+    Action, Condition, Policy, Sampling, Service, ServiceForm, Spanned, Suppression,
+    TenantOverride, Tenants, When,
 };
 use crate::yaml::{self, Node, NodeValue, Resolved, Scalar, ScalarStyle, YamlErrorKind};
 
@@ -93,6 +94,7 @@ pub fn load_policy(source: &str) -> Loaded {
 }
 
 pub(crate) const TOP_KEYS: &[&str] = &["version", "service", "sampling", "tenants"];
+pub(crate) const SERVICE_KEYS: &[&str] = &["name", "namespace", "version"];
 pub(crate) const SAMPLING_KEYS: &[&str] = &["base_rate", "conditions"];
 pub(crate) const CONDITION_KEYS: &[&str] =
     &["name", "when", "enabled", "rate", "action", "suppress"];
@@ -186,7 +188,7 @@ impl Loader {
         let version = top.get("version").and_then(|node| self.version(node));
         let service = top
             .get("service")
-            .and_then(|node| self.string(node, "service"));
+            .and_then(|node| self.service(node, top.key_span("service").unwrap_or_default()));
         let sampling = if let Some(node) = top.get("sampling") {
             self.sampling(node, top.key_span("sampling").unwrap_or_default())
         } else {
@@ -277,6 +279,66 @@ impl Loader {
             }
         };
         Some(Spanned::new(text, node.span.clone()))
+    }
+
+    /// `service`: a string, or a mapping with `name`, `namespace` and `version`.
+    fn service(&mut self, node: &Node, key: Range<usize>) -> Option<Service> {
+        if let NodeValue::Mapping(_) = &node.value {
+            let entries = self.mapping(node, "service", SERVICE_KEYS, key)?;
+            let namespace = entries
+                .get("namespace")
+                .and_then(|n| self.string(n, "service.namespace"));
+            let version = entries.get("version").and_then(|n| self.app_version(n));
+            let Some(name) = entries.get("name") else {
+                self.report(
+                    Diagnostic::new(
+                        &codes::MISSING_KEY,
+                        "`service` has no `name`",
+                        entries.anchor.clone(),
+                        "`name` expected in this mapping",
+                    )
+                    .with_help("add `name: <the service's name>` to `service`"),
+                );
+                return None;
+            };
+            let Some(Resolved::String(text)) = scalar(name).map(Scalar::resolve) else {
+                let help = quote_help(name, "name");
+                self.wrong_type(name, "service.name", "a string", help);
+                return None;
+            };
+            let name = Spanned::new(text.to_owned(), name.span.clone());
+            return Some(Service {
+                name,
+                namespace,
+                version,
+                form: ServiceForm::Mapping,
+                span: node.span.clone(),
+            });
+        }
+        if let Some(Resolved::String(text)) = scalar(node).map(Scalar::resolve) {
+            return Some(Service {
+                name: Spanned::new(text.to_owned(), node.span.clone()),
+                namespace: None,
+                version: None,
+                form: ServiceForm::String,
+                span: node.span.clone(),
+            });
+        }
+        let help = quote_help(node, "service")
+            .unwrap_or_else(|| "write `service: {name: <the service's name>}`".to_owned());
+        self.wrong_type(node, "service", "a string or a mapping", Some(help));
+        None
+    }
+
+    /// `service.version`: the application's version as written, a string or a number.
+    fn app_version(&mut self, node: &Node) -> Option<Spanned<String>> {
+        if let Some((s, Resolved::String(_) | Resolved::Int(_) | Resolved::Float(_))) =
+            scalar(node).map(|s| (s, s.resolve()))
+        {
+            return Some(Spanned::new(s.text.clone(), node.span.clone()));
+        }
+        self.wrong_type(node, "service.version", "a string or a number", None);
+        None
     }
 
     pub(crate) fn string(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
@@ -496,7 +558,7 @@ impl Loader {
                 node,
                 "suppress",
                 "a mapping from code to reason",
-                Some("write `suppress: {L313: <why this is fine>}`".to_owned()),
+                Some("write `suppress: {L334: <why this is fine>}`".to_owned()),
             );
             return Vec::new();
         };
@@ -892,6 +954,18 @@ impl Loader {
 pub(crate) fn scalar(node: &Node) -> Option<&Scalar> {
     match &node.value {
         NodeValue::Scalar(scalar) => Some(scalar),
+        _ => None,
+    }
+}
+
+/// For a name YAML read as a number or a boolean: the help that quotes it.
+fn quote_help(node: &Node, key: &str) -> Option<String> {
+    match scalar(node).map(|s| (s, s.resolve())) {
+        // A plain scalar that resolved to a number or a boolean holds no quote or
+        // backslash, so it can be quoted as is.
+        Some((s, Resolved::Int(_) | Resolved::Float(_) | Resolved::Bool(_))) => {
+            Some(format!("quote it: `{key}: \"{}\"`", s.text))
+        }
         _ => None,
     }
 }

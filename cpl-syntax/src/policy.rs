@@ -32,12 +32,36 @@ pub struct Policy {
     /// `version`, normalised to `"1"`.
     pub version: Option<Spanned<String>>,
     /// `service`: the service the policy is written for (informational; clarvynn's
-    /// runtime requires it).
-    pub service: Option<Spanned<String>>,
+    /// runtime requires it, as a mapping).
+    pub service: Option<Service>,
     /// The `sampling` section.
     pub sampling: Sampling,
     /// The `tenants` section.
     pub tenants: Option<Tenants>,
+}
+
+/// The `service` section: a plain name, or the mapping `clarvynn init` writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// `name` (or the string itself).
+    pub name: Spanned<String>,
+    /// `namespace`: the environment the policy is written for.
+    pub namespace: Option<Spanned<String>>,
+    /// `version`: the application's version, as written (`1.0.0`).
+    pub version: Option<Spanned<String>>,
+    /// How `service` was written.
+    pub form: ServiceForm,
+    /// The span of the `service` value.
+    pub span: Range<usize>,
+}
+
+/// How a policy wrote its `service`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceForm {
+    /// `service: checkout`: CPL reads it, clarvynn 0.3.1 cannot load it.
+    String,
+    /// `service: {name: checkout, ...}`: the form both read.
+    Mapping,
 }
 
 /// The `sampling` section.
@@ -181,6 +205,14 @@ pub struct TenantOverride {
 }
 
 impl Policy {
+    /// The environment the policy names for itself: its `service.namespace`
+    /// (spec/policy.md, "The policy's environment"). A project file's name for the
+    /// policy takes precedence; callers that know one use it instead.
+    pub fn namespace(&self) -> Option<&str> {
+        let namespace = self.service.as_ref()?.namespace.as_ref()?;
+        Some(namespace.value.as_str())
+    }
+
     /// The conditions that apply to `tenant`'s traces, in decision order.
     pub fn conditions_for(&self, tenant: Option<&str>) -> Vec<&Condition> {
         let mut merged: Vec<&Condition> = self.sampling.conditions.iter().collect();

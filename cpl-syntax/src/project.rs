@@ -393,7 +393,7 @@ fn lint(loader: &mut Loader, node: &Node, environments: &[&str]) -> LintConfig {
                                 value.span.clone(),
                                 "unknown severity",
                             )
-                            .with_help("write e.g. `L307: off`"),
+                            .with_help("write e.g. `L324: off`"),
                         );
                         continue;
                     }

@@ -98,17 +98,58 @@ pub struct PolicyDocument {
     #[serde(default)]
     #[schemars(with = "Version")]
     pub version: Option<Version>,
-    /// The service the policy is written for. Informational: it does not limit which
-    /// spans the policy applies to.
+    /// The service the policy is written for: its name, or the mapping `clarvynn init`
+    /// writes (`name`, `namespace`, `version`), the only form clarvynn 0.3.1 loads. It
+    /// does not limit which spans the policy applies to.
     #[serde(default)]
-    #[schemars(with = "String")]
-    pub service: Option<String>,
+    #[schemars(with = "Service")]
+    pub service: Option<Service>,
     /// How traces are sampled: a base rate and conditions tried in order.
     pub sampling: Sampling,
     /// Per-tenant base rates and conditions.
     #[serde(default)]
     #[schemars(with = "Tenants")]
     pub tenants: Option<Tenants>,
+}
+
+/// `service`: a name, or a mapping.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Service {
+    /// The service's name.
+    Name(String),
+    /// The form `clarvynn init` writes.
+    Mapping(ServiceMapping),
+}
+
+/// The `service` mapping.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ServiceMapping {
+    /// The service's name.
+    pub name: String,
+    /// The environment the policy is written for (`production`, `staging`), where a
+    /// project file does not name it.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub namespace: Option<String>,
+    /// The application's version, as written (`1.0.0`). Informational.
+    #[serde(default)]
+    #[schemars(with = "AppVersion")]
+    pub version: Option<AppVersion>,
+}
+
+/// An application version: a string, or a number YAML read as one.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum AppVersion {
+    /// Written as a string (`1.0.0`).
+    Text(String),
+    /// Written as a number (`2`).
+    Number(f64),
 }
 
 /// The schema version of a document: `1`, `1.0`, `"1"` or `"1.0"`.
@@ -182,7 +223,7 @@ pub struct Condition {
     #[schemars(with = "Action")]
     pub action: Option<Action>,
     /// Findings accepted for this condition: a diagnostic code or name, and the reason
-    /// it is fine, e.g. `L313: health checks never carry errors here`.
+    /// it is fine, e.g. `L334: health checks never carry errors here`.
     #[serde(default)]
     #[schemars(schema_with = "code_map::<Reason>")]
     pub suppress: Option<BTreeMap<String, String>>,
@@ -416,7 +457,7 @@ pub enum Level {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ProjectSuppression {
-    /// The diagnostic code or name, e.g. `L313` or `unknown-field`.
+    /// The diagnostic code or name, e.g. `L334` or `unknown-field`.
     #[schemars(schema_with = "code")]
     pub code: String,
     /// Only in this environment's policy.
@@ -559,7 +600,9 @@ mod tests {
 
     #[test]
     fn policy_keys_are_the_keys_the_loader_accepts() {
-        use crate::load::{CONDITION_KEYS, OVERRIDE_KEYS, SAMPLING_KEYS, TENANTS_KEYS, TOP_KEYS};
+        use crate::load::{
+            CONDITION_KEYS, OVERRIDE_KEYS, SAMPLING_KEYS, SERVICE_KEYS, TENANTS_KEYS, TOP_KEYS,
+        };
         let schema = schema(&policy_schema());
         assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
         assert_eq!(properties(&schema, ""), sorted(TOP_KEYS));
@@ -567,7 +610,15 @@ mod tests {
         assert_eq!(properties(&schema, "Condition"), sorted(CONDITION_KEYS));
         assert_eq!(properties(&schema, "Tenants"), sorted(TENANTS_KEYS));
         assert_eq!(properties(&schema, "TenantOverride"), sorted(OVERRIDE_KEYS));
-        for name in ["", "Sampling", "Condition", "Tenants", "TenantOverride"] {
+        assert_eq!(properties(&schema, "ServiceMapping"), sorted(SERVICE_KEYS));
+        for name in [
+            "",
+            "Sampling",
+            "Condition",
+            "Tenants",
+            "TenantOverride",
+            "ServiceMapping",
+        ] {
             let object = if name.is_empty() {
                 &schema
             } else {
@@ -652,6 +703,14 @@ mod tests {
     #[test]
     fn the_schema_rejects_what_the_loader_rejects() {
         let validator = validator(&schema(&policy_schema()));
+        for ok in [
+            "service: checkout\nsampling:\n  base_rate: 0.1\n",
+            "version: \"1.0\"\nservice:\n  name: my-service\n  namespace: production\n  version: 1.0.0\nsampling:\n  base_rate: 0.1\n",
+            "service:\n  name: a\n  version: 2\nsampling:\n  base_rate: 0.1\n",
+        ] {
+            assert_eq!(errors(&validator, &yaml_to_json(ok)), Vec::<String>::new());
+            assert!(crate::load_policy(ok).diagnostics.is_empty(), "{ok}");
+        }
         let ok = "sampling:\n  base_rate: 0.1\n  conditions:\n    - name: a\n      when: \"x.y == 1\"\n      enabled: no\n      suppress:\n        W114: fine\ntenants:\n  attribute: tenant.id\n  overrides:\n    acme:\n      base_rate: 1\n";
         assert_eq!(errors(&validator, &yaml_to_json(ok)), Vec::<String>::new());
         for (bad, why) in [
@@ -660,6 +719,22 @@ mod tests {
             ("sampling:\n  base_rate: \"0.1\"\n", "a string rate"),
             ("version: 2\nsampling:\n  base_rate: 0.1\n", "version"),
             ("service: checkout\n", "no sampling"),
+            (
+                "service: [a, b]\nsampling:\n  base_rate: 0.1\n",
+                "a list service",
+            ),
+            (
+                "service:\n  namespace: prod\nsampling:\n  base_rate: 0.1\n",
+                "a service mapping without name",
+            ),
+            (
+                "service:\n  name: 1\nsampling:\n  base_rate: 0.1\n",
+                "a number name",
+            ),
+            (
+                "service:\n  name: a\n  environment: prod\nsampling:\n  base_rate: 0.1\n",
+                "an unknown service key",
+            ),
             (
                 "sampling:\n  base_rate: 0.1\n  conditions:\n    - name: a\n      when: \"x.y == 1\"\n      action: ignore\n",
                 "action",

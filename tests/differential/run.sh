@@ -4,8 +4,9 @@
 #   bash tests/differential/run.sh [differential.py options: --seed S --cases N --out FILE]
 #
 # Installs clarvynn==0.3.1 from PyPI into a throwaway virtualenv, builds the
-# eval_cases program of the cpl-tests crate, and compares the two on generated expressions and
-# spans. Exits 0 when every disagreement is a documented quirk, 1 when one is a BUG,
+# eval_cases program of the cpl-tests crate and the cpl binary, runs documents.sh (policy
+# documents: clarvynn's template and the corpus policies meant for clarvynn), and
+# compares the two on generated expressions and spans. Exits 0 when every disagreement is a documented quirk, 1 when one is a BUG,
 # and 0 with a message (skipped) when clarvynn cannot be installed (offline).
 # Not part of `cargo test`. PYTHON selects the interpreter (default python3).
 set -euo pipefail
@@ -29,14 +30,18 @@ if ! "$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     exit 0
 fi
 
-(cd "$repo" && cargo build --quiet --release -p cpl-tests --bin eval_cases)
+(cd "$repo" && cargo build --quiet --release -p cpl-tests --bin eval_cases &&
+    cargo build --quiet --release -p cpl-cli)
 eval_cases="$repo/target/release/eval_cases"
 if [ -n "${CARGO_TARGET_DIR:-}" ]; then
     eval_cases="$CARGO_TARGET_DIR/release/eval_cases"
 fi
 
+# The document-level part: clarvynn's template and the corpus policies meant for it.
+status=0
+CLARVYNN_VENV="$tmp/venv" bash "$here/documents.sh" || status=$?
+
 # Run from the temp dir so that nothing in the repo shadows clarvynn's modules.
 cd "$tmp"
-status=0
 "$tmp/venv/bin/python" "$here/differential.py" --eval-cases "$eval_cases" "$@" || status=$?
 exit "$status"

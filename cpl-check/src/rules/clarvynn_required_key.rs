@@ -7,6 +7,8 @@
 //! (`LocalPolicyCache`, used by its span processor and `clarvynn test`) refuses a policy
 //! without them: "missing 'version' field", "missing 'service' section". Even the demo
 //! policy of clarvynn's own README fails this way (spec/compatibility.md, section 6).
+//! clarvynn reads `service` as a mapping, so the help gives the mapping (a string
+//! `service` is L357).
 //!
 //! **Example.**
 //!
@@ -41,7 +43,9 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 0..0,
                 "`service` expected in this file",
             )
-            .with_help("add `service: <the service's name>` at the top of the file"),
+            .with_help(
+                "add `service: {name: my-service, namespace: production}` at the top of the file, with your service's name and environment",
+            ),
         );
     }
 }

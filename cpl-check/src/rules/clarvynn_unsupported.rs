@@ -18,7 +18,7 @@
 //!
 //! ```yaml
 //! version: 1
-//! service: checkout
+//! service: {name: checkout}
 //! sampling:
 //!   base_rate: 0.01
 //!   conditions:

@@ -23,6 +23,7 @@ mod clarvynn_field_source;
 mod clarvynn_ignored_key;
 mod clarvynn_missing_as_zero;
 mod clarvynn_required_key;
+mod clarvynn_service_string;
 mod clarvynn_type_semantics;
 mod clarvynn_unsupported;
 mod costly_base_rate;
@@ -93,6 +94,7 @@ rules! {
     CLARVYNN_FIELD_SOURCE => clarvynn_field_source, clarvynn;
     CLARVYNN_IGNORED_KEY => clarvynn_ignored_key, clarvynn;
     CLARVYNN_REQUIRED_KEY => clarvynn_required_key, clarvynn;
+    CLARVYNN_SERVICE_STRING => clarvynn_service_string, clarvynn;
 }
 
 /// Runs every rule that applies to `options`.

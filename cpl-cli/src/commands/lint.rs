@@ -251,8 +251,13 @@ fn lint_policy(
             suppressed,
         },
         path,
+        // The project's name for the policy replaces this when it lists the file.
+        environment: loaded
+            .policy
+            .as_ref()
+            .and_then(Policy::namespace)
+            .map(str::to_owned),
         policy: loaded.policy,
-        environment: None,
     }
 }
 
