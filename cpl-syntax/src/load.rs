@@ -94,7 +94,7 @@ pub fn load_policy(source: &str) -> Loaded {
 }
 
 pub(crate) const TOP_KEYS: &[&str] = &["version", "service", "sampling", "tenants"];
-pub(crate) const SERVICE_KEYS: &[&str] = &["name", "namespace", "version"];
+pub(crate) const SERVICE_KEYS: &[&str] = &["name", "namespace", "version", "environment"];
 pub(crate) const SAMPLING_KEYS: &[&str] = &["base_rate", "conditions"];
 pub(crate) const CONDITION_KEYS: &[&str] =
     &["name", "when", "enabled", "rate", "action", "suppress"];
@@ -289,6 +289,9 @@ impl Loader {
                 .get("namespace")
                 .and_then(|n| self.string(n, "service.namespace"));
             let version = entries.get("version").and_then(|n| self.app_version(n));
+            let environment = entries
+                .get("environment")
+                .and_then(|n| self.string(n, "service.environment"));
             let Some(name) = entries.get("name") else {
                 self.report(
                     Diagnostic::new(
@@ -311,6 +314,7 @@ impl Loader {
                 name,
                 namespace,
                 version,
+                environment,
                 form: ServiceForm::Mapping,
                 span: node.span.clone(),
             });
@@ -320,6 +324,7 @@ impl Loader {
                 name: Spanned::new(text.to_owned(), node.span.clone()),
                 namespace: None,
                 version: None,
+                environment: None,
                 form: ServiceForm::String,
                 span: node.span.clone(),
             });

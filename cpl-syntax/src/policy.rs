@@ -49,6 +49,8 @@ pub struct Service {
     pub namespace: Option<Spanned<String>>,
     /// `version`: the application's version, as written (`1.0.0`).
     pub version: Option<Spanned<String>>,
+    /// `environment`: a key clarvynn's runtime reads and does not use; kept, informational.
+    pub environment: Option<Spanned<String>>,
     /// How `service` was written.
     pub form: ServiceForm,
     /// The span of the `service` value.

@@ -139,6 +139,11 @@ pub struct ServiceMapping {
     #[serde(default)]
     #[schemars(with = "AppVersion")]
     pub version: Option<AppVersion>,
+    /// Read by clarvynn's runtime into a context nothing uses. Informational; the
+    /// policy's environment is `namespace`.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub environment: Option<String>,
 }
 
 /// An application version: a string, or a number YAML read as one.
@@ -732,7 +737,7 @@ mod tests {
                 "a number name",
             ),
             (
-                "service:\n  name: a\n  environment: prod\nsampling:\n  base_rate: 0.1\n",
+                "service:\n  name: a\n  env: prod\nsampling:\n  base_rate: 0.1\n",
                 "an unknown service key",
             ),
             (

@@ -144,11 +144,18 @@ fn odd_service_shapes_are_located_diagnostics() {
             "`service.version` must be a string or a number, not a list",
         ),
         (
-            "service:\n  name: a\n  environment: prod\n",
+            "service:\n  name: a\n  environment: [prod]\n",
+            "E203",
+            3,
+            16,
+            "`service.environment` must be a string, not a list",
+        ),
+        (
+            "service:\n  name: a\n  env: prod\n",
             "E202",
             3,
             3,
-            "unknown key `environment` in `service`",
+            "unknown key `env` in `service`",
         ),
         (
             "service:\n  namespace: production\n",
