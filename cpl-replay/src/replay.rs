@@ -141,7 +141,7 @@ impl SpanView for WholeTrace {
     fn parent_span_id(&self) -> Option<[u8; 8]> {
         None
     }
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         ""
     }
     fn kind(&self) -> SpanKind {
