@@ -283,6 +283,7 @@ fn no_negative_zero_and_no_float_noise() {
 }
 
 #[test]
+#[allow(clippy::float_cmp)] // rounded figures compare exactly
 fn tenants_are_broken_down_and_every_trace_is_decided_once() {
     let policy = compile(
         "sampling:\n  base_rate: 0.05\n  conditions:\n    - name: errors\n      when: \"status_code >= 500\"\n\

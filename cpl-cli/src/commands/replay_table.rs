@@ -257,3 +257,143 @@ fn threshold(ms: f64) -> String {
         format!("{ms}ms")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use cpl_replay::replay::{
+        BaseRateReport, Counts, RuleReport, ServiceReport, TenantBaseRateReport, TenantReport,
+    };
+
+    use super::*;
+
+    /// Long names and nine-digit counts: each table's columns still line up.
+    #[test]
+    fn columns_stay_aligned_with_long_names_and_big_numbers() {
+        let long = "a_rule_name_of_exactly_forty_characters_";
+        assert_eq!(long.len(), 40);
+        let big = 987_654_321;
+        let report = Report {
+            complete: true,
+            traces: Counts {
+                total: big,
+                kept: big / 3,
+            },
+            spans: Counts {
+                total: big * 9,
+                kept: big,
+            },
+            bytes: Counts {
+                total: big * 900,
+                kept: big * 9,
+            },
+            rules: vec![
+                RuleReport {
+                    name: long.to_owned(),
+                    action: "keep".into(),
+                    rate: 0.333_333,
+                    traces: big,
+                    spans: big * 7,
+                    traces_kept: big / 3,
+                    expected: 329_218_107.0,
+                    ..RuleReport::default()
+                },
+                RuleReport {
+                    name: "x".into(),
+                    tenant: Some("a_very_long_tenant_identifier_name".into()),
+                    action: "drop".into(),
+                    traces: 1,
+                    spans: 1,
+                    ..RuleReport::default()
+                },
+            ],
+            base_rate: BaseRateReport {
+                rate: 0.01,
+                traces: 12,
+                spans: 34,
+                expected: 0.12,
+                kept: 0,
+            },
+            tenants: vec![TenantReport {
+                tenant: "a_very_long_tenant_identifier_name".into(),
+                traces: big,
+                spans: big,
+                kept: 5,
+                base_rate: TenantBaseRateReport {
+                    rate: 0.1,
+                    source: BaseRateSource::Tenant,
+                    traces: big,
+                    spans: big,
+                    expected: 98_765_432.1,
+                    kept: 5,
+                },
+            }],
+            services: vec![ServiceReport {
+                name: "a-service-with-a-name-longer-than-the-column-was".into(),
+                spans: big,
+                spans_kept: 1,
+                bytes: big * 1000,
+                bytes_kept: 2,
+            }],
+            ..Report::default()
+        };
+        let text = render(&report, "policy.yaml");
+        assert!(!text.contains("-0.0"), "{text}");
+        // Each block of indented lines is a table, its first line the header. Cells are
+        // separated by two spaces or more; each cell starts where its header starts
+        // (text) or ends where it ends (numbers).
+        for block in text.split("\n\n") {
+            let lines: Vec<&str> = block
+                .lines()
+                .filter(|line| line.starts_with("  ") && !line.contains(':'))
+                .collect();
+            let Some((header, rows)) = lines.split_first() else {
+                continue;
+            };
+            let header = cells(header);
+            for row in rows {
+                let indent = row.len() - row.trim_start().len();
+                for (start, end, cell) in cells(row) {
+                    assert!(
+                        start == indent || header.iter().any(|h| h.0 == start || h.1 == end),
+                        "`{cell}` is out of line in\n{block}"
+                    );
+                }
+            }
+        }
+        assert!(
+            text.lines()
+                .any(|line| line.starts_with(&format!("  {long}  "))
+                    && line.contains("329,218,107.0")),
+            "{text}"
+        );
+        assert!(
+            text.contains("x [a_very_long_tenant_identifier_name]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("base rate [a_very_long_tenant_identifier_name]"),
+            "{text}"
+        );
+    }
+
+    /// The cells of a table line: (first char, one past the last char, text).
+    fn cells(line: &str) -> Vec<(usize, usize, String)> {
+        let chars: Vec<char> = line.chars().collect();
+        let mut cells = Vec::new();
+        let mut at = 0;
+        while at < chars.len() {
+            if chars[at] == ' ' {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            while at < chars.len()
+                && !(chars[at] == ' ' && chars.get(at + 1).is_none_or(|&c| c == ' '))
+            {
+                at += 1;
+            }
+            cells.push((start, at, chars[start..at].iter().collect()));
+        }
+        cells
+    }
+}
