@@ -14,9 +14,16 @@ fn replay_table_of_the_shipped_corpus() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!(stdout);
+    // The README shows this output as it is.
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README");
+    assert!(
+        readme.contains(&format!("```text\n{stdout}```\n")),
+        "README.md's replay example differs from the output:\n{stdout}"
+    );
 }
 
 #[test]
+#[allow(clippy::cast_possible_truncation)] // cents of small sums
 fn replay_json_adds_up() {
     let (code, stdout, stderr) = cpl(&[
         "replay",
@@ -29,14 +36,30 @@ fn replay_json_adds_up() {
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(report["complete"], true);
     let total = report["traces"]["total"].as_u64().expect("total");
-    let decided: u64 = report["rules"]
-        .as_array()
-        .expect("rules")
-        .iter()
-        .map(|r| r["traces"].as_u64().expect("traces"))
-        .sum::<u64>()
-        + report["base_rate"]["traces"].as_u64().expect("base");
+    let sum = |list: &serde_json::Value, pick: &dyn Fn(&serde_json::Value) -> Option<u64>| {
+        list.as_array()
+            .expect("list")
+            .iter()
+            .filter_map(pick)
+            .sum::<u64>()
+    };
+    let decided = sum(&report["rules"], &|r| r["traces"].as_u64())
+        + report["base_rate"]["traces"].as_u64().expect("base")
+        + sum(&report["tenants"], &|t| {
+            (t["base_rate"]["source"] == "tenant").then(|| t["base_rate"]["traces"].as_u64())?
+        });
     assert_eq!(decided, total, "every trace is decided exactly once");
+    // The parts of the money add up, in cents.
+    let cents = |v: &serde_json::Value| (v.as_f64().expect("dollars") * 100.0).round() as i64;
+    let savings = &report["savings"];
+    assert_eq!(
+        cents(&savings["per_tb"]["kept"]) + cents(&savings["per_tb"]["saved"]),
+        cents(&savings["per_tb"]["total"])
+    );
+    assert_eq!(
+        cents(&savings["cost_kept"]) + cents(&savings["cost_saved"]),
+        cents(&savings["cost_total"])
+    );
     let bytes = std::fs::metadata(workspace_root().join("corpus/traces/shop.jsonl"))
         .expect("corpus")
         .len();
@@ -109,6 +132,75 @@ fn replay_reports_malformed_documents_and_marks_the_report_incomplete() {
     assert_eq!(report["input"]["skipped_non_trace"], 1);
     assert_eq!(report["traces"]["total"], 1);
     insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn replay_of_nothing_readable_is_no_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "garbage\n{\"resourceSpans\": 3}\n").expect("write");
+    let (code, stdout, stderr) = cpl(&[
+        "replay",
+        "corpus/policies/demo.yaml",
+        garbage.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stdout, "", "no report of zeros");
+    assert!(
+        stderr.ends_with(
+            "error: no trace could be read from the inputs: 2 documents could not be read\n"
+        ),
+        "{stderr}"
+    );
+    // Valid, but no traces in it: the same outcome, told apart.
+    let metrics = dir.path().join("metrics.jsonl");
+    std::fs::write(&metrics, "{\"resourceMetrics\": []}\n").expect("write");
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").expect("write");
+    let (code, stdout, stderr) = cpl(&[
+        "replay",
+        "--format",
+        "json",
+        "corpus/policies/demo.yaml",
+        metrics.to_str().expect("path"),
+        empty.to_str().expect("path"),
+    ]);
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: the inputs hold no trace spans: 1 document of logs, metrics or profiles skipped\n"
+    );
+}
+
+#[test]
+fn replay_of_the_same_capture_twice_counts_each_span_once() {
+    let once = cpl(&[
+        "replay",
+        "--format",
+        "json",
+        "corpus/policies/modern.yaml",
+        "corpus/traces/shop.jsonl",
+    ]);
+    let twice = cpl(&[
+        "replay",
+        "--format",
+        "json",
+        "corpus/policies/modern.yaml",
+        "corpus/traces/shop.jsonl",
+        "corpus/traces/shop.jsonl",
+    ]);
+    assert_eq!(twice.0, 0, "{}", twice.2);
+    assert_eq!(
+        twice.2,
+        "warning: 9,454 spans appeared more than once in the inputs (same trace id, span id, start and end) and are counted once\n"
+    );
+    let mut a: serde_json::Value = serde_json::from_str(&once.1).expect("JSON");
+    let mut b: serde_json::Value = serde_json::from_str(&twice.1).expect("JSON");
+    assert_eq!(b["input"]["duplicate_spans"], 9454);
+    assert_eq!(b["input"]["files"], 2);
+    a["input"] = serde_json::Value::Null;
+    b["input"] = serde_json::Value::Null;
+    assert_eq!(a, b);
 }
 
 #[test]

@@ -191,6 +191,14 @@ impl Evaluator {
         self.base_rate.p
     }
 
+    /// The tenant overrides, by tenant id: each tenant and its own `base_rate`, if it
+    /// sets one (its traces that no condition decides use the policy's otherwise).
+    pub fn tenant_overrides(&self) -> impl ExactSizeIterator<Item = (&str, Option<f64>)> + '_ {
+        self.overrides
+            .iter()
+            .map(|o| (&*o.tenant, o.base_rate.map(|rate| rate.p)))
+    }
+
     /// The span's tenant id, if the policy has tenants and the span carries one: the
     /// tenant attribute's string value, or its int value in decimal (spec/sampling.md).
     pub fn tenant_of<'s, S: SpanView + ?Sized>(&self, span: &'s S) -> Option<TenantId<'s>> {

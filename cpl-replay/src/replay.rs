@@ -3,22 +3,75 @@
 //! Replay runs in two steps so that the expensive one can use every core:
 //!
 //! 1. [`Replay::summarize`] turns decoded spans into [`SpanSummary`]s: the rules each
-//!    span matches, its tenant, bytes, service, error flag and times. It only reads the
-//!    evaluator, so batches can be summarised on any thread (rayon in the CLI), and the
-//!    summaries are much smaller than the spans they came from.
-//! 2. [`Replay::add`] merges summaries into per-trace state, sequentially. Memory grows
-//!    with the number of distinct traces, not with the input.
+//!    span matches, its tenant, bytes, service, error flag, times and a hash that
+//!    recognises copies of it. It only reads the evaluators, so batches can be
+//!    summarised on any thread (rayon in the CLI), and the summaries are much smaller
+//!    than the spans they came from.
+//! 2. [`Replay::add`] merges summaries into per-trace state, sequentially, skipping
+//!    copies of spans already seen (same trace id, span id, start and end).
 //!
 //! [`Replay::finish`] decides every trace, in no particular order (each decision is a
 //! function of the trace alone), and sums the decisions into a [`Report`].
+//!
+//! The report's own definitions are CPL conditions too, compiled and evaluated by the
+//! same evaluator as the policy: an error trace has a span satisfying [`ERROR_SPAN`],
+//! and a slow trace, taken as one span from its earliest start to its latest end,
+//! satisfies `duration > SLOW`. So `status_code` or `duration` cannot mean one thing in
+//! a rule and another in the report.
+//!
+//! # Memory
+//!
+//! Memory grows with the number of distinct traces and spans, not with the input (a
+//! span read twice costs nothing more). Per distinct trace: one entry of
+//! `TRACE_STATE_BYTES` = 176 bytes in the trace map (a hash table 7/16 to 7/8 full, so
+//! 200 to 400 bytes), its services list (24 bytes per service, 96 at least) and its copy
+//! set (52 bytes at least). Per distinct span: one `u64` in its trace's copy set, a
+//! hash set at most 7/8 full, so 10 to 21 bytes (spec/replay.md, "Overlapping inputs").
+//! A policy with more than 64 rules, or a trace with a tenant id, adds a small heap
+//! block per trace.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use cpl_eval::{Evaluator, Reason, RuleSet, TraceTenant};
-use cpl_otlp::{AnyValue, ReadStats, Span, StatusCode};
+use cpl_eval::{
+    AttrValue, Evaluator, Reason, RuleSet, SpanKind, SpanView, StatusCode, TraceTenant,
+};
+use cpl_otlp::{ReadStats, Span};
+
+/// The CPL condition that makes a span an error span, and its trace an error trace
+/// (spec/replay.md, "Error traces").
+pub const ERROR_SPAN: &str = "status == ERROR OR status_code >= 500";
+
+/// [`ERROR_SPAN`], compiled once: it depends on nothing the user chooses.
+static ERROR_CONDITION: LazyLock<Evaluator> = LazyLock::new(|| condition(ERROR_SPAN));
+
+/// Compiles one report condition, written as a policy with that condition as its only
+/// rule (index 0), so that it is parsed, resolved and evaluated as a policy's rules are.
+fn condition(when: &str) -> Evaluator {
+    let text = format!(
+        "sampling:\n  base_rate: 0\n  conditions:\n    - name: report\n      when: '{}'\n",
+        when.replace('\'', "''")
+    );
+    let policy = cpl_syntax::load_policy(&text)
+        .policy
+        .expect("the report's conditions are valid CPL (tested)");
+    Evaluator::compile(&policy).expect("the report's conditions compile (tested)")
+}
+
+/// Whether `span` satisfies the report condition compiled into `condition`.
+fn satisfies<S: SpanView + ?Sized>(condition: &Evaluator, span: &S) -> bool {
+    condition.matches(span).contains(0)
+}
+
+/// The condition that makes a whole trace slow: `duration > SLOW`.
+fn slow_condition(threshold_nanos: u64) -> Evaluator {
+    // Durations in CPL are i64 nanoseconds (292 years); a longer threshold is the same.
+    let nanos = threshold_nanos.min(i64::MAX as u64);
+    condition(&format!("duration > {nanos}ns"))
+}
 
 /// The choices of spec/replay.md that the user can change.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,6 +95,8 @@ impl Default for ReplayOptions {
 #[derive(Debug, Clone)]
 pub struct SpanSummary {
     trace_id: [u8; 16],
+    /// A hash of (span id, start, end): equal for copies of one span.
+    copy_key: u64,
     matched: RuleSet,
     tenant: TraceTenant,
     service: Option<String>,
@@ -59,10 +114,54 @@ struct TraceState {
     spans: u64,
     bytes: u64,
     error: bool,
+    /// The earliest set (non-zero) span start; 0 while there is none.
     start: u64,
     end: u64,
     /// `(service index, spans, bytes)`, usually one or two entries.
     services: Vec<(u32, u64, u64)>,
+    /// The copy keys of the spans counted so far.
+    seen: HashSet<u64, BuildHasherDefault<PreHashed>>,
+}
+
+/// The trace as one span from its earliest start to its latest end: what "slow" is
+/// evaluated on. It has no attributes, so only its times can satisfy a condition.
+struct WholeTrace {
+    trace_id: [u8; 16],
+    start: u64,
+    end: u64,
+}
+
+impl SpanView for WholeTrace {
+    fn trace_id(&self) -> [u8; 16] {
+        self.trace_id
+    }
+    fn span_id(&self) -> [u8; 8] {
+        [0; 8]
+    }
+    fn parent_span_id(&self) -> Option<[u8; 8]> {
+        None
+    }
+    fn name(&self) -> &'static str {
+        ""
+    }
+    fn kind(&self) -> SpanKind {
+        SpanKind::Unspecified
+    }
+    fn status(&self) -> StatusCode {
+        StatusCode::Unset
+    }
+    fn start_time_unix_nano(&self) -> u64 {
+        self.start
+    }
+    fn end_time_unix_nano(&self) -> u64 {
+        self.end
+    }
+    fn attribute(&self, _: &str) -> Option<AttrValue<'_>> {
+        None
+    }
+    fn resource_attribute(&self, _: &str) -> Option<AttrValue<'_>> {
+        None
+    }
 }
 
 /// Hashes trace ids, which are random already: fold the 16 bytes and mix once.
@@ -84,12 +183,46 @@ impl Hasher for TraceIdHasher {
     }
 }
 
+/// Passes a copy key, a hash already, through unchanged.
+#[derive(Default)]
+struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64`s are hashed with it; fold anything else rather than lose it.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// The key that recognises copies of one span within its trace.
+fn copy_key(span: &Span) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (
+        span.span_id.0,
+        span.start_time_unix_nano,
+        span.end_time_unix_nano,
+    )
+        .hash(&mut hasher);
+    hasher.finish()
+}
+
 type TraceMap = HashMap<[u8; 16], TraceState, BuildHasherDefault<TraceIdHasher>>;
 
 /// A replay in progress.
 pub struct Replay<'e> {
     evaluator: &'e Evaluator,
     options: ReplayOptions,
+    slow: Evaluator,
     traces: TraceMap,
     services: HashMap<String, u32>,
     input: InputReport,
@@ -101,6 +234,7 @@ impl<'e> Replay<'e> {
         Self {
             evaluator,
             options,
+            slow: slow_condition(options.slow_threshold_nanos),
             traces: TraceMap::default(),
             services: HashMap::new(),
             input: InputReport::default(),
@@ -112,8 +246,9 @@ impl<'e> Replay<'e> {
         self.evaluator
     }
 
-    /// Summarises decoded spans; reads only the evaluator, so any thread may call it.
+    /// Summarises decoded spans; reads only the evaluators, so any thread may call it.
     pub fn summarize(evaluator: &Evaluator, spans: &[Span]) -> Vec<SpanSummary> {
+        let error = &*ERROR_CONDITION;
         spans
             .iter()
             .map(|span| {
@@ -123,11 +258,12 @@ impl<'e> Replay<'e> {
                 }
                 SpanSummary {
                     trace_id: span.trace_id.0,
+                    copy_key: copy_key(span),
                     matched: evaluator.matches(span),
                     tenant,
                     service: span.resource.service_name().map(str::to_owned),
                     bytes: span.encoded_len,
-                    error: is_error(span),
+                    error: satisfies(error, span),
                     start: span.start_time_unix_nano,
                     end: span.end_time_unix_nano,
                 }
@@ -135,26 +271,28 @@ impl<'e> Replay<'e> {
             .collect()
     }
 
-    /// Merges span summaries into their traces.
+    /// Merges span summaries into their traces; a copy of a span already merged is
+    /// counted in `input.duplicate_spans` and otherwise ignored.
     pub fn add(&mut self, summaries: Vec<SpanSummary>) {
         for summary in summaries {
-            let service = match summary.service {
-                Some(name) => self.service_index(name),
-                None => self.service_index_str("unknown"),
-            };
             let trace = self.traces.entry(summary.trace_id).or_default();
-            if trace.spans == 0 {
-                trace.start = u64::MAX;
+            if !trace.seen.insert(summary.copy_key) {
+                self.input.duplicate_spans += 1;
+                continue;
             }
             trace.matched.union_with(&summary.matched);
             trace.tenant.merge(&summary.tenant);
             trace.spans += 1;
             trace.bytes += summary.bytes;
             trace.error |= summary.error;
-            if summary.start != 0 {
-                trace.start = trace.start.min(summary.start);
+            if summary.start != 0 && (trace.start == 0 || summary.start < trace.start) {
+                trace.start = summary.start;
             }
             trace.end = trace.end.max(summary.end);
+            let service = match summary.service {
+                Some(name) => service_index(&mut self.services, name),
+                None => service_index_str(&mut self.services, "unknown"),
+            };
             match trace
                 .services
                 .iter_mut()
@@ -177,22 +315,49 @@ impl<'e> Replay<'e> {
         self.input.errors += stats.errors;
     }
 
-    fn service_index(&mut self, name: String) -> u32 {
-        let next = u32::try_from(self.services.len()).unwrap_or(u32::MAX);
-        *self.services.entry(name).or_insert(next)
-    }
-
-    fn service_index_str(&mut self, name: &str) -> u32 {
-        match self.services.get(name) {
-            Some(index) => *index,
-            None => self.service_index(name.to_owned()),
-        }
-    }
-
     /// Decides every trace and sums the decisions.
     pub fn finish(self) -> Report {
-        let evaluator = self.evaluator;
-        let mut rules: Vec<RuleReport> = evaluator
+        let mut tally = Tally::new(self.evaluator, &self.services);
+        for (trace_id, trace) in &self.traces {
+            let slow = satisfies(
+                &self.slow,
+                &WholeTrace {
+                    trace_id: *trace_id,
+                    start: trace.start,
+                    end: trace.end,
+                },
+            );
+            tally.trace(*trace_id, trace, slow);
+        }
+        tally.report(self.input, &self.options)
+    }
+}
+
+fn service_index(services: &mut HashMap<String, u32>, name: String) -> u32 {
+    let next = u32::try_from(services.len()).unwrap_or(u32::MAX);
+    *services.entry(name).or_insert(next)
+}
+
+fn service_index_str(services: &mut HashMap<String, u32>, name: &str) -> u32 {
+    match services.get(name) {
+        Some(index) => *index,
+        None => service_index(services, name.to_owned()),
+    }
+}
+
+/// The sums of [`Replay::finish`], one trace at a time. Every figure is a sum of
+/// integers, so the order in which traces are visited does not matter.
+struct Tally<'e> {
+    evaluator: &'e Evaluator,
+    report: Report,
+    services: Vec<ServiceReport>,
+    /// Tenant id → position in `report.tenants`.
+    tenants: HashMap<&'e str, usize>,
+}
+
+impl<'e> Tally<'e> {
+    fn new(evaluator: &'e Evaluator, service_names: &HashMap<String, u32>) -> Self {
+        let rules = evaluator
             .rules()
             .iter()
             .map(|rule| RuleReport {
@@ -203,115 +368,155 @@ impl<'e> Replay<'e> {
                 ..RuleReport::default()
             })
             .collect();
-        let mut services = vec![ServiceReport::default(); self.services.len()];
-        for (name, index) in &self.services {
+        let mut services = vec![ServiceReport::default(); service_names.len()];
+        for (name, index) in service_names {
             services[*index as usize].name.clone_from(name);
         }
-        let mut report = Report {
-            version: 1,
-            complete: self.input.errors == 0,
-            input: self.input,
-            base_rate: BaseRateReport {
-                rate: evaluator.base_rate(),
-                ..BaseRateReport::default()
+        let mut tenants = HashMap::new();
+        let tenant_reports = evaluator
+            .tenant_overrides()
+            .enumerate()
+            .map(|(at, (tenant, rate))| {
+                tenants.insert(tenant, at);
+                TenantReport {
+                    tenant: tenant.to_owned(),
+                    base_rate: TenantBaseRateReport {
+                        rate: rate.unwrap_or(evaluator.base_rate()),
+                        source: if rate.is_some() {
+                            BaseRateSource::Tenant
+                        } else {
+                            BaseRateSource::Policy
+                        },
+                        ..TenantBaseRateReport::default()
+                    },
+                    ..TenantReport::default()
+                }
+            })
+            .collect();
+        Self {
+            evaluator,
+            report: Report {
+                rules,
+                tenants: tenant_reports,
+                base_rate: BaseRateReport {
+                    rate: evaluator.base_rate(),
+                    ..BaseRateReport::default()
+                },
+                ..Report::default()
             },
-            slow: SlowReport {
-                threshold_ms: nanos_to_ms(self.options.slow_threshold_nanos),
-                ..SlowReport::default()
-            },
-            ..Report::default()
+            services,
+            tenants,
+        }
+    }
+
+    fn trace(&mut self, trace_id: [u8; 16], trace: &TraceState, slow: bool) {
+        let report = &mut self.report;
+        let decision = self
+            .evaluator
+            .decide_trace(trace_id, &trace.matched, trace.tenant.get());
+        let keep = decision.keep;
+        let tenant = trace
+            .tenant
+            .get()
+            .and_then(|id| self.tenants.get(id))
+            .and_then(|&at| report.tenants.get_mut(at));
+        let by_base_rate = match decision.reason {
+            Reason::Rule { index, .. } => {
+                if let Some(rule) = report.rules.get_mut(index) {
+                    rule.traces += 1;
+                    rule.spans += trace.spans;
+                    if keep {
+                        rule.traces_kept += 1;
+                        rule.spans_kept += trace.spans;
+                        rule.bytes_kept += trace.bytes;
+                    }
+                }
+                false
+            }
+            Reason::BaseRate { .. } => {
+                let base = &mut report.base_rate;
+                base.traces += 1;
+                base.spans += trace.spans;
+                base.kept += u64::from(keep);
+                true
+            }
+            Reason::TenantBaseRate { .. } => true,
         };
-
-        // Traces decided by each base rate (policy or tenant), by the rate's bits: the
-        // expected count is summed from these in a fixed order, so the report does not
-        // depend on hash-map order (float addition is not associative).
-        let mut base_rates: Vec<(u64, u64)> = Vec::new();
-        for (trace_id, trace) in &self.traces {
-            let decision = evaluator.decide_trace(*trace_id, &trace.matched, trace.tenant.get());
-            let keep = decision.keep;
-            match decision.reason {
-                Reason::Rule { index, .. } => {
-                    if let Some(rule) = rules.get_mut(index) {
-                        rule.traces += 1;
-                        rule.spans += trace.spans;
-                        if keep {
-                            rule.traces_kept += 1;
-                            rule.spans_kept += trace.spans;
-                            rule.bytes_kept += trace.bytes;
-                        }
-                    }
-                }
-                Reason::BaseRate { rate } | Reason::TenantBaseRate { rate, .. } => {
-                    report.base_rate.traces += 1;
-                    report.base_rate.kept += u64::from(keep);
-                    match base_rates
-                        .iter_mut()
-                        .find(|(bits, _)| *bits == rate.to_bits())
-                    {
-                        Some(entry) => entry.1 += 1,
-                        None => base_rates.push((rate.to_bits(), 1)),
-                    }
-                }
-            }
-            report.traces.add(1, keep);
-            report.spans.add(trace.spans, keep);
-            report.bytes.add(trace.bytes, keep);
-            for &(index, spans, bytes) in &trace.services {
-                let service = &mut services[index as usize];
-                service.spans += spans;
-                service.bytes += bytes;
-                if keep {
-                    service.spans_kept += spans;
-                    service.bytes_kept += bytes;
-                }
-            }
-            if trace.error {
-                report.errors.add(1, keep);
-            }
-            let duration = trace.end.saturating_sub(trace.start);
-            if trace.start != u64::MAX && duration > self.options.slow_threshold_nanos {
-                report.slow.add(1, keep);
+        if let Some(tenant) = tenant {
+            tenant.traces += 1;
+            tenant.spans += trace.spans;
+            tenant.kept += u64::from(keep);
+            if by_base_rate {
+                tenant.base_rate.traces += 1;
+                tenant.base_rate.spans += trace.spans;
+                tenant.base_rate.kept += u64::from(keep);
             }
         }
-
-        base_rates.sort_unstable();
-        #[allow(clippy::cast_precision_loss)] // report figures
-        {
-            report.base_rate.expected = base_rates
-                .iter()
-                .map(|&(bits, traces)| f64::from_bits(bits) * traces as f64)
-                .sum();
-            report.keep_rate = ratio(report.traces.kept, report.traces.total);
-            let gb = |bytes: u64| bytes as f64 / 1e9;
-            let price = self.options.price_per_gb;
-            report.savings = SavingsReport {
-                price_per_gb: price,
-                bytes_dropped: report.bytes.total - report.bytes.kept,
-                cost_total: gb(report.bytes.total) * price,
-                cost_kept: gb(report.bytes.kept) * price,
-                cost_saved: gb(report.bytes.total - report.bytes.kept) * price,
-            };
+        report.traces.add(1, keep);
+        report.spans.add(trace.spans, keep);
+        report.bytes.add(trace.bytes, keep);
+        for &(index, spans, bytes) in &trace.services {
+            let service = &mut self.services[index as usize];
+            service.spans += spans;
+            service.bytes += bytes;
+            if keep {
+                service.spans_kept += spans;
+                service.bytes_kept += bytes;
+            }
         }
+        if trace.error {
+            report.errors.add(1, keep);
+        }
+        if slow {
+            report.slow.traces += 1;
+            report.slow.kept += u64::from(keep);
+        }
+    }
+
+    /// The report: the sums, plus the figures derived from them.
+    fn report(self, input: InputReport, options: &ReplayOptions) -> Report {
+        let mut report = self.report;
+        report.version = 2;
+        report.complete = input.errors == 0;
+        report.input = input;
+        report.keep_rate = ratio(report.traces.kept, report.traces.total);
+        for rule in &mut report.rules {
+            rule.expected = expected(rule.traces, rule.rate);
+        }
+        report.base_rate.expected = expected(report.base_rate.traces, report.base_rate.rate);
+        for tenant in &mut report.tenants {
+            tenant.base_rate.expected = expected(tenant.base_rate.traces, tenant.base_rate.rate);
+        }
+        report.slow.threshold_ms = nanos_to_ms(options.slow_threshold_nanos);
+        report.savings = SavingsReport::new(&report.bytes, options.price_per_gb);
+        let mut services = self.services;
         services.sort_by(|a, b| b.spans.cmp(&a.spans).then_with(|| a.name.cmp(&b.name)));
-        report.rules = rules;
         report.services = services;
         report
     }
 }
 
-/// A span is an error span when its status is ERROR or its HTTP status code is 500+.
-fn is_error(span: &Span) -> bool {
-    if span.status == StatusCode::Error {
-        return true;
-    }
-    ["http.response.status_code", "http.status_code"]
-        .iter()
-        .find_map(|key| span.attribute(key))
-        .is_some_and(|value| match value {
-            AnyValue::Int(code) => *code >= 500,
-            AnyValue::Double(code) => *code >= 500.0,
-            _ => false,
-        })
+/// `traces × rate`, the expected number kept, rounded to 2 decimals.
+#[allow(clippy::cast_precision_loss)] // a report figure
+fn expected(traces: u64, rate: f64) -> f64 {
+    round_to_cents(traces as f64 * rate)
+}
+
+/// Rounds to 2 decimals, with no negative zero: the value whose shortest decimal form
+/// has at most 2 decimals, so the JSON shows `62.15`, not `62.150000000000006`.
+fn round_to_cents(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0 + 0.0
+}
+
+/// Whole cents in `dollars` (non-negative).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // rounded, ≥ 0
+fn cents(dollars: f64) -> u64 {
+    (dollars * 100.0).round().max(0.0) as u64
+}
+
+#[allow(clippy::cast_precision_loss)] // cents are far below 2^53
+fn dollars(cents: u64) -> f64 {
+    cents as f64 / 100.0
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -347,8 +552,10 @@ pub struct Report {
     pub keep_rate: f64,
     /// Per rule, in the evaluator's rule order.
     pub rules: Vec<RuleReport>,
-    /// The traces no rule decided.
+    /// The traces that the policy's base rate decided.
     pub base_rate: BaseRateReport,
+    /// Per tenant override, by tenant id.
+    pub tenants: Vec<TenantReport>,
     /// Per `service.name`, most spans first.
     pub services: Vec<ServiceReport>,
     /// Traces with an error span.
@@ -370,6 +577,8 @@ pub struct InputReport {
     pub skipped_non_trace: u64,
     /// Malformed documents skipped.
     pub errors: u64,
+    /// Copies of spans already read (same trace id, span id, start and end), not counted.
+    pub duplicate_spans: u64,
 }
 
 /// A total and how much of it is kept.
@@ -412,19 +621,66 @@ pub struct RuleReport {
     pub spans_kept: u64,
     /// Of those, bytes kept.
     pub bytes_kept: u64,
+    /// `traces × rate`, rounded to 2 decimals.
+    pub expected: f64,
 }
 
-/// The traces the base rate decided.
+/// The traces the policy's base rate decided.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BaseRateReport {
     /// The policy's base rate.
     pub rate: f64,
-    /// Traces no rule decided.
+    /// Traces no rule decided (tenants with their own base rate aside).
     pub traces: u64,
-    /// The sum of the rates that applied to them: the expected number kept.
+    /// Spans of those traces.
+    pub spans: u64,
+    /// `traces × rate`, rounded to 2 decimals: the expected number kept.
     pub expected: f64,
     /// Traces kept.
     pub kept: u64,
+}
+
+/// One tenant override's traces.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TenantReport {
+    /// The tenant id.
+    pub tenant: String,
+    /// The tenant's traces.
+    pub traces: u64,
+    /// Spans of those traces.
+    pub spans: u64,
+    /// Traces kept.
+    pub kept: u64,
+    /// Those of its traces that no rule decided.
+    pub base_rate: TenantBaseRateReport,
+}
+
+/// A tenant's traces that no rule decided.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TenantBaseRateReport {
+    /// The rate applied to them.
+    pub rate: f64,
+    /// Whose base rate that is.
+    pub source: BaseRateSource,
+    /// Traces.
+    pub traces: u64,
+    /// Spans of those traces.
+    pub spans: u64,
+    /// `traces × rate`, rounded to 2 decimals.
+    pub expected: f64,
+    /// Traces kept.
+    pub kept: u64,
+}
+
+/// Where the base rate applied to a tenant's traces comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaseRateSource {
+    /// The policy's `sampling.base_rate`: the override sets none.
+    #[default]
+    Policy,
+    /// The override's own `base_rate`.
+    Tenant,
 }
 
 /// One service's share.
@@ -453,16 +709,7 @@ pub struct SlowReport {
     pub kept: u64,
 }
 
-impl SlowReport {
-    fn add(&mut self, amount: u64, keep: bool) {
-        self.traces += amount;
-        if keep {
-            self.kept += amount;
-        }
-    }
-}
-
-/// Estimated cost.
+/// Estimated cost, in US dollars rounded to cents; the parts add up.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SavingsReport {
     /// US dollars per GB.
@@ -473,6 +720,134 @@ pub struct SavingsReport {
     pub cost_total: f64,
     /// Cost of what is kept.
     pub cost_kept: f64,
-    /// The difference.
+    /// `cost_total − cost_kept`.
     pub cost_saved: f64,
+    /// The same shares of 1 TB (1,000 GB) ingested.
+    pub per_tb: Cost,
+}
+
+/// A cost split into what is kept and what is saved: `kept + saved = total`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Cost {
+    /// All of it.
+    pub total: f64,
+    /// What is kept.
+    pub kept: f64,
+    /// `total − kept`.
+    pub saved: f64,
+}
+
+impl SavingsReport {
+    #[allow(clippy::cast_precision_loss)] // report figures
+    fn new(bytes: &Counts, price_per_gb: f64) -> Self {
+        let split = |total: u64, kept: u64| {
+            let kept = kept.min(total);
+            (total, kept)
+        };
+        let gb = |bytes: u64| bytes as f64 / 1e9;
+        let (total, kept) = split(
+            cents(gb(bytes.total) * price_per_gb),
+            cents(gb(bytes.kept) * price_per_gb),
+        );
+        let tb_total = cents(1000.0 * price_per_gb);
+        let (tb_total, tb_kept) = split(
+            tb_total,
+            cents(1000.0 * price_per_gb * ratio(bytes.kept, bytes.total)),
+        );
+        Self {
+            price_per_gb,
+            bytes_dropped: bytes.total - bytes.kept,
+            cost_total: dollars(total),
+            cost_kept: dollars(kept),
+            cost_saved: dollars(total - kept),
+            per_tb: Cost {
+                total: dollars(tb_total),
+                kept: dollars(tb_kept),
+                saved: dollars(tb_total - tb_kept),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_conditions_compile() {
+        assert_eq!(ERROR_CONDITION.rules().len(), 1);
+        for threshold in [0, 1, 1_000_000_000, u64::MAX] {
+            assert_eq!(slow_condition(threshold).rules().len(), 1);
+        }
+    }
+
+    #[test]
+    fn figures_have_no_float_noise_and_no_negative_zero() {
+        // 0.05 × 1,243 is 62.150000000000006 in f64.
+        assert_eq!(
+            serde_json::to_string(&expected(1243, 0.05)).ok().as_deref(),
+            Some("62.15")
+        );
+        assert_eq!(
+            serde_json::to_string(&round_to_cents(-0.0)).ok().as_deref(),
+            Some("0.0")
+        );
+        assert_eq!(
+            serde_json::to_string(&expected(0, 0.1)).ok().as_deref(),
+            Some("0.0")
+        );
+    }
+
+    #[test]
+    fn money_adds_up_in_cents() {
+        // 4,619,175 bytes at $0.10/GB, 558,383 kept: 0.046, 0.0056 → cents.
+        let savings = SavingsReport::new(
+            &Counts {
+                total: 4_619_175_000_000,
+                kept: 558_383_000_000,
+            },
+            0.10,
+        );
+        assert_eq!(
+            (savings.cost_total, savings.cost_kept, savings.cost_saved),
+            (461.92, 55.84, 406.08)
+        );
+        assert_eq!(
+            savings.per_tb,
+            Cost {
+                total: 100.0,
+                kept: 12.09,
+                saved: 87.91
+            }
+        );
+        // Each part rounded on its own would give 55.84 + 406.08 = 461.92 here, but not
+        // in general; the saved part is always the difference.
+        for kept in [0, 1, 4_999_999, 5_000_000, 9_999_999_999] {
+            let s = SavingsReport::new(
+                &Counts {
+                    total: 9_999_999_999,
+                    kept,
+                },
+                0.37,
+            );
+            assert_eq!(
+                cents(s.cost_kept) + cents(s.cost_saved),
+                cents(s.cost_total)
+            );
+            assert_eq!(
+                cents(s.per_tb.kept) + cents(s.per_tb.saved),
+                cents(s.per_tb.total)
+            );
+        }
+    }
+
+    /// Bytes of one trace's entry in the trace map, as documented above.
+    const TRACE_STATE_BYTES: usize = 176;
+
+    #[test]
+    fn per_trace_state_is_small() {
+        // Documented in the module docs and spec/replay.md ("Memory").
+        let entry = std::mem::size_of::<([u8; 16], TraceState)>();
+        assert!(entry <= TRACE_STATE_BYTES, "{entry} bytes per trace");
+    }
 }

@@ -131,9 +131,9 @@ fn measure(
     super::replay::replay_inputs(traces, &mut replays, None)?;
     let [ra, rb] = replays;
     let (ra, rb) = (ra.finish(), rb.finish());
-    if rb.traces.total == 0 && !rb.complete {
-        // The errors are above; a table of zeros would only hide them.
-        return Err("no trace could be read from the inputs".to_owned());
+    if let Some(message) = super::replay::nothing_read(&rb) {
+        // The errors, if any, are above; a table of zeros would only hide them.
+        return Err(message);
     }
     Ok((ra, rb))
 }

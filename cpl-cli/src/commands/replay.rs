@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use cpl_eval::Evaluator;
 use cpl_otlp::{self as otlp, decode_raw, Decoded, RawDocument, ReadError, ReadStats, TraceReader};
-use cpl_replay::{Replay, ReplayOptions, SpanSummary};
+use cpl_replay::{Replay, ReplayOptions, Report, SpanSummary};
 use rayon::prelude::*;
 
+use crate::render::table::counted;
 use crate::render::{write_stderr, write_stdout};
 use crate::ExitStatus;
 
@@ -83,6 +84,11 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     }
     let [replay] = replays;
     let report = replay.finish();
+    if let Some(message) = nothing_read(&report) {
+        // The errors, if any, are above; a report of zeros would only hide them.
+        write_stderr(&format!("error: {message}\n"));
+        return ExitStatus::Failure;
+    }
     let text = match args.format {
         Format::Json => format!("{:#}\n", serde_json::to_value(&report).unwrap_or_default()),
         Format::Table => {
@@ -92,15 +98,44 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     if write_stdout(&text).is_err() {
         return ExitStatus::Failure;
     }
+    if report.input.duplicate_spans > 0 {
+        write_stderr(&format!(
+            "warning: {} appeared more than once in the inputs (same trace id, span id, start and end) and {} counted once\n",
+            counted(report.input.duplicate_spans, "span", "spans"),
+            if report.input.duplicate_spans == 1 { "is" } else { "are" },
+        ));
+    }
     if report.complete {
         ExitStatus::Clean
     } else {
         write_stderr(&format!(
-            "warning: {} input document(s) could not be read; the report covers the rest only\n",
-            report.input.errors
+            "warning: {} could not be read; the report covers the rest only\n",
+            counted(report.input.errors, "input document", "input documents")
         ));
         ExitStatus::Findings
     }
+}
+
+/// Why there is nothing to report, when the inputs gave no trace span at all
+/// (spec/replay.md, "Nothing read"); `cpl diff --traces` says the same.
+pub(crate) fn nothing_read(report: &Report) -> Option<String> {
+    if report.traces.total > 0 {
+        return None;
+    }
+    let input = &report.input;
+    Some(if input.errors > 0 {
+        format!(
+            "no trace could be read from the inputs: {} could not be read",
+            counted(input.errors, "document", "documents")
+        )
+    } else if input.skipped_non_trace > 0 {
+        format!(
+            "the inputs hold no trace spans: {} of logs, metrics or profiles skipped",
+            counted(input.skipped_non_trace, "document", "documents")
+        )
+    } else {
+        "the inputs hold no trace spans".to_owned()
+    })
 }
 
 /// Opens a trace input: a file (gzip/zstd by extension) or `-` for stdin.

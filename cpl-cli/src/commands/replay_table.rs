@@ -1,47 +1,11 @@
 //! The replay report as a table for people: the numbers a user needs before deploying
-//! a policy, most important first.
+//! a policy, most important first. Every column is as wide as its widest cell.
 
 use std::fmt::Write as _;
 
-use cpl_replay::Report;
+use cpl_replay::replay::{BaseRateSource, Report, ERROR_SPAN};
 
-/// `12,345`
-fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `12.7%`, or `-` when there is nothing to divide.
-#[allow(clippy::cast_precision_loss)]
-fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "-".to_owned()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
-}
-
-/// `7.97 MB`
-#[allow(clippy::cast_precision_loss)]
-fn size(bytes: u64) -> String {
-    let bytes = bytes as f64;
-    if bytes >= 1e9 {
-        format!("{:.2} GB", bytes / 1e9)
-    } else if bytes >= 1e6 {
-        format!("{:.2} MB", bytes / 1e6)
-    } else if bytes >= 1e3 {
-        format!("{:.1} kB", bytes / 1e3)
-    } else {
-        format!("{bytes} B")
-    }
-}
+use crate::render::table::{count, counted, decimal1, dollars, percent, size, Align, Table};
 
 pub(crate) fn render(report: &Report, policy: &str) -> String {
     let mut out = String::new();
@@ -49,117 +13,387 @@ pub(crate) fn render(report: &Report, policy: &str) -> String {
     if !report.complete {
         let _ = writeln!(
             out,
-            "WARNING: {} input document(s) could not be read and are not counted below.\n",
-            input.errors
+            "WARNING: {} could not be read and {} not counted below.\n",
+            counted(input.errors, "input document", "input documents"),
+            if input.errors == 1 { "is" } else { "are" }
         );
+    }
+    let mut notes = Vec::new();
+    if input.skipped_non_trace > 0 {
+        notes.push(format!(
+            "{} skipped",
+            counted(
+                input.skipped_non_trace,
+                "non-trace document",
+                "non-trace documents"
+            )
+        ));
+    }
+    if input.duplicate_spans > 0 {
+        notes.push(format!(
+            "{} counted once",
+            counted(input.duplicate_spans, "repeated span", "repeated spans")
+        ));
     }
     let _ = writeln!(
         out,
-        "Replay of {policy} over {} file(s), {} trace document(s){}",
-        input.files,
-        count(input.documents),
-        if input.skipped_non_trace > 0 {
-            format!(" ({} non-trace skipped)", count(input.skipped_non_trace))
-        } else {
+        "Replay of {policy} over {}, {}{}",
+        counted(input.files, "file", "files"),
+        counted(input.documents, "trace document", "trace documents"),
+        if notes.is_empty() {
             String::new()
+        } else {
+            format!(" ({})", notes.join(", "))
         }
     );
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "  {:<10} {:>14} {:>14} {:>8}",
-        "", "total", "kept", "kept %"
-    );
-    for (label, counts, fmt) in [
-        ("traces", report.traces, count as fn(u64) -> String),
-        ("spans", report.spans, count),
-        ("bytes", report.bytes, size),
-    ] {
-        let _ = writeln!(
-            out,
-            "  {label:<10} {:>14} {:>14} {:>8}",
-            fmt(counts.total),
-            fmt(counts.kept),
-            percent(counts.kept, counts.total)
-        );
+    out.push('\n');
+    totals(&mut out, report);
+    out.push('\n');
+    decided_by(&mut out, report);
+    if !report.tenants.is_empty() {
+        out.push('\n');
+        tenants(&mut out, report);
     }
-
+    out.push('\n');
     let _ = writeln!(
         out,
-        "\n  decided by              action   rate     traces      spans       kept"
-    );
-    for rule in &report.rules {
-        let name = match &rule.tenant {
-            Some(tenant) => format!("{} [{tenant}]", rule.name),
-            None => rule.name.clone(),
-        };
-        let _ = writeln!(
-            out,
-            "  {name:<23} {:<7} {:>5} {:>10} {:>10} {:>10}",
-            rule.action,
-            rule.rate,
-            count(rule.traces),
-            count(rule.spans),
-            count(rule.traces_kept)
-        );
-    }
-    let base = &report.base_rate;
-    let _ = writeln!(
-        out,
-        "  {:<23} {:<7} {:>5} {:>10} {:>10} {:>10}   (expected {:.1})",
-        "base rate",
-        "",
-        base.rate,
-        count(base.traces),
-        "",
-        count(base.kept),
-        base.expected
-    );
-
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "  error traces: {} of {} kept ({})",
+        "  error traces (a span with {ERROR_SPAN}): {} of {} kept ({})",
         count(report.errors.kept),
         count(report.errors.total),
         percent(report.errors.kept, report.errors.total)
     );
     let _ = writeln!(
         out,
-        "  slow traces (> {} ms): {} of {} kept ({})",
-        report.slow.threshold_ms,
+        "  slow traces (whole trace longer than {}): {} of {} kept ({})",
+        threshold(report.slow.threshold_ms),
         count(report.slow.kept),
         count(report.slow.traces),
         percent(report.slow.kept, report.slow.traces)
     );
-
     if !report.services.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n  service                       spans       kept      bytes       kept"
-        );
-        for service in &report.services {
-            let _ = writeln!(
-                out,
-                "  {:<25} {:>9} {:>10} {:>10} {:>10}",
-                service.name,
-                count(service.spans),
-                count(service.spans_kept),
-                size(service.bytes),
-                size(service.bytes_kept)
-            );
+        out.push('\n');
+        services(&mut out, report);
+    }
+    out.push('\n');
+    savings(&mut out, report);
+    out
+}
+
+fn totals(out: &mut String, report: &Report) {
+    let mut table = Table::new(&[
+        ("", Align::Left),
+        ("total", Align::Right),
+        ("kept", Align::Right),
+        ("kept %", Align::Right),
+    ]);
+    for (label, counts, format) in [
+        ("traces", report.traces, count as fn(u64) -> String),
+        ("spans", report.spans, count),
+        ("bytes", report.bytes, size),
+    ] {
+        table.row(vec![
+            label.to_owned(),
+            format(counts.total),
+            format(counts.kept),
+            percent(counts.kept, counts.total),
+        ]);
+    }
+    table.write(out, "  ");
+}
+
+/// Each trace is decided once: by a rule, the policy's base rate or a tenant's own.
+fn decided_by(out: &mut String, report: &Report) {
+    let mut table = Table::new(&[
+        ("decided by", Align::Left),
+        ("action", Align::Left),
+        ("rate", Align::Right),
+        ("traces", Align::Right),
+        ("spans", Align::Right),
+        ("traces kept", Align::Right),
+        ("expected", Align::Right),
+    ]);
+    // The expected count says something only when the outcome is left to chance.
+    let expected = |rate: f64, value: f64| {
+        if rate > 0.0 && rate < 1.0 {
+            decimal1(value)
+        } else {
+            String::new()
+        }
+    };
+    for rule in &report.rules {
+        let name = match &rule.tenant {
+            Some(tenant) => format!("{} [{tenant}]", rule.name),
+            None => rule.name.clone(),
+        };
+        table.row(vec![
+            name,
+            rule.action.clone(),
+            rule.rate.to_string(),
+            count(rule.traces),
+            count(rule.spans),
+            count(rule.traces_kept),
+            expected(rule.rate, rule.expected),
+        ]);
+    }
+    let base = &report.base_rate;
+    table.row(vec![
+        "base rate".to_owned(),
+        String::new(),
+        base.rate.to_string(),
+        count(base.traces),
+        count(base.spans),
+        count(base.kept),
+        expected(base.rate, base.expected),
+    ]);
+    for tenant in &report.tenants {
+        let base = &tenant.base_rate;
+        if base.source == BaseRateSource::Tenant {
+            table.row(vec![
+                format!("base rate [{}]", tenant.tenant),
+                String::new(),
+                base.rate.to_string(),
+                count(base.traces),
+                count(base.spans),
+                count(base.kept),
+                expected(base.rate, base.expected),
+            ]);
         }
     }
+    table.write(out, "  ");
+}
 
+/// What each tenant override does: its traces, and the base rate its undecided traces get.
+fn tenants(out: &mut String, report: &Report) {
+    let mut table = Table::new(&[
+        ("tenant", Align::Left),
+        ("traces", Align::Right),
+        ("kept", Align::Right),
+        ("kept %", Align::Right),
+        ("base rate", Align::Right),
+        ("from", Align::Left),
+        ("at base rate", Align::Right),
+        ("kept", Align::Right),
+        ("expected", Align::Right),
+    ]);
+    for tenant in &report.tenants {
+        let base = &tenant.base_rate;
+        table.row(vec![
+            tenant.tenant.clone(),
+            count(tenant.traces),
+            count(tenant.kept),
+            percent(tenant.kept, tenant.traces),
+            base.rate.to_string(),
+            match base.source {
+                BaseRateSource::Tenant => "tenant",
+                BaseRateSource::Policy => "policy",
+            }
+            .to_owned(),
+            count(base.traces),
+            count(base.kept),
+            decimal1(base.expected),
+        ]);
+    }
+    table.write(out, "  ");
+}
+
+fn services(out: &mut String, report: &Report) {
+    let mut table = Table::new(&[
+        ("service", Align::Left),
+        ("spans", Align::Right),
+        ("spans kept", Align::Right),
+        ("bytes", Align::Right),
+        ("bytes kept", Align::Right),
+    ]);
+    for service in &report.services {
+        table.row(vec![
+            service.name.clone(),
+            count(service.spans),
+            count(service.spans_kept),
+            size(service.bytes),
+            size(service.bytes_kept),
+        ]);
+    }
+    table.write(out, "  ");
+}
+
+/// Money, in cents that add up; extrapolated to 1 TB, since a capture is small.
+fn savings(out: &mut String, report: &Report) {
     let savings = &report.savings;
     let _ = writeln!(
         out,
-        "\n  at ${}/GB: ${:.4} of ${:.4} ingested, ${:.4} saved ({} of bytes dropped)",
-        savings.price_per_gb,
-        savings.cost_kept,
-        savings.cost_total,
-        savings.cost_saved,
+        "  cost at {}/GB ingested; {} of the bytes (OTLP/JSON text as recorded) dropped:",
+        dollars(savings.price_per_gb),
         percent(savings.bytes_dropped, report.bytes.total)
     );
-    out
+    let mut table = Table::new(&[
+        ("", Align::Left),
+        ("ingested", Align::Right),
+        ("kept", Align::Right),
+        ("saved", Align::Right),
+    ]);
+    let tb = &savings.per_tb;
+    table.row(vec![
+        "per TB ingested".to_owned(),
+        dollars(tb.total),
+        dollars(tb.kept),
+        dollars(tb.saved),
+    ]);
+    if savings.cost_total >= 0.01 {
+        table.row(vec![
+            "this capture".to_owned(),
+            dollars(savings.cost_total),
+            dollars(savings.cost_kept),
+            dollars(savings.cost_saved),
+        ]);
+    }
+    table.write(out, "    ");
+}
+
+/// `1s`, `1.5s`, `250ms`: the slow threshold as the user would write it.
+fn threshold(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{}s", ms / 1000.0)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cpl_replay::replay::{
+        BaseRateReport, Counts, RuleReport, ServiceReport, TenantBaseRateReport, TenantReport,
+    };
+
+    use super::*;
+
+    /// Long names and nine-digit counts: each table's columns still line up.
+    #[test]
+    fn columns_stay_aligned_with_long_names_and_big_numbers() {
+        let long = "a_rule_name_of_exactly_forty_characters_";
+        assert_eq!(long.len(), 40);
+        let big = 987_654_321;
+        let report = Report {
+            complete: true,
+            traces: Counts {
+                total: big,
+                kept: big / 3,
+            },
+            spans: Counts {
+                total: big * 9,
+                kept: big,
+            },
+            bytes: Counts {
+                total: big * 900,
+                kept: big * 9,
+            },
+            rules: vec![
+                RuleReport {
+                    name: long.to_owned(),
+                    action: "keep".into(),
+                    rate: 0.333_333,
+                    traces: big,
+                    spans: big * 7,
+                    traces_kept: big / 3,
+                    expected: 329_218_107.0,
+                    ..RuleReport::default()
+                },
+                RuleReport {
+                    name: "x".into(),
+                    tenant: Some("a_very_long_tenant_identifier_name".into()),
+                    action: "drop".into(),
+                    traces: 1,
+                    spans: 1,
+                    ..RuleReport::default()
+                },
+            ],
+            base_rate: BaseRateReport {
+                rate: 0.01,
+                traces: 12,
+                spans: 34,
+                expected: 0.12,
+                kept: 0,
+            },
+            tenants: vec![TenantReport {
+                tenant: "a_very_long_tenant_identifier_name".into(),
+                traces: big,
+                spans: big,
+                kept: 5,
+                base_rate: TenantBaseRateReport {
+                    rate: 0.1,
+                    source: BaseRateSource::Tenant,
+                    traces: big,
+                    spans: big,
+                    expected: 98_765_432.1,
+                    kept: 5,
+                },
+            }],
+            services: vec![ServiceReport {
+                name: "a-service-with-a-name-longer-than-the-column-was".into(),
+                spans: big,
+                spans_kept: 1,
+                bytes: big * 1000,
+                bytes_kept: 2,
+            }],
+            ..Report::default()
+        };
+        let text = render(&report, "policy.yaml");
+        assert!(!text.contains("-0.0"), "{text}");
+        // Each block of indented lines is a table, its first line the header. Cells are
+        // separated by two spaces or more; each cell starts where its header starts
+        // (text) or ends where it ends (numbers).
+        for block in text.split("\n\n") {
+            let lines: Vec<&str> = block
+                .lines()
+                .filter(|line| line.starts_with("  ") && !line.contains(':'))
+                .collect();
+            let Some((header, rows)) = lines.split_first() else {
+                continue;
+            };
+            let header = cells(header);
+            for row in rows {
+                let indent = row.len() - row.trim_start().len();
+                for (start, end, cell) in cells(row) {
+                    assert!(
+                        start == indent || header.iter().any(|h| h.0 == start || h.1 == end),
+                        "`{cell}` is out of line in\n{block}"
+                    );
+                }
+            }
+        }
+        assert!(
+            text.lines()
+                .any(|line| line.starts_with(&format!("  {long}  "))
+                    && line.contains("329,218,107.0")),
+            "{text}"
+        );
+        assert!(
+            text.contains("x [a_very_long_tenant_identifier_name]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("base rate [a_very_long_tenant_identifier_name]"),
+            "{text}"
+        );
+    }
+
+    /// The cells of a table line: (first char, one past the last char, text).
+    fn cells(line: &str) -> Vec<(usize, usize, String)> {
+        let chars: Vec<char> = line.chars().collect();
+        let mut cells = Vec::new();
+        let mut at = 0;
+        while at < chars.len() {
+            if chars[at] == ' ' {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            while at < chars.len()
+                && !(chars[at] == ' ' && chars.get(at + 1).is_none_or(|&c| c == ' '))
+            {
+                at += 1;
+            }
+            cells.push((start, at, chars[start..at].iter().collect()));
+        }
+        cells
+    }
 }

@@ -11,6 +11,7 @@ pub(crate) mod docs;
 mod github;
 mod paths;
 mod sarif;
+pub(crate) mod table;
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
