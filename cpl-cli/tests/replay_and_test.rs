@@ -325,6 +325,26 @@ fn policy_tests_pass_fail_and_break() {
 }
 
 #[test]
+fn policy_tests_catch_a_misspelt_span_key_and_explain_the_default_trace_id() {
+    let (code, _, stderr) = cpl(&[
+        "test",
+        "corpus/policies/demo.yaml",
+        "tests/fixtures/test/traps.tests.yaml",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("E113"), "{stderr}");
+    assert!(stderr.contains("did you mean `status_code`?"), "{stderr}");
+
+    let (code, stdout, _) = cpl(&[
+        "test",
+        "corpus/policies/demo.yaml",
+        "tests/fixtures/test/default-randomness.tests.yaml",
+    ]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("default_randomness", stdout);
+}
+
+#[test]
 fn project_parity_reports_each_planted_drift_and_nothing_else() {
     let (code, stdout, stderr) = cpl(&["lint", "--format", "json", "corpus/project"]);
     assert_eq!(code, 1, "{stderr}");

@@ -30,6 +30,8 @@ pub struct TestCase {
     pub spans: Vec<Span>,
     /// The trace id (all zeros unless given).
     pub trace_id: [u8; 16],
+    /// Whether the case gave its `trace_id` (the default's randomness is 0).
+    pub trace_id_given: bool,
     /// Whether the trace must be kept.
     pub expect_keep: bool,
     /// The rule that must decide (`base_rate` for the base rate).
@@ -53,6 +55,9 @@ pub struct CaseResult {
     pub rule: String,
     /// The decision in words, e.g. `keep (rule server_errors)`.
     pub decision: String,
+    /// What explains a failure that a case's defaults caused (spec/testing.md, "Results").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 const FILE_KEYS: &[&str] = &["cases"];
@@ -91,9 +96,11 @@ fn run_case(evaluator: &Evaluator, case: &TestCase) -> CaseResult {
         }
     }
     let decision = evaluator.decide_trace(case.trace_id, &matched, tenant.get());
-    let rule = match decision.reason {
-        Reason::Rule { name, .. } => name.to_owned(),
-        _ => BASE_RATE_RULE.to_owned(),
+    let (rule, rate) = match decision.reason {
+        Reason::Rule { name, rate, .. } => (name.to_owned(), rate),
+        Reason::BaseRate { rate } | Reason::TenantBaseRate { rate, .. } => {
+            (BASE_RATE_RULE.to_owned(), rate)
+        }
     };
     let verdict = |keep: bool| if keep { "keep" } else { "drop" };
     let expected_rule = case.rule.as_ref().map(|rule| rule.value.clone());
@@ -101,6 +108,15 @@ fn run_case(evaluator: &Evaluator, case: &TestCase) -> CaseResult {
         && expected_rule
             .as_ref()
             .is_none_or(|expected| *expected == rule);
+    // A rate between 0 and 1 decided a case with the default trace id: its randomness
+    // is 0, so it was dropped whatever the rate, which is rarely what the author meant.
+    let decided_by_a_rate = rate > 0.0 && rate < 1.0;
+    let note = (!passed && decided_by_a_rate && !case.trace_id_given).then(|| {
+        format!(
+            "the rate {rate} decided, and the default trace id (all zeros) has randomness 0, \
+             which only rate 1 keeps; give the case a `trace_id` to sample it as production would"
+        )
+    });
     CaseResult {
         name: case.name.value.clone(),
         passed,
@@ -109,6 +125,7 @@ fn run_case(evaluator: &Evaluator, case: &TestCase) -> CaseResult {
         expected_rule,
         rule,
         decision: decision.to_string(),
+        note,
     }
 }
 
@@ -312,6 +329,7 @@ impl Loader<'_> {
         let rule = get("rule")
             .and_then(|value| self.string(value, "rule"))
             .and_then(|rule| self.known_rule(rule));
+        let trace_id_given = get("trace_id").is_some();
         let trace_id = match get("trace_id") {
             Some(value) => {
                 let text = self.string(value, "trace_id")?;
@@ -365,6 +383,7 @@ impl Loader<'_> {
             name: name?,
             spans,
             trace_id,
+            trace_id_given,
             expect_keep: expect_keep?,
             rule,
         })
@@ -517,8 +536,19 @@ impl Loader<'_> {
                 other => {
                     if let Some(resource_key) = other.strip_prefix("resource.") {
                         resource.push(attribute(resource_key));
+                    } else if let Some(attribute_key) = quoted_attribute(other) {
+                        span.attributes.push(attribute(attribute_key));
+                    } else if let Some(field) = misspelt_span_key(other) {
+                        self.error(
+                            &codes::UNKNOWN_FIELD,
+                            format!("unknown span key `{other}`"),
+                            key_node.span.clone(),
+                            "not a field of a test span",
+                            Some(format!(
+                                "did you mean `{field}`? (write `attributes[\"{other}\"]` for an attribute with this key)"
+                            )),
+                        );
                     } else {
-                        let _ = key_node;
                         span.attributes.push(attribute(other));
                     }
                 }
@@ -529,6 +559,37 @@ impl Loader<'_> {
         });
         Some(span)
     }
+}
+
+/// The keys a test span gives meaning to (spec/testing.md, "Span mappings").
+const SPAN_KEYS: [&str; 13] = [
+    "status_code",
+    "method",
+    "path",
+    "user_id",
+    "service",
+    "name",
+    "duration",
+    "duration_ms",
+    "kind",
+    "status",
+    "error",
+    "span_id",
+    "parent_span_id",
+];
+
+/// The span key `key` is a typo of: undotted, not one itself, and within the edit
+/// distance of [`did_you_mean`].
+fn misspelt_span_key(key: &str) -> Option<&'static str> {
+    if key.contains('.') || SPAN_KEYS.contains(&key) {
+        return None;
+    }
+    did_you_mean(key, SPAN_KEYS.iter().copied())
+}
+
+/// `attributes["key"]`: an attribute whose key is given explicitly.
+fn quoted_attribute(key: &str) -> Option<&str> {
+    key.strip_prefix("attributes[\"")?.strip_suffix("\"]")
 }
 
 /// A YAML scalar as an attribute value: ints, floats and booleans keep their type.

@@ -86,6 +86,9 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
                         "         expected: {expected}\n         actual:   {}",
                         result.decision
                     );
+                    if let Some(note) = &result.note {
+                        let _ = writeln!(out, "         note:     {note}");
+                    }
                 }
             }
             let _ = writeln!(out, "\n{passed} passed, {failed} failed");
