@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use cpl_replay::Report;
 
 /// `12,345`
-fn count(n: u64) -> String {
+pub(crate) fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
