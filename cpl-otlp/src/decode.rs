@@ -538,12 +538,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for DocWire<'a> {
                 };
                 // Which of resourceSpans / resource_spans / batches / result came first.
                 let mut container: Option<&'static str> = None;
-                let mut check_container = |key: &'static str| match container {
-                    Some(first) => Err(duplicate_error::<A::Error>("resourceSpans", first, key)),
-                    None => {
-                        container = Some(key);
-                        Ok(())
+                let mut check_container = |key: &'static str| {
+                    if let Some(first) = container {
+                        return Err(duplicate_error::<A::Error>("resourceSpans", first, key));
                     }
+                    container = Some(key);
+                    Ok(())
                 };
                 while let Some(field) = map.next_key::<DocField>()? {
                     match field {
@@ -1029,6 +1029,9 @@ fn parse_id<E: de::Error, const N: usize>(v: &str, field: &str) -> Result<Option
             note(Deviations::BASE64_IDS);
             return Ok(Some(id));
         }
+    }
+    // Leniently, an id of hex digits gets the hex message below.
+    if lenient() && !v.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(fail(
             ErrorKind::InvalidId,
             format_args!(
@@ -1038,10 +1041,11 @@ fn parse_id<E: de::Error, const N: usize>(v: &str, field: &str) -> Result<Option
             ),
         ));
     }
-    let looks_base64 = v.len() == (4 * N).div_ceil(3).next_multiple_of(4)
-        || v.bytes().any(|b| matches!(b, b'+' | b'/' | b'='));
+    let looks_base64 = !lenient()
+        && (v.len() == (4 * N).div_ceil(3).next_multiple_of(4)
+            || v.bytes().any(|b| matches!(b, b'+' | b'/' | b'=')));
     let hint = if looks_base64 {
-        " (it looks like base64; OTLP/JSON ids are hex)"
+        " (it looks like base64: OTLP/JSON ids are hex; lenient reading accepts base64)"
     } else {
         ""
     };
@@ -1087,6 +1091,7 @@ pub(crate) fn decode_base64_id<const N: usize>(v: &str) -> Option<[u8; N]> {
 }
 
 /// The 6-bit value of a base64 character (either alphabet); 0xff for others.
+#[allow(clippy::cast_possible_truncation)] // indexes below 26
 const BASE64_VALUE: [u8; 256] = {
     let mut t = [0xffu8; 256];
     let mut i = 0;
@@ -1135,12 +1140,12 @@ macro_rules! id_field {
 }
 
 id_field!(TraceIdField, 16, "traceId", TraceId, |id| match id {
-    None => Err("traceId is empty"),
+    None => Err("traceId is empty: every span needs a trace id (32 hex digits)"),
     Some(b) if b == [0; 16] => Err("traceId is all zeros (an invalid id)"),
     Some(b) => Ok(TraceId(b)),
 });
 id_field!(SpanIdField, 8, "spanId", SpanId, |id| match id {
-    None => Err("spanId is empty"),
+    None => Err("spanId is empty: every span needs a span id (16 hex digits)"),
     Some(b) if b == [0; 8] => Err("spanId is all zeros (an invalid id)"),
     Some(b) => Ok(SpanId(b)),
 });

@@ -80,8 +80,6 @@ fn ids_that_are_neither_hex_nor_exact_base64_are_errors() {
         (TID, "7uGbfsPBsXQ=="),
         // Not base64 either.
         (TID, "7uGbfs*BsXQ="),
-        // Hex of the wrong length stays an error.
-        (&TID[..30], SID),
     ] {
         let d = format!(
             r#"{{"resourceSpans":[{}]}}"#,
@@ -93,6 +91,17 @@ fn ids_that_are_neither_hex_nor_exact_base64_are_errors() {
         assert_eq!(e.kind, ErrorKind::InvalidId, "{d}: {e}");
         assert!(e.message.contains("neither"), "{e}");
     }
+    // Hex of the wrong length stays an error, with the hex message.
+    let d = format!(
+        r#"{{"resourceSpans":[{}]}}"#,
+        rs(&format!(
+            r#"{{"traceId":"{}","spanId":"{SID}"}}"#,
+            &TID[..30]
+        ))
+    );
+    let e = lenient(&d).expect_err(&d);
+    assert!(e.message.contains("expected 32 hex digits, got 30"), "{e}");
+    assert!(!e.message.contains("base64"), "{e}");
     // Empty and all-zero ids are errors in every dialect.
     for (t, s, needle) in [
         ("", SID, "traceId is empty"),
@@ -168,7 +177,7 @@ fn snake_case_keys_are_read_leniently_but_never_mixed() {
             ))
         ),
         format!(r#"{{"resourceSpans":[{}],"resource_spans":[]}}"#, rs("")),
-        format!(r#"{{"resourceSpans":[{{"scopeSpans":[],"scope_spans":[]}}]}}"#),
+        r#"{"resourceSpans":[{"scopeSpans":[],"scope_spans":[]}]}"#.to_owned(),
         format!(
             r#"{{"resourceSpans":[{}]}}"#,
             rs(&format!(

@@ -4,6 +4,7 @@
 //! few times and then counted; and one notice per input read in a dialect.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use cpl_otlp::{ReadError, ReadStats};
 
@@ -58,14 +59,15 @@ impl InputReport {
         }
         let mut text = format!("error: {error}\n");
         for more in &error.more {
-            text.push_str(&format!("error: {more}\n"));
+            let _ = writeln!(text, "error: {more}");
         }
         if error.omitted > 0 {
-            text.push_str(&format!(
-                "error: {}: … and {} more problems in this document\n",
+            let _ = writeln!(
+                text,
+                "error: {}: … and {} more problems in this document",
                 error.name,
                 super::replay_table::count(error.omitted)
-            ));
+            );
         }
         write_stderr(&text);
     }
@@ -75,17 +77,20 @@ impl InputReport {
         let mut text = String::new();
         for (message, n) in self.repeats.drain(..) {
             if n > SHOWN_PER_MESSAGE {
-                text.push_str(&format!(
-                    "error: {name}: … and {} more {message:?}\n",
+                let _ = writeln!(
+                    text,
+                    "error: {name}: … and {} more {message:?}",
                     super::replay_table::count(n - SHOWN_PER_MESSAGE)
-                ));
+                );
             }
         }
         self.index.clear();
         if let (Some(format), Some(notice)) = (stats.deviations.format(), stats.deviations.notice())
         {
             match self.style {
-                Style::Human => text.push_str(&format!("note: {name}: {notice}\n")),
+                Style::Human => {
+                    let _ = writeln!(text, "note: {name}: {notice}");
+                }
                 Style::Json => {
                     let object = serde_json::json!({
                         "level": "note",
@@ -93,7 +98,7 @@ impl InputReport {
                         "format": format,
                         "differences": stats.deviations.differences(),
                     });
-                    text.push_str(&format!("{object}\n"));
+                    let _ = writeln!(text, "{object}");
                 }
             }
         }

@@ -142,10 +142,8 @@ fn open_input(
     leniency: Leniency,
 ) -> Result<TraceReader<Box<dyn BufRead + Send>>, String> {
     if input.as_os_str() == "-" {
-        Ok(
-            TraceReader::new(Box::new(std::io::BufReader::new(std::io::stdin())), "-")
-                .with_leniency(leniency),
-        )
+        let stdin: Box<dyn BufRead + Send> = Box::new(std::io::BufReader::new(std::io::stdin()));
+        Ok(TraceReader::new(stdin, "-").with_leniency(leniency))
     } else if input.is_dir() {
         Err(format!(
             "`{}` is a directory, not a trace file",
