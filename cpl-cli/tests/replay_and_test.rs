@@ -641,3 +641,83 @@ fn diff_in_ci_formats() {
         "{stderr}"
     );
 }
+
+#[test]
+fn replay_reads_what_trace_stores_export_with_one_notice_per_file() {
+    let (code, stdout, stderr) = cpl(&[
+        "replay",
+        "corpus/policies/demo.yaml",
+        "tests/fixtures/replay/tempo-batches.json",
+        "tests/fixtures/replay/jaeger-v3.json",
+        "tests/fixtures/replay/snake-case.json",
+        "corpus/traces/shop.jsonl",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("traces"), "{stdout}");
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn replay_strict_refuses_dialects_reporting_every_problem() {
+    let (code, _, stderr) = cpl(&[
+        "replay",
+        "--strict",
+        "corpus/policies/demo.yaml",
+        "tests/fixtures/replay/tempo-batches.json",
+        "tests/fixtures/replay/snake-case.json",
+    ]);
+    // Nothing could be read: no report (spec/replay.md, "Nothing read").
+    assert_eq!(code, 2, "{stderr}");
+    insta::assert_snapshot!(stderr);
+    // `cpl diff --traces` reads the same way.
+    let (_, _, stderr) = cpl(&[
+        "diff",
+        "--strict",
+        "--traces",
+        "tests/fixtures/replay/jaeger-v3.json",
+        "corpus/policies/demo.yaml",
+        "corpus/policies/demo.yaml",
+    ]);
+    assert!(stderr.contains("jq .result"), "{stderr}");
+    let (_, _, stderr) = cpl(&[
+        "diff",
+        "--traces",
+        "tests/fixtures/replay/jaeger-v3.json",
+        "corpus/policies/demo.yaml",
+        "corpus/policies/demo.yaml",
+    ]);
+    assert!(
+        stderr.contains(
+            "note: tests/fixtures/replay/jaeger-v3.json: read as a Jaeger api/v3 response"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn replay_caps_problems_per_document_and_repeats_per_input() {
+    let (code, _, stderr) = cpl(&[
+        "replay",
+        "corpus/policies/demo.yaml",
+        "tests/fixtures/replay/many-problems.json",
+        "tests/fixtures/replay/garbage.jsonl",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    insta::assert_snapshot!(stderr);
+    // The JSON format writes every problem, with its kind.
+    let (_, _, stderr) = cpl(&[
+        "replay",
+        "--format",
+        "json",
+        "corpus/policies/demo.yaml",
+        "tests/fixtures/replay/garbage.jsonl",
+    ]);
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 9, "{stderr}");
+    assert_eq!(lines[0]["kind"], "syntax");
+    assert_eq!(lines[8]["line"], 9);
+}

@@ -19,6 +19,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::dialect::{Deviations, Leniency};
 use crate::model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
 
 /// What is wrong with a document (or, for the reader, a line or the input).
@@ -91,6 +92,27 @@ pub struct DecodeError {
     pub line: u64,
     /// 1-based byte column inside that line (0 if unknown).
     pub column: u64,
+    /// The document's other problems, in document order, at most
+    /// [`MAX_PROBLEMS`]` - 1` (see [`decode_document_into`]).
+    pub more: Vec<DecodeError>,
+    /// Problems found beyond those in `more`, not described.
+    pub omitted: u64,
+}
+
+/// At most this many problems of one document are described.
+pub const MAX_PROBLEMS: usize = 20;
+
+impl DecodeError {
+    pub(crate) fn new(kind: ErrorKind, message: String, (line, column): (u64, u64)) -> Self {
+        DecodeError {
+            kind,
+            message,
+            line,
+            column,
+            more: Vec::new(),
+            omitted: 0,
+        }
+    }
 }
 
 impl fmt::Display for DecodeError {
@@ -123,12 +145,14 @@ pub enum Document {
     Traces {
         /// Spans decoded (possibly 0).
         spans: usize,
+        /// How the document departs from OTLP/JSON as specified.
+        deviations: Deviations,
     },
     /// A document of another signal (`resourceLogs`, ...), to be skipped.
     Other(Signal),
 }
 
-/// Decodes one OTLP/JSON trace document into its spans.
+/// Decodes one OTLP/JSON trace document into its spans, strictly.
 ///
 /// Documents of other signals decode to no spans; use [`decode_document_into`]
 /// to tell them apart. The spans' `encoded_len` add up to `bytes.len()` when
@@ -139,34 +163,47 @@ pub fn decode_document(bytes: &[u8]) -> Result<Vec<Span>, DecodeError> {
     Ok(out)
 }
 
-/// Decodes one OTLP/JSON document, appending its spans to `out`.
-///
-/// On error nothing is appended: a document is decoded whole or not at all.
+/// Decodes one OTLP/JSON document strictly ([`Leniency::Strict`]), appending
+/// its spans to `out`; see [`decode_document_with`].
 pub fn decode_document_into(bytes: &[u8], out: &mut Vec<Span>) -> Result<Document, DecodeError> {
-    let start = out.len();
-    let result = decode_inner(bytes, out);
-    if result.is_err() {
-        out.truncate(start);
-    }
-    result
+    decode_document_with(bytes, out, Leniency::Strict)
 }
 
-fn decode_inner(bytes: &[u8], out: &mut Vec<Span>) -> Result<Document, DecodeError> {
+/// Decodes one trace document, reading the dialects `leniency` allows,
+/// appending its spans to `out`.
+///
+/// On error nothing is appended: a document is decoded whole or not at all.
+/// The error describes the first problem and, in [`DecodeError::more`], the
+/// document's other problems (up to [`MAX_PROBLEMS`] in all): a rejected
+/// document is examined again, field by field, to find them all.
+pub fn decode_document_with(
+    bytes: &[u8],
+    out: &mut Vec<Span>,
+    leniency: Leniency,
+) -> Result<Document, DecodeError> {
+    let start = out.len();
     let json = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let bom = bytes.len() - json.len();
+    set_leniency(leniency);
+    let result = decode_inner(json, bom, out);
+    match result {
+        Ok(doc) => Ok(doc),
+        Err(first) => {
+            out.truncate(start);
+            Err(crate::problems::all_problems(json, leniency, first))
+        }
+    }
+}
+
+fn decode_inner(json: &[u8], bom: usize, out: &mut Vec<Span>) -> Result<Document, DecodeError> {
     LAST_KIND.set(None);
     let doc: DocWire<'_> = serde_json::from_slice(json).map_err(|e| from_serde(&e, None))?;
-    let Some(resource_spans) = doc.resource_spans else {
-        if let Some(signal) = doc.signal {
-            return Ok(Document::Other(signal));
-        }
-        let (line, column) = first_value_position(json);
-        return Err(DecodeError {
-            kind: ErrorKind::NotTraces,
-            message: not_traces_message(&doc.keys),
-            line,
-            column,
-        });
+    let doc = doc.resolve().map_err(|message| {
+        DecodeError::new(ErrorKind::NotTraces, message, first_value_position(json))
+    })?;
+    let resource_spans = match doc {
+        Resolved::Traces(rs) => rs,
+        Resolved::Other(signal) => return Ok(Document::Other(signal)),
     };
 
     let n: usize = resource_spans
@@ -175,7 +212,10 @@ fn decode_inner(bytes: &[u8], out: &mut Vec<Span>) -> Result<Document, DecodeErr
         .map(|ss| ss.spans.as_ref().map_or(0, Vec::len))
         .sum();
     if n == 0 {
-        return Ok(Document::Traces { spans: 0 });
+        return Ok(Document::Traces {
+            spans: 0,
+            deviations: seen(),
+        });
     }
     out.reserve(n);
     let raw_total: usize = resource_spans
@@ -210,27 +250,38 @@ fn decode_inner(bytes: &[u8], out: &mut Vec<Span>) -> Result<Document, DecodeErr
                     extra -= 1;
                 }
                 out.push(wire.into_span(&resource, encoded_len).map_err(|msg| {
-                    let (line, column) = position_of(json, offset_in(json, text));
-                    DecodeError {
-                        kind: ErrorKind::InvalidId,
-                        message: msg.to_owned(),
-                        line,
-                        column,
-                    }
+                    DecodeError::new(
+                        ErrorKind::InvalidId,
+                        msg.to_owned(),
+                        position_of(json, offset_in(json, text)),
+                    )
                 })?);
             }
         }
     }
-    Ok(Document::Traces { spans: n })
+    Ok(Document::Traces {
+        spans: n,
+        deviations: seen(),
+    })
 }
 
-fn not_traces_message(keys: &[String]) -> String {
-    let hint = if keys.iter().any(|k| k == "result") {
-        "; it has \"result\": a response wrapper (e.g. Jaeger api/v3), not a bare TracesData"
-    } else if keys.iter().any(|k| k == "batches") {
-        "; it has \"batches\": a Tempo Trace message, not a TracesData"
+/// Why an object is not a trace document: the keys it has, and what it looks
+/// like when cpl recognises the shape.
+fn not_traces_message(doc: &DocWire<'_>) -> String {
+    let keys = &doc.keys;
+    let strict = !lenient();
+    let hint = if let Some(message) = &doc.error_response {
+        format!("; it is an error response: {message:?}")
+    } else if strict && keys.iter().any(|k| k == "result") {
+        "; it has \"result\": a Jaeger api/v3 response, which only lenient reading accepts (or unwrap it: `jq .result`)".to_owned()
+    } else if strict && keys.iter().any(|k| k == "batches") {
+        "; it has \"batches\": a Grafana Tempo trace, which only lenient reading accepts".to_owned()
+    } else if strict && keys.iter().any(|k| k == "resource_spans") {
+        "; it has \"resource_spans\": snake_case proto field names, which only lenient reading accepts".to_owned()
+    } else if !keys.is_empty() && doc.test_cases == keys.len() {
+        "; it looks like a table of test cases ({name: {\"input\": ...}}), not trace data: extract the inputs to replay, e.g. `jq '.[].input'`".to_owned()
     } else {
-        ""
+        String::new()
     };
     let mut shown: Vec<String> = keys.iter().take(5).map(|k| format!("{k:?}")).collect();
     if keys.len() > 5 {
@@ -241,15 +292,59 @@ fn not_traces_message(keys: &[String]) -> String {
     } else {
         format!("keys {}", shown.join(", "))
     };
-    format!(
-        "not an OTLP/JSON trace document: no \"resourceSpans\" (nor resourceLogs/resourceMetrics), found {found}{hint}"
-    )
+    if strict {
+        format!(
+            "not an OTLP/JSON trace document: no \"resourceSpans\" (nor resourceLogs/resourceMetrics), found {found}{hint}"
+        )
+    } else {
+        format!(
+            "not trace data in a format cpl reads: no \"resourceSpans\" (OTLP/JSON), \"batches\" (Grafana Tempo) or \"result\" (Jaeger api/v3), found {found}{hint}"
+        )
+    }
 }
 
 thread_local! {
     /// The kind of the custom error most recently raised by a visitor on this
     /// thread; serde_json errors cannot carry it themselves.
     static LAST_KIND: Cell<Option<ErrorKind>> = const { Cell::new(None) };
+    /// Whether the document being decoded on this thread is read leniently.
+    static LENIENT: Cell<bool> = const { Cell::new(false) };
+    /// The deviations seen so far in that document.
+    static SEEN: Cell<u8> = const { Cell::new(0) };
+}
+
+/// Starts a document: sets how it is read, forgets what was seen.
+pub(crate) fn set_leniency(leniency: Leniency) {
+    LENIENT.set(leniency == Leniency::Lenient);
+    SEEN.set(0);
+}
+
+fn lenient() -> bool {
+    LENIENT.get()
+}
+
+/// The deviations seen in the current document.
+pub(crate) fn seen() -> Deviations {
+    Deviations::from_bits(SEEN.get())
+}
+
+/// Records `d`, which only lenient reading accepts: an error from `strict` otherwise.
+fn deviate<E>(d: Deviations, strict: impl FnOnce() -> E) -> Result<(), E> {
+    if lenient() {
+        SEEN.set(SEEN.get() | d.bits());
+        Ok(())
+    } else {
+        Err(strict())
+    }
+}
+
+/// Records `d`, which every reading accepts.
+fn note(d: Deviations) {
+    SEEN.set(SEEN.get() | d.bits());
+}
+
+pub(crate) fn clear_last_kind() {
+    LAST_KIND.set(None);
 }
 
 fn fail<E: de::Error>(kind: ErrorKind, msg: impl fmt::Display) -> E {
@@ -259,7 +354,7 @@ fn fail<E: de::Error>(kind: ErrorKind, msg: impl fmt::Display) -> E {
 
 /// Converts a serde_json error; `inner` is `(document, span text)` when the
 /// error comes from decoding one span's slice, whose positions are relative.
-fn from_serde(e: &serde_json::Error, inner: Option<(&[u8], &str)>) -> DecodeError {
+pub(crate) fn from_serde(e: &serde_json::Error, inner: Option<(&[u8], &str)>) -> DecodeError {
     use serde_json::error::Category;
     let kind = LAST_KIND.take().unwrap_or(match e.classify() {
         Category::Io => ErrorKind::Io,
@@ -277,16 +372,11 @@ fn from_serde(e: &serde_json::Error, inner: Option<(&[u8], &str)>) -> DecodeErro
             position_of(doc, offset_in(doc, text) + rel)
         }
     };
-    DecodeError {
-        kind,
-        message,
-        line,
-        column,
-    }
+    DecodeError::new(kind, message, (line, column))
 }
 
 /// Byte offset of `text` inside `doc` (it is a sub-slice of it).
-fn offset_in(doc: &[u8], text: &str) -> usize {
+pub(crate) fn offset_in(doc: &[u8], text: &str) -> usize {
     (text.as_ptr() as usize).saturating_sub(doc.as_ptr() as usize)
 }
 
@@ -303,14 +393,14 @@ fn index_of(text: &[u8], line: usize, column: usize) -> usize {
 }
 
 /// 1-based (line, column) of byte `index` in `doc`.
-fn position_of(doc: &[u8], index: usize) -> (u64, u64) {
+pub(crate) fn position_of(doc: &[u8], index: usize) -> (u64, u64) {
     let before = &doc[..index.min(doc.len())];
     let line = memchr::memchr_iter(b'\n', before).count() as u64 + 1;
     let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
     (line, (before.len() - line_start) as u64 + 1)
 }
 
-fn first_value_position(doc: &[u8]) -> (u64, u64) {
+pub(crate) fn first_value_position(doc: &[u8]) -> (u64, u64) {
     let i = doc
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -321,16 +411,72 @@ fn first_value_position(doc: &[u8]) -> (u64, u64) {
 // ---------------------------------------------------------------------------
 // Document envelope
 
-struct DocWire<'a> {
-    resource_spans: Option<Vec<ResourceSpansWire<'a>>>,
+pub(crate) fn snake_message(snake: &str, camel: &str) -> String {
+    format!("snake_case key {snake:?}: OTLP/JSON keys must be lowerCamelCase ({camel:?})")
+}
+
+/// A snake_case key met in strict reading.
+fn snake_error<E: de::Error>(snake: &str, camel: &str) -> E {
+    fail(ErrorKind::Schema, snake_message(snake, camel))
+}
+
+/// The same field written twice in one object, in one or two spellings.
+pub(crate) fn duplicate_message(camel: &str, first: &str, second: &str) -> String {
+    if first == second {
+        format!("duplicate field `{camel}`")
+    } else {
+        format!("both `{first}` and `{second}` are given: write the field once")
+    }
+}
+
+fn duplicate_error<E: de::Error>(camel: &str, first: &str, second: &str) -> E {
+    fail(ErrorKind::Schema, duplicate_message(camel, first, second))
+}
+
+pub(crate) struct DocWire<'a> {
+    /// The spans, and the key they were under.
+    resource_spans: Option<(Vec<ResourceSpansWire<'a>>, &'static str)>,
+    /// Jaeger api/v3's `{"result": {...}}`.
+    result: Option<Box<DocWire<'a>>>,
     signal: Option<Signal>,
     /// Other top-level keys, for the error message of a non-trace document.
     keys: Vec<String>,
+    /// `error.message` of an `{"error": {...}}` response.
+    error_response: Option<String>,
+    /// How many of `keys` hold an object with an `input` key (a test table).
+    test_cases: usize,
+}
+
+pub(crate) enum Resolved<'a> {
+    Traces(Vec<ResourceSpansWire<'a>>),
+    Other(Signal),
+}
+
+impl<'a> DocWire<'a> {
+    /// The document's spans, or what it is instead; the error says why it is
+    /// not a trace document.
+    pub(crate) fn resolve(self) -> Result<Resolved<'a>, String> {
+        if let Some((rs, _)) = self.resource_spans {
+            return Ok(Resolved::Traces(rs));
+        }
+        if let Some(inner) = self.result {
+            return inner
+                .resolve()
+                .map_err(|message| format!("inside \"result\": {message}"));
+        }
+        if let Some(signal) = self.signal {
+            return Ok(Resolved::Other(signal));
+        }
+        Err(not_traces_message(&self))
+    }
 }
 
 enum DocField {
-    ResourceSpans,
+    /// `resourceSpans`, or the key lenient reading accepts in its place.
+    ResourceSpans(&'static str),
+    Result,
     Signal(Signal),
+    Error,
     Other(String),
 }
 
@@ -344,10 +490,27 @@ impl<'de> Deserialize<'de> for DocField {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<DocField, E> {
                 Ok(match v {
-                    "resourceSpans" => DocField::ResourceSpans,
+                    "resourceSpans" => DocField::ResourceSpans("resourceSpans"),
                     "resourceLogs" => DocField::Signal(Signal::Logs),
                     "resourceMetrics" => DocField::Signal(Signal::Metrics),
                     "resourceProfiles" => DocField::Signal(Signal::Profiles),
+                    "resource_spans" => {
+                        deviate(Deviations::SNAKE_CASE_KEYS, || {
+                            snake_error(v, "resourceSpans")
+                        })?;
+                        DocField::ResourceSpans("resource_spans")
+                    }
+                    // Strict reading keeps these as unknown keys, so that the
+                    // document is refused as not traces, saying what it is.
+                    "batches" if lenient() => {
+                        note(Deviations::TEMPO_BATCHES);
+                        DocField::ResourceSpans("batches")
+                    }
+                    "result" if lenient() => {
+                        note(Deviations::JAEGER_RESULT);
+                        DocField::Result
+                    }
+                    "error" => DocField::Error,
                     other => DocField::Other(other.to_owned()),
                 })
             }
@@ -367,33 +530,45 @@ impl<'de: 'a, 'a> Deserialize<'de> for DocWire<'a> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DocWire<'a>, A::Error> {
                 let mut doc = DocWire {
                     resource_spans: None,
+                    result: None,
                     signal: None,
                     keys: Vec::new(),
+                    error_response: None,
+                    test_cases: 0,
+                };
+                // Which of resourceSpans / resource_spans / batches / result came first.
+                let mut container: Option<&'static str> = None;
+                let mut check_container = |key: &'static str| {
+                    if let Some(first) = container {
+                        return Err(duplicate_error::<A::Error>("resourceSpans", first, key));
+                    }
+                    container = Some(key);
+                    Ok(())
                 };
                 while let Some(field) = map.next_key::<DocField>()? {
                     match field {
-                        DocField::ResourceSpans => {
-                            if doc.resource_spans.is_some() {
-                                return Err(fail(
-                                    ErrorKind::Schema,
-                                    "duplicate field `resourceSpans`",
-                                ));
-                            }
+                        DocField::ResourceSpans(key) => {
+                            check_container(key)?;
                             let v: Option<Vec<ResourceSpansWire<'a>>> = map.next_value()?;
-                            doc.resource_spans = Some(v.unwrap_or_default());
+                            doc.resource_spans = Some((v.unwrap_or_default(), key));
+                        }
+                        DocField::Result => {
+                            check_container("result")?;
+                            let inner: DocWire<'a> = map.next_value()?;
+                            doc.result = Some(Box::new(inner));
                         }
                         DocField::Signal(s) => {
                             map.next_value::<IgnoredAny>()?;
                             doc.signal.get_or_insert(s);
                         }
+                        DocField::Error => {
+                            doc.error_response = map.next_value::<ErrorBody>()?.0;
+                            doc.keys.push("error".to_owned());
+                        }
                         DocField::Other(k) => {
-                            if k == "resource_spans" {
-                                return Err(fail(
-                                    ErrorKind::Schema,
-                                    "snake_case key \"resource_spans\": OTLP/JSON keys must be lowerCamelCase (\"resourceSpans\")",
-                                ));
+                            if map.next_value::<Probe>()?.0 {
+                                doc.test_cases += 1;
                             }
-                            map.next_value::<IgnoredAny>()?;
                             doc.keys.push(k);
                         }
                     }
@@ -433,36 +608,203 @@ fn not_object<E: de::Error>(what: &str) -> E {
     )
 }
 
-/// A field that must not appear: a snake_case proto field name.
-struct SnakeKey;
+/// Any JSON value; true when it is an object with an `input` key.
+struct Probe(bool);
 
-impl<'de> Deserialize<'de> for SnakeKey {
-    fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-        Err(fail(
-            ErrorKind::Schema,
-            "snake_case proto field name: OTLP/JSON keys must be lowerCamelCase (e.g. \"scopeSpans\", \"traceId\", \"stringValue\")",
-        ))
+impl<'de> Deserialize<'de> for Probe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Probe;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Probe, A::Error> {
+                let mut input = false;
+                while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    input |= k == "input";
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Ok(Probe(input))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Probe, A::Error> {
+                IgnoredAny.visit_seq(seq).map(|_| Probe(false))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Probe, E> {
+                Ok(Probe(false))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Probe, E> {
+                Ok(Probe(false))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Probe, E> {
+                Ok(Probe(false))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Probe, E> {
+                Ok(Probe(false))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Probe, E> {
+                Ok(Probe(false))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Probe, E> {
+                Ok(Probe(false))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The `message` of an `{"error": {...}}` response (Jaeger api/v3, grpc-gateway).
+struct ErrorBody(Option<String>);
+
+impl<'de> Deserialize<'de> for ErrorBody {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ErrorBody;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrorBody, A::Error> {
+                let mut message = None;
+                while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if k == "message" {
+                        message = map.next_value::<ErrorBody>()?.0;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(ErrorBody(message))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ErrorBody, A::Error> {
+                IgnoredAny.visit_seq(seq).map(|_| ErrorBody(None))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ErrorBody, E> {
+                Ok(ErrorBody(Some(shorten(v))))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<ErrorBody, E> {
+                Ok(ErrorBody(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<ErrorBody, E> {
+                Ok(ErrorBody(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<ErrorBody, E> {
+                Ok(ErrorBody(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<ErrorBody, E> {
+                Ok(ErrorBody(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ErrorBody, E> {
+                Ok(ErrorBody(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// ResourceSpans and ScopeSpans
+
+pub(crate) struct ResourceSpansWire<'a> {
+    resource: Option<ResourceWire>,
+    scope_spans: Option<Vec<ScopeSpansWire<'a>>>,
+}
+
+pub(crate) enum RsField {
+    Resource,
+    /// `scopeSpans` or another spelling of it.
+    ScopeSpans(&'static str),
+    Other,
+}
+
+/// The field a `ResourceSpans` key names, and for a snake_case key its
+/// lowerCamelCase spelling.
+pub(crate) fn resource_spans_field(k: &str) -> (RsField, Option<&'static str>) {
+    match k {
+        "resource" => (RsField::Resource, None),
+        "scopeSpans" => (RsField::ScopeSpans("scopeSpans"), None),
+        "instrumentationLibrarySpans" => (RsField::ScopeSpans("instrumentationLibrarySpans"), None),
+        "scope_spans" => (RsField::ScopeSpans("scope_spans"), Some("scopeSpans")),
+        "instrumentation_library_spans" => (
+            RsField::ScopeSpans("instrumentation_library_spans"),
+            Some("instrumentationLibrarySpans"),
+        ),
+        _ => (RsField::Other, None),
+    }
+}
+
+impl<'de> Deserialize<'de> for RsField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RsField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RsField, E> {
+                let (field, camel) = resource_spans_field(v);
+                if let Some(camel) = camel {
+                    deviate(Deviations::SNAKE_CASE_KEYS, || snake_error(v, camel))?;
+                }
+                if v.starts_with("instrumentation") {
+                    note(Deviations::INSTRUMENTATION_LIBRARY);
+                }
+                Ok(field)
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ResourceSpansWire<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = ResourceSpansWire<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a ResourceSpans object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResourceSpansWire<'a>, A::Error> {
+                let mut resource: Option<Option<ResourceWire>> = None;
+                let mut scope_spans: Option<(Option<Vec<ScopeSpansWire<'a>>>, &str)> = None;
+                while let Some(field) = map.next_key::<RsField>()? {
+                    match field {
+                        RsField::Resource => {
+                            if resource.is_some() {
+                                return Err(duplicate_error("resource", "resource", "resource"));
+                            }
+                            resource = Some(map.next_value()?);
+                        }
+                        RsField::ScopeSpans(key) => {
+                            if let Some((_, first)) = scope_spans {
+                                return Err(duplicate_error("scopeSpans", first, key));
+                            }
+                            scope_spans = Some((map.next_value()?, key));
+                        }
+                        RsField::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ResourceSpansWire {
+                    resource: resource.flatten(),
+                    scope_spans: scope_spans.and_then(|s| s.0),
+                })
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
     }
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ResourceSpansWire<'a> {
-    resource: Option<ResourceWire>,
-    /// `instrumentationLibrarySpans` is the pre-1.0 OTLP name of `scopeSpans`.
-    #[serde(borrow, alias = "instrumentationLibrarySpans")]
-    scope_spans: Option<Vec<ScopeSpansWire<'a>>>,
-    #[serde(rename = "scope_spans")]
-    _snake: Option<SnakeKey>,
-}
-
-#[derive(Deserialize)]
-struct ResourceWire {
+pub(crate) struct ResourceWire {
     attributes: Option<Attributes>,
 }
 
 #[derive(Deserialize)]
-struct ScopeSpansWire<'a> {
+pub(crate) struct ScopeSpansWire<'a> {
     #[serde(borrow)]
     spans: Option<Vec<&'a RawValue>>,
 }
@@ -470,9 +812,104 @@ struct ScopeSpansWire<'a> {
 // ---------------------------------------------------------------------------
 // Span
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SpanWire {
+/// A span field that the decoder reads; the discriminant is its bit in the
+/// duplicate check.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum SpanField {
+    TraceId,
+    SpanId,
+    ParentSpanId,
+    Name,
+    Kind,
+    StartTimeUnixNano,
+    EndTimeUnixNano,
+    Attributes,
+    Status,
+    Other,
+}
+
+impl SpanField {
+    pub(crate) fn camel(self) -> &'static str {
+        match self {
+            SpanField::TraceId => "traceId",
+            SpanField::SpanId => "spanId",
+            SpanField::ParentSpanId => "parentSpanId",
+            SpanField::Name => "name",
+            SpanField::Kind => "kind",
+            SpanField::StartTimeUnixNano => "startTimeUnixNano",
+            SpanField::EndTimeUnixNano => "endTimeUnixNano",
+            SpanField::Attributes => "attributes",
+            SpanField::Status => "status",
+            SpanField::Other => "",
+        }
+    }
+}
+
+/// The span field a key names, and whether the key is its snake_case spelling.
+pub(crate) fn span_field(k: &str) -> (SpanField, bool) {
+    match k {
+        "traceId" => (SpanField::TraceId, false),
+        "spanId" => (SpanField::SpanId, false),
+        "parentSpanId" => (SpanField::ParentSpanId, false),
+        "name" => (SpanField::Name, false),
+        "kind" => (SpanField::Kind, false),
+        "startTimeUnixNano" => (SpanField::StartTimeUnixNano, false),
+        "endTimeUnixNano" => (SpanField::EndTimeUnixNano, false),
+        "attributes" => (SpanField::Attributes, false),
+        "status" => (SpanField::Status, false),
+        "trace_id" => (SpanField::TraceId, true),
+        "span_id" => (SpanField::SpanId, true),
+        "parent_span_id" => (SpanField::ParentSpanId, true),
+        "start_time_unix_nano" => (SpanField::StartTimeUnixNano, true),
+        "end_time_unix_nano" => (SpanField::EndTimeUnixNano, true),
+        _ => (SpanField::Other, false),
+    }
+}
+
+/// A span key as met: the field, and whether it was written in snake_case.
+struct SpanKey(SpanField, bool);
+
+impl<'de> Deserialize<'de> for SpanKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = SpanKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SpanKey, E> {
+                let (field, snake) = span_field(v);
+                if snake {
+                    deviate(Deviations::SNAKE_CASE_KEYS, || {
+                        snake_error(v, field.camel())
+                    })?;
+                }
+                Ok(SpanKey(field, snake))
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// The spelling of `field` (snake_case when `snake`), for messages.
+pub(crate) fn spelling(field: SpanField, snake: bool) -> String {
+    if !snake {
+        return field.camel().to_owned();
+    }
+    let mut out = String::new();
+    for c in field.camel().chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+pub(crate) struct SpanWire {
     trace_id: Option<TraceIdField>,
     span_id: Option<SpanIdField>,
     parent_span_id: Option<ParentIdField>,
@@ -482,16 +919,63 @@ struct SpanWire {
     end_time_unix_nano: Option<U64>,
     attributes: Option<Attributes>,
     status: Option<StatusWire>,
-    #[serde(rename = "trace_id")]
-    _snake1: Option<SnakeKey>,
-    #[serde(rename = "span_id")]
-    _snake2: Option<SnakeKey>,
-    #[serde(rename = "start_time_unix_nano")]
-    _snake3: Option<SnakeKey>,
+}
+
+impl<'de> Deserialize<'de> for SpanWire {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SpanWire;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a span object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpanWire, A::Error> {
+                let mut w = SpanWire::default();
+                // Bit i: field i was met; in `snakes`, written in snake_case.
+                let mut met = 0u16;
+                let mut snakes = 0u16;
+                while let Some(SpanKey(field, snake)) = map.next_key()? {
+                    if field == SpanField::Other {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                    let bit = 1u16 << (field as u16);
+                    if met & bit != 0 {
+                        let first = spelling(field, snakes & bit != 0);
+                        return Err(duplicate_error(
+                            field.camel(),
+                            &first,
+                            &spelling(field, snake),
+                        ));
+                    }
+                    met |= bit;
+                    if snake {
+                        snakes |= bit;
+                    }
+                    match field {
+                        SpanField::TraceId => w.trace_id = map.next_value()?,
+                        SpanField::SpanId => w.span_id = map.next_value()?,
+                        SpanField::ParentSpanId => w.parent_span_id = map.next_value()?,
+                        SpanField::Name => w.name = map.next_value()?,
+                        SpanField::Kind => w.kind = map.next_value()?,
+                        SpanField::StartTimeUnixNano => {
+                            w.start_time_unix_nano = map.next_value()?;
+                        }
+                        SpanField::EndTimeUnixNano => w.end_time_unix_nano = map.next_value()?,
+                        SpanField::Attributes => w.attributes = map.next_value()?,
+                        SpanField::Status => w.status = map.next_value()?,
+                        SpanField::Other => {}
+                    }
+                }
+                Ok(w)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Deserialize)]
-struct StatusWire {
+pub(crate) struct StatusWire {
     code: Option<Code>,
 }
 
@@ -530,7 +1014,8 @@ fn shorten(s: &str) -> String {
     format!("{}...", &s[..end])
 }
 
-/// Parses a hex id of `N` bytes for `field`; `None` for the empty string.
+/// Parses an id of `N` bytes for `field`: hex, or (lenient reading) the
+/// canonical base64 text of exactly `N` bytes; `None` for the empty string.
 fn parse_id<E: de::Error, const N: usize>(v: &str, field: &str) -> Result<Option<[u8; N]>, E> {
     if v.is_empty() {
         return Ok(None);
@@ -539,10 +1024,28 @@ fn parse_id<E: de::Error, const N: usize>(v: &str, field: &str) -> Result<Option
     if crate::model::decode_hex_into(v.as_bytes(), &mut out) {
         return Ok(Some(out));
     }
-    let looks_base64 = v.len() == (4 * N).div_ceil(3).next_multiple_of(4)
-        || v.bytes().any(|b| matches!(b, b'+' | b'/' | b'='));
+    if lenient() {
+        if let Some(id) = decode_base64_id::<N>(v) {
+            note(Deviations::BASE64_IDS);
+            return Ok(Some(id));
+        }
+    }
+    // Leniently, an id of hex digits gets the hex message below.
+    if lenient() && !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(fail(
+            ErrorKind::InvalidId,
+            format_args!(
+                "{field} {:?} is neither {} hex digits nor the base64 of {N} bytes",
+                shorten(v),
+                2 * N,
+            ),
+        ));
+    }
+    let looks_base64 = !lenient()
+        && (v.len() == (4 * N).div_ceil(3).next_multiple_of(4)
+            || v.bytes().any(|b| matches!(b, b'+' | b'/' | b'=')));
     let hint = if looks_base64 {
-        " (it looks like base64; OTLP/JSON ids are hex)"
+        " (it looks like base64: OTLP/JSON ids are hex; lenient reading accepts base64)"
     } else {
         ""
     };
@@ -562,10 +1065,57 @@ fn parse_id<E: de::Error, const N: usize>(v: &str, field: &str) -> Result<Option
     ))
 }
 
+/// The `N` bytes whose canonical base64 text (standard or URL-safe alphabet,
+/// with or without padding) is `v`; `None` for any other text, including one
+/// with non-zero bits after the last byte.
+pub(crate) fn decode_base64_id<const N: usize>(v: &str) -> Option<[u8; N]> {
+    let unpadded = (4 * N).div_ceil(3);
+    let padded = unpadded.next_multiple_of(4);
+    let b = v.as_bytes();
+    let text = if b.len() == padded && b[unpadded..].iter().all(|c| *c == b'=') {
+        &b[..unpadded]
+    } else if b.len() == unpadded {
+        b
+    } else {
+        return None;
+    };
+    let bytes = decode_base64(std::str::from_utf8(text).ok()?)?;
+    // The last character's bits beyond the N bytes must be zero.
+    let spare = unpadded * 6 - N * 8;
+    let last = *text.last()?;
+    let last_value = BASE64_VALUE[usize::from(last)];
+    if last_value & ((1 << spare) - 1) != 0 {
+        return None;
+    }
+    bytes.try_into().ok()
+}
+
+/// The 6-bit value of a base64 character (either alphabet); 0xff for others.
+#[allow(clippy::cast_possible_truncation)] // indexes below 26
+const BASE64_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'-' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t[b'_' as usize] = 63;
+    t
+};
+
 /// Declares an id field type whose visitor applies `$check` to the parsed id.
 macro_rules! id_field {
     ($ty:ident, $n:literal, $field:literal, $out:ty, $check:expr) => {
-        struct $ty($out);
+        pub(crate) struct $ty($out);
 
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -590,12 +1140,12 @@ macro_rules! id_field {
 }
 
 id_field!(TraceIdField, 16, "traceId", TraceId, |id| match id {
-    None => Err("traceId is empty"),
+    None => Err("traceId is empty: every span needs a trace id (32 hex digits)"),
     Some(b) if b == [0; 16] => Err("traceId is all zeros (an invalid id)"),
     Some(b) => Ok(TraceId(b)),
 });
 id_field!(SpanIdField, 8, "spanId", SpanId, |id| match id {
-    None => Err("spanId is empty"),
+    None => Err("spanId is empty: every span needs a span id (16 hex digits)"),
     Some(b) if b == [0; 8] => Err("spanId is all zeros (an invalid id)"),
     Some(b) => Ok(SpanId(b)),
 });
@@ -613,7 +1163,7 @@ fn integral(v: f64, lo: f64, hi: f64) -> Option<i128> {
     (v.fract() == 0.0 && v >= lo && v < hi).then_some(v as i128)
 }
 
-struct U64(u64);
+pub(crate) struct U64(u64);
 
 impl<'de> Deserialize<'de> for U64 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -782,13 +1332,28 @@ fn enum_int<'de, D: Deserializer<'de>>(
             Ok(i64::try_from(v).unwrap_or(i64::MAX))
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+            if lenient() {
+                if let Some(i) = self.names.iter().position(|n| *n == v) {
+                    note(Deviations::ENUM_NAMES);
+                    return Ok(i64::try_from(i).unwrap_or(i64::MAX));
+                }
+                return Err(fail(
+                    ErrorKind::EnumName,
+                    format_args!(
+                        "{} {:?} is not one of the enum's names ({})",
+                        self.field,
+                        shorten(v),
+                        self.names.join(", ")
+                    ),
+                ));
+            }
             Err(enum_name_error(self.field, self.names, v))
         }
     }
     d.deserialize_any(V { field, names })
 }
 
-struct Kind(SpanKind);
+pub(crate) struct Kind(SpanKind);
 
 impl<'de> Deserialize<'de> for Kind {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -802,7 +1367,7 @@ impl<'de> Deserialize<'de> for Kind {
     }
 }
 
-struct Code(StatusCode);
+pub(crate) struct Code(StatusCode);
 
 impl<'de> Deserialize<'de> for Code {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -842,7 +1407,7 @@ impl<'de> Deserialize<'de> for Attributes {
     }
 }
 
-struct KeyValueSeed;
+pub(crate) struct KeyValueSeed;
 
 #[derive(Deserialize)]
 #[serde(field_identifier, rename_all = "camelCase")]
@@ -899,8 +1464,6 @@ impl<'de> de::DeserializeSeed<'de> for KeyValueSeed {
 
 struct AnyWire(AnyValue);
 
-#[derive(Deserialize)]
-#[serde(field_identifier, rename_all = "camelCase")]
 enum AnyField {
     StringValue,
     BoolValue,
@@ -909,18 +1472,48 @@ enum AnyField {
     BytesValue,
     ArrayValue,
     KvlistValue,
-    #[serde(
-        rename = "string_value",
-        alias = "bool_value",
-        alias = "int_value",
-        alias = "double_value",
-        alias = "bytes_value",
-        alias = "array_value",
-        alias = "kvlist_value"
-    )]
-    Snake,
-    #[serde(other)]
     Other,
+}
+
+/// The `AnyValue` field a key names, and for a snake_case key its lowerCamelCase spelling.
+fn any_field(k: &str) -> (AnyField, Option<&'static str>) {
+    match k {
+        "stringValue" => (AnyField::StringValue, None),
+        "boolValue" => (AnyField::BoolValue, None),
+        "intValue" => (AnyField::IntValue, None),
+        "doubleValue" => (AnyField::DoubleValue, None),
+        "bytesValue" => (AnyField::BytesValue, None),
+        "arrayValue" => (AnyField::ArrayValue, None),
+        "kvlistValue" => (AnyField::KvlistValue, None),
+        "string_value" => (AnyField::StringValue, Some("stringValue")),
+        "bool_value" => (AnyField::BoolValue, Some("boolValue")),
+        "int_value" => (AnyField::IntValue, Some("intValue")),
+        "double_value" => (AnyField::DoubleValue, Some("doubleValue")),
+        "bytes_value" => (AnyField::BytesValue, Some("bytesValue")),
+        "array_value" => (AnyField::ArrayValue, Some("arrayValue")),
+        "kvlist_value" => (AnyField::KvlistValue, Some("kvlistValue")),
+        _ => (AnyField::Other, None),
+    }
+}
+
+impl<'de> Deserialize<'de> for AnyField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = AnyField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<AnyField, E> {
+                let (field, camel) = any_field(v);
+                if let Some(camel) = camel {
+                    deviate(Deviations::SNAKE_CASE_KEYS, || snake_error(v, camel))?;
+                }
+                Ok(field)
+            }
+        }
+        d.deserialize_identifier(V)
+    }
 }
 
 impl<'de> Deserialize<'de> for AnyWire {
@@ -956,10 +1549,6 @@ impl<'de> Deserialize<'de> for AnyWire {
                         AnyField::KvlistValue => map
                             .next_value::<Option<KvListWire>>()?
                             .map(|v| AnyValue::KvList(v.values.map(|l| l.0).unwrap_or_default())),
-                        AnyField::Snake => {
-                            map.next_value::<SnakeKey>()?;
-                            None
-                        }
                         AnyField::Other => {
                             map.next_value::<IgnoredAny>()?;
                             None

@@ -42,8 +42,10 @@
 //! or URL-safe base64, padded or not). Events, links, scope, flags and trace
 //! state are skipped.
 //!
-//! Stricter than a plain proto3 JSON parser (each is an error for the whole
-//! document, see [`ErrorKind`]):
+//! That is [`Leniency::Strict`], the default of [`decode_document`],
+//! [`decode_document_into`] and [`TraceReader`]. It is stricter than a plain
+//! proto3 JSON parser (each is an error for the whole document, see
+//! [`ErrorKind`]):
 //! - `traceId` and `spanId` must be present, 32 and 16 hex digits, and not all
 //!   zeros; empty, short, long, non-hex and base64 ids are errors (the
 //!   `opentelemetry-proto` crate accepts empty ids). `parentSpanId` absent,
@@ -63,6 +65,20 @@
 //! Accepted for compatibility: `instrumentationLibrarySpans` (the pre-1.0 name
 //! of `scopeSpans`), integral numbers in exponent form (`1e9`) for integer
 //! fields, and a UTF-8 byte order mark at the start of a document.
+//!
+//! # Dialects
+//!
+//! [`Leniency::Lenient`] ([`decode_document_with`],
+//! [`TraceReader::with_leniency`]) also reads what trace stores export:
+//! proto3 canonical JSON (ids in base64, enums as names), snake_case proto
+//! field names, Grafana Tempo's `{"batches": [...]}` and Jaeger api/v3's
+//! `{"result": {...}}`. It never guesses: an id must be hex of the right
+//! length or the canonical base64 of exactly 16 or 8 bytes, an enum name must
+//! be one of the enum's, a field written in both spellings in one object is an
+//! error, and empty or all-zero ids are errors as in strict reading. What a
+//! document departs by is returned as [`Deviations`] and merged per input in
+//! [`ReadStats::deviations`], whose [`Deviations::notice`] says how the input
+//! was read (spec/replay.md, "What trace stores export").
 //!
 //! # Framing
 //!
@@ -89,7 +105,10 @@
 //! A document that fails to decode, for any reason including one bad id in one
 //! span, yields a [`ReadError`] with the input name, the 1-based line, the byte
 //! offset where that line starts, the column inside the line and a message; it
-//! contributes no spans. The caller decides whether to stop or skip: after an
+//! contributes no spans. The error also lists the document's other problems
+//! ([`ReadError::more`], up to [`MAX_PROBLEMS`] in all, the rest counted): a
+//! rejected document is walked again, field by field, to find them, so only
+//! rejected documents pay for it. The caller decides whether to stop or skip: after an
 //! error the iterator goes on with the next line (JSON Lines) or ends (a single
 //! document, or a failed read or decompression, such as a truncated `.gz`).
 //! [`ReadStats`] counts documents, skipped lines, errors by kind, and bytes.
@@ -117,14 +136,22 @@
 //! decode them on several threads.
 
 mod decode;
+mod dialect;
 mod model;
+mod problems;
 mod reader;
 mod view;
 
 #[cfg(test)]
+mod dialect_tests;
+#[cfg(test)]
 mod tests;
 
-pub use decode::{decode_document, decode_document_into, DecodeError, Document, ErrorKind, Signal};
+pub use decode::{
+    decode_document, decode_document_into, decode_document_with, DecodeError, Document, ErrorKind,
+    Signal, MAX_PROBLEMS,
+};
+pub use dialect::{Deviations, Leniency};
 pub use model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
 pub use reader::{
     decode_raw, decompress, open, Batch, Compression, Decoded, Framing, RawDocument, ReadError,

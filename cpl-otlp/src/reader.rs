@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 
-use crate::decode::{decode_document_into, DecodeError, Document, ErrorKind};
+use crate::decode::{decode_document_with, DecodeError, Document, ErrorKind};
+use crate::dialect::{Deviations, Leniency};
 use crate::model::Span;
 
 /// The default limit on one JSONL line, or on a whole single document: 256 MiB.
@@ -31,6 +32,8 @@ pub struct Batch {
     /// The document's size in bytes, including its line terminator; the spans'
     /// `encoded_len` add up to it when there are spans.
     pub bytes: u64,
+    /// How the document departs from OTLP/JSON as specified.
+    pub deviations: Deviations,
 }
 
 /// One framed document, not decoded yet: what [`TraceReader::next_raw`] yields so
@@ -43,6 +46,8 @@ pub struct RawDocument {
     pub line: u64,
     /// The byte offset in the (decompressed) input where that line starts.
     pub offset: u64,
+    /// How to decode it: the reader's [`Leniency`].
+    pub leniency: Leniency,
 }
 
 /// What decoding one [`RawDocument`] gave.
@@ -63,31 +68,40 @@ pub enum Decoded {
 pub fn decode_raw(name: &Arc<str>, raw: RawDocument) -> Decoded {
     let bytes = raw.bytes.len() as u64;
     let mut spans = Vec::new();
-    match decode_document_into(&raw.bytes, &mut spans) {
-        Ok(Document::Traces { .. }) => Decoded::Traces(Batch {
+    match decode_document_with(&raw.bytes, &mut spans, raw.leniency) {
+        Ok(Document::Traces { deviations, .. }) => Decoded::Traces(Batch {
             spans,
             line: raw.line,
             offset: raw.offset,
             bytes,
+            deviations,
         }),
         Ok(Document::Other(_)) => Decoded::OtherSignal,
-        Err(e) => {
-            let (line, line_offset) = locate(&raw.bytes, &e, raw.line, raw.offset);
-            let DecodeError {
-                kind,
-                message,
-                column,
-                ..
-            } = e;
-            Decoded::Error(ReadError {
-                name: Arc::clone(name),
-                line,
-                column,
-                line_offset,
-                kind,
-                message,
-            })
+        Err(mut e) => {
+            let more = std::mem::take(&mut e.more)
+                .iter()
+                .map(|m| read_error(name, &raw, m))
+                .collect();
+            let mut error = read_error(name, &raw, &e);
+            error.more = more;
+            error.omitted = e.omitted;
+            Decoded::Error(error)
         }
+    }
+}
+
+/// `e`, a problem of the document `raw`, positioned in the input.
+fn read_error(name: &Arc<str>, raw: &RawDocument, e: &DecodeError) -> ReadError {
+    let (line, line_offset) = locate(&raw.bytes, e, raw.line, raw.offset);
+    ReadError {
+        name: Arc::clone(name),
+        line,
+        column: e.column,
+        line_offset,
+        kind: e.kind,
+        message: e.message.clone(),
+        more: Vec::new(),
+        omitted: 0,
     }
 }
 
@@ -119,15 +133,25 @@ pub struct ReadError {
     pub kind: ErrorKind,
     /// What is wrong.
     pub message: String,
+    /// The document's other problems (see [`DecodeError::more`]).
+    pub more: Vec<ReadError>,
+    /// Problems of the document beyond those in `more`, not described.
+    pub omitted: u64,
 }
 
+/// `FILE:LINE:COLUMN: message` (`FILE:LINE: message` when the column is not
+/// known), this problem only.
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {} [{}] (line starts at byte {})",
-            self.name, self.line, self.column, self.message, self.kind, self.line_offset
-        )
+        if self.column == 0 {
+            write!(f, "{}:{}: {}", self.name, self.line, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.name, self.line, self.column, self.message
+            )
+        }
     }
 }
 
@@ -162,6 +186,9 @@ pub struct ReadStats {
     pub span_bytes: u64,
     /// Bytes of the documents or lines that failed.
     pub error_bytes: u64,
+    /// How the trace documents read depart from OTLP/JSON as specified: a
+    /// notice's worth ([`Deviations::notice`]).
+    pub deviations: Deviations,
 }
 
 impl ReadStats {
@@ -177,6 +204,7 @@ impl ReadStats {
         self.spans += other.spans;
         self.span_bytes += other.span_bytes;
         self.error_bytes += other.error_bytes;
+        self.deviations.insert(other.deviations);
     }
 
     /// Counts the outcome of decoding one document of `bytes` bytes.
@@ -184,6 +212,7 @@ impl ReadStats {
         match decoded {
             Decoded::Traces(batch) => {
                 self.documents += 1;
+                self.deviations.insert(batch.deviations);
                 self.spans += batch.spans.len() as u64;
                 if !batch.spans.is_empty() {
                     self.span_bytes += bytes;
@@ -288,6 +317,7 @@ pub struct TraceReader<R> {
     /// Bytes consumed so far.
     offset: u64,
     max_document_bytes: usize,
+    leniency: Leniency,
     stats: ReadStats,
 }
 
@@ -303,6 +333,7 @@ impl<R: BufRead> TraceReader<R> {
             line: 0,
             offset: 0,
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+            leniency: Leniency::Strict,
             stats: ReadStats::default(),
         }
     }
@@ -313,6 +344,14 @@ impl<R: BufRead> TraceReader<R> {
     #[must_use]
     pub fn with_max_document_bytes(mut self, max: usize) -> Self {
         self.max_document_bytes = max.max(1);
+        self
+    }
+
+    /// Sets which dialects to read (default [`Leniency::Strict`]: OTLP/JSON as
+    /// specified).
+    #[must_use]
+    pub fn with_leniency(mut self, leniency: Leniency) -> Self {
+        self.leniency = leniency;
         self
     }
 
@@ -394,6 +433,8 @@ impl<R: BufRead> TraceReader<R> {
             line_offset,
             kind,
             message,
+            more: Vec::new(),
+            omitted: 0,
         }
     }
 
@@ -413,6 +454,7 @@ impl<R: BufRead> TraceReader<R> {
             bytes: std::mem::take(&mut self.buf),
             line,
             offset,
+            leniency: self.leniency,
         }
     }
 

@@ -1,7 +1,9 @@
 //! The OTLP/JSON reader against the shared corpus of public files and a
 //! real-SDK capture (`../shared/corpus`, described by its MANIFEST.md): every
 //! VALID file must decode to the span and trace counts of the manifest's
-//! summary table, every INVALID file must yield at least one error.
+//! summary table; every INVALID file must yield at least one error when read
+//! strictly, and when read leniently either decode to the manifest's counts
+//! with a notice saying how it was read, or be refused for a stated reason.
 //!
 //! The corpus lives outside the repository; when it is absent (a fresh clone
 //! without `shared/`), the tests say SKIPPED on stderr and pass, unless
@@ -10,7 +12,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use cpl_otlp::{open, ErrorKind, Framing, ReadError, ReadStats, Span, TraceId};
+use cpl_otlp::{
+    open, Deviations, ErrorKind, Framing, Leniency, ReadError, ReadStats, Span, TraceId,
+};
 
 fn corpus() -> Option<PathBuf> {
     cpl_tests::shared_path("corpus")
@@ -24,7 +28,13 @@ struct Read {
 }
 
 fn read(path: &Path) -> Read {
-    let mut reader = open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    read_with(path, Leniency::Strict)
+}
+
+fn read_with(path: &Path, leniency: Leniency) -> Read {
+    let mut reader = open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .with_leniency(leniency);
     let mut spans = Vec::new();
     let mut errors = Vec::new();
     for r in reader.by_ref() {
@@ -86,6 +96,44 @@ const INVALID: &[(&str, ErrorKind)] = &[
     ("public/jaegertracing__jaeger-ui/packages__jaeger-ui__src__api__v3__v3-trace-local-2.21.0.json", ErrorKind::NotTraces),
     ("public/open-telemetry__opentelemetry-collector-contrib/connector__countconnector__testdata__traces_to_metrics__traces_1.json", ErrorKind::InvalidId),
     ("public/wexmaster__Docker-Collector/traces.json", ErrorKind::EnumName),
+];
+
+/// What lenient reading makes of an INVALID file.
+enum Lenient {
+    /// It decodes to (spans, traces) of the manifest, with this notice.
+    Replays(usize, usize, &'static str),
+    /// It is refused: the first error's kind and a phrase of its message.
+    Refused(ErrorKind, &'static str),
+}
+
+const PROTO3: &str = "read as proto3 JSON, not OTLP/JSON (base64 ids, enum names)";
+
+/// The INVALID rows, read leniently, with the manifest's counts.
+const INVALID_LENIENT: &[(&str, Lenient)] = &[
+    ("public/fluent__fluent-bit/tests__integration__scenarios__in_opentelemetry__tests__data_files__test_traces_002.in.json",
+        Lenient::Replays(2, 1, "read as OTLP/JSON with proto field names (snake_case keys)")),
+    ("public/fluent__fluent-bit/tests__internal__data__opentelemetry__traces.json",
+        Lenient::Refused(ErrorKind::NotTraces, "it looks like a table of test cases")),
+    ("public/grafana__tempo/cmd__tempo-vulture__testdata__trace.json",
+        Lenient::Replays(6, 1, "read as proto3 JSON, not OTLP/JSON (base64 ids)")),
+    ("public/grafana__tempo/modules__generator__processor__servicegraphs__testdata__trace-with-expired-edges.json",
+        Lenient::Replays(5, 1, PROTO3)),
+    ("public/grafana__tempo/modules__generator__processor__servicegraphs__testdata__trace-with-failed-requests.json",
+        Lenient::Replays(15, 1, PROTO3)),
+    ("public/grafana__tempo/modules__generator__processor__servicegraphs__testdata__trace-with-queue-database.json",
+        Lenient::Replays(19, 1, PROTO3)),
+    ("public/grafana__tempo/modules__generator__processor__servicegraphs__testdata__trace-with-virtual-nodes.json",
+        Lenient::Replays(3, 2, PROTO3)),
+    ("public/grafana__tempo/pkg__tempopb__trace.json",
+        Lenient::Replays(1, 1, "read as Grafana Tempo's trace (\"batches\" instead of \"resourceSpans\")")),
+    ("public/jaegertracing__jaeger-ui/packages__jaeger-ui__src__api__v3____fixtures____getTrace-response.json",
+        Lenient::Replays(40, 1, "read as a Jaeger api/v3 response ({\"result\": ...})")),
+    ("public/jaegertracing__jaeger-ui/packages__jaeger-ui__src__api__v3__v3-trace-local-2.21.0.json",
+        Lenient::Replays(3, 1, "read as a Jaeger api/v3 response ({\"result\": ...})")),
+    ("public/open-telemetry__opentelemetry-collector-contrib/connector__countconnector__testdata__traces_to_metrics__traces_1.json",
+        Lenient::Refused(ErrorKind::InvalidId, "is empty")),
+    ("public/wexmaster__Docker-Collector/traces.json",
+        Lenient::Replays(2, 1, "read as proto3 JSON, not OTLP/JSON (enum names)")),
 ];
 
 #[test]
@@ -159,6 +207,73 @@ fn invalid_files_yield_errors() {
         );
         assert_eq!(r.stats.errors, r.errors.len() as u64);
     }
+}
+
+#[test]
+fn invalid_files_read_leniently_replay_with_the_manifest_counts_or_say_why_not() {
+    let Some(dir) = corpus() else { return };
+    assert_eq!(INVALID_LENIENT.len(), INVALID.len());
+    for (file, expected) in INVALID_LENIENT {
+        assert!(INVALID.iter().any(|i| i.0 == *file), "{file}");
+        let r = read_with(&dir.join(file), Leniency::Lenient);
+        match expected {
+            Lenient::Replays(spans, trace_count, notice) => {
+                assert!(r.errors.is_empty(), "{file}: {:?}", r.errors);
+                assert_eq!(r.spans.len(), *spans, "{file}: spans");
+                assert_eq!(traces(&r.spans), *trace_count, "{file}: traces");
+                assert_eq!(
+                    r.stats.deviations.notice().as_deref(),
+                    Some(*notice),
+                    "{file}"
+                );
+                let charged: u64 = r.spans.iter().map(|s| s.encoded_len).sum();
+                assert_eq!(charged, r.stats.span_bytes, "{file}: encoded_len");
+            }
+            Lenient::Refused(kind, needle) => {
+                assert!(r.spans.is_empty(), "{file}: partial spans");
+                let e = r
+                    .errors
+                    .first()
+                    .unwrap_or_else(|| panic!("{file}: no error"));
+                assert_eq!(e.kind, *kind, "{file}: {e}");
+                assert!(e.message.contains(needle), "{file}: {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn valid_files_read_leniently_are_the_same() {
+    let Some(dir) = corpus() else { return };
+    for &(file, spans, trace_count) in VALID {
+        let r = read_with(&dir.join(file), Leniency::Lenient);
+        assert!(r.errors.is_empty(), "{file}: {:?}", r.errors);
+        assert_eq!(
+            (r.spans.len(), traces(&r.spans)),
+            (spans, trace_count),
+            "{file}"
+        );
+        assert_eq!(r.stats.deviations, Deviations::NONE, "{file}");
+    }
+}
+
+#[test]
+fn a_rejected_document_reports_every_problem() {
+    let Some(dir) = corpus() else { return };
+    // Strictly, the Tempo file has base64 ids in every span and enum names:
+    // all of them are reported at once, not one per run.
+    let r = read(&dir.join(
+        "public/grafana__tempo/modules__generator__processor__servicegraphs__testdata__trace-with-virtual-nodes.json",
+    ));
+    let e = &r.errors[0];
+    let kinds: HashSet<ErrorKind> = std::iter::once(e).chain(&e.more).map(|p| p.kind).collect();
+    assert!(
+        kinds.contains(&ErrorKind::InvalidId) && kinds.contains(&ErrorKind::EnumName),
+        "{e:?}"
+    );
+    // 3 traceIds, 3 spanIds, 1 parentSpanId, 3 kinds, 1 status code.
+    assert_eq!(1 + e.more.len(), 11, "{e:#?}");
+    assert_eq!(r.stats.errors, 1, "one document, one error");
 }
 
 #[test]

@@ -35,6 +35,9 @@ pub(crate) struct Args {
     /// Replay both policies over this OTLP/JSON trace file (repeatable) and show the measured change.
     #[arg(long, value_name = "FILE")]
     traces: Vec<PathBuf>,
+    /// With --traces: read only OTLP/JSON as the specification writes it (see `cpl replay --strict`).
+    #[arg(long, requires = "traces")]
+    strict: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -60,7 +63,16 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     let impact = if args.traces.is_empty() {
         None
     } else {
-        match measure(&a, &b, &args.traces) {
+        let reading = super::replay::Reading {
+            leniency: super::replay::leniency(args.strict),
+            style: if args.format == Format::Json {
+                super::input_report::Style::Json
+            } else {
+                super::input_report::Style::Human
+            },
+            jobs: None,
+        };
+        match measure(&a, &b, &args.traces, &reading) {
             Ok(reports) => Some(reports),
             Err(message) => {
                 write_stderr(&format!("error: {message}\n"));
@@ -121,6 +133,7 @@ fn measure(
     a: &cpl_syntax::Policy,
     b: &cpl_syntax::Policy,
     traces: &[PathBuf],
+    reading: &super::replay::Reading,
 ) -> Result<(Report, Report), String> {
     let compile = |p| Evaluator::compile(p).map_err(|e| format!("cannot compile a policy: {e}"));
     let (ea, eb) = (compile(a)?, compile(b)?);
@@ -128,7 +141,7 @@ fn measure(
         Replay::new(&ea, ReplayOptions::default()),
         Replay::new(&eb, ReplayOptions::default()),
     ];
-    super::replay::replay_inputs(traces, &mut replays, None)?;
+    super::replay::replay_inputs(traces, &mut replays, reading)?;
     let [ra, rb] = replays;
     let (ra, rb) = (ra.finish(), rb.finish());
     if let Some(message) = super::replay::nothing_read(&rb) {

@@ -3,6 +3,7 @@
 pub(crate) mod completions;
 pub(crate) mod diff;
 pub(crate) mod explain;
+mod input_report;
 pub(crate) mod lint;
 pub(crate) mod replay;
 mod replay_table;

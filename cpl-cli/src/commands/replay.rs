@@ -10,10 +10,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cpl_eval::Evaluator;
-use cpl_otlp::{self as otlp, decode_raw, Decoded, RawDocument, ReadError, ReadStats, TraceReader};
+use cpl_otlp::{
+    self as otlp, decode_raw, Decoded, Leniency, RawDocument, ReadError, ReadStats, TraceReader,
+};
 use cpl_replay::{Replay, ReplayOptions, Report, SpanSummary};
 use rayon::prelude::*;
 
+use crate::commands::input_report::{InputReport, Style};
 use crate::render::table::counted;
 use crate::render::{write_stderr, write_stdout};
 use crate::ExitStatus;
@@ -33,8 +36,13 @@ pub(crate) struct Args {
     /// The policy file.
     policy: PathBuf,
     /// OTLP/JSON trace files (JSON or JSON Lines; .gz and .zst decompressed); `-` is stdin.
+    /// Also read: Tempo and Jaeger API responses, base64 ids, enum names, snake_case keys.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
+    /// Read only OTLP/JSON as the specification writes it: refuse base64 ids, enum
+    /// names, snake_case keys and the Tempo and Jaeger wrappers.
+    #[arg(long)]
+    strict: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -78,7 +86,15 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         price_per_gb: args.price_per_gb,
     };
     let mut replays = [Replay::new(&evaluator, options)];
-    if let Err(message) = replay_inputs(&args.inputs, &mut replays, args.jobs) {
+    let reading = Reading {
+        leniency: leniency(args.strict),
+        style: match args.format {
+            Format::Json => Style::Json,
+            Format::Table => Style::Human,
+        },
+        jobs: args.jobs,
+    };
+    if let Err(message) = replay_inputs(&args.inputs, &mut replays, &reading) {
         write_stderr(&format!("error: {message}\n"));
         return ExitStatus::Failure;
     }
@@ -138,20 +154,40 @@ pub(crate) fn nothing_read(report: &Report) -> Option<String> {
     })
 }
 
+/// How trace inputs are read and their problems reported.
+pub(crate) struct Reading {
+    pub(crate) leniency: Leniency,
+    pub(crate) style: Style,
+    /// Worker threads for decoding (default: one per core).
+    pub(crate) jobs: Option<usize>,
+}
+
+/// `--strict` as a [`Leniency`].
+pub(crate) fn leniency(strict: bool) -> Leniency {
+    if strict {
+        Leniency::Strict
+    } else {
+        Leniency::Lenient
+    }
+}
+
 /// Opens a trace input: a file (gzip/zstd by extension) or `-` for stdin.
-fn open_input(input: &Path) -> Result<TraceReader<Box<dyn BufRead + Send>>, String> {
+fn open_input(
+    input: &Path,
+    leniency: Leniency,
+) -> Result<TraceReader<Box<dyn BufRead + Send>>, String> {
     if input.as_os_str() == "-" {
-        Ok(TraceReader::new(
-            Box::new(std::io::BufReader::new(std::io::stdin())),
-            "-",
-        ))
+        let stdin: Box<dyn BufRead + Send> = Box::new(std::io::BufReader::new(std::io::stdin()));
+        Ok(TraceReader::new(stdin, "-").with_leniency(leniency))
     } else if input.is_dir() {
         Err(format!(
             "`{}` is a directory, not a trace file",
             input.display()
         ))
     } else {
-        otlp::open(input).map_err(|error| format!("cannot read `{}`: {error}", input.display()))
+        otlp::open(input)
+            .map(|reader| reader.with_leniency(leniency))
+            .map_err(|error| format!("cannot read `{}`: {error}", input.display()))
     }
 }
 
@@ -160,16 +196,19 @@ fn open_input(input: &Path) -> Result<TraceReader<Box<dyn BufRead + Send>>, Stri
 pub(crate) fn replay_inputs(
     inputs: &[PathBuf],
     replays: &mut [Replay<'_>],
-    jobs: Option<usize>,
+    reading: &Reading,
 ) -> Result<(), String> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.unwrap_or(0))
+        .num_threads(reading.jobs.unwrap_or(0))
         .build()
         .map_err(|error| format!("cannot start worker threads: {error}"))?;
     let mut progress = Progress::new();
+    let mut report = InputReport::new(reading.style);
     for input in inputs {
-        let reader = open_input(input)?;
-        let stats = pool.install(|| replay_input(reader, replays, &mut progress));
+        let reader = open_input(input, reading.leniency)?;
+        let name = reader.name().to_owned();
+        let stats = pool.install(|| replay_input(reader, replays, &mut progress, &mut report));
+        report.input_done(&name, &stats);
         for replay in replays.iter_mut() {
             replay.add_input(&stats);
         }
@@ -183,6 +222,7 @@ fn replay_input<R: BufRead>(
     mut reader: TraceReader<R>,
     replays: &mut [Replay<'_>],
     progress: &mut Progress,
+    report: &mut InputReport,
 ) -> ReadStats {
     let evaluators: Vec<&Evaluator> = replays.iter().map(Replay::evaluator).collect();
     let name: Arc<str> = Arc::from(reader.name());
@@ -201,7 +241,7 @@ fn replay_input<R: BufRead>(
                         break;
                     }
                 }
-                Err(error) => write_stderr(&format!("error: {error}\n")),
+                Err(error) => report.error(&error),
             }
         }
         let results: Vec<(ReadStats, Option<ReadError>, Vec<Vec<SpanSummary>>)> = batch
@@ -226,7 +266,7 @@ fn replay_input<R: BufRead>(
             .collect();
         for (stats, error, summaries) in results {
             if let Some(error) = error {
-                write_stderr(&format!("error: {error}\n"));
+                report.error(&error);
             }
             decoded_stats.merge(&stats);
             for (replay, summaries) in replays.iter_mut().zip(summaries) {
