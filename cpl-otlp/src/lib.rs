@@ -118,6 +118,8 @@
 
 mod decode;
 mod model;
+mod pb;
+mod proto;
 mod reader;
 mod view;
 
@@ -126,8 +128,9 @@ mod tests;
 
 pub use decode::{decode_document, decode_document_into, DecodeError, Document, ErrorKind, Signal};
 pub use model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
+pub use proto::{InputFormat, GZIP_MAGIC, SNIFF_BYTES, ZSTD_MAGIC};
 pub use reader::{
-    decode_raw, decompress, open, Batch, Compression, Decoded, Framing, RawDocument, ReadError,
-    ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,
+    decode_raw, decompress, from_reader, open, Batch, Compression, Decoded, Encoding, Framing,
+    RawDocument, ReadError, ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,
 };
 pub use view::attr_value;
