@@ -6,6 +6,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let file = "opentelemetry/proto/trace/v1/trace.proto";
     println!("cargo:rerun-if-changed=proto");
     let descriptors = protox::compile([file], ["proto"])?;
-    prost_build::Config::new().compile_fds(descriptors)?;
+    // The .proto comments hold examples that rustdoc would run as doctests.
+    prost_build::Config::new()
+        .disable_comments(["."])
+        .compile_fds(descriptors)?;
     Ok(())
 }

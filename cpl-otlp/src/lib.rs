@@ -125,10 +125,12 @@ mod view;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_proto;
 
 pub use decode::{decode_document, decode_document_into, DecodeError, Document, ErrorKind, Signal};
 pub use model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
-pub use proto::{InputFormat, GZIP_MAGIC, SNIFF_BYTES, ZSTD_MAGIC};
+pub use proto::{encode_traces_data, InputFormat, GZIP_MAGIC, SNIFF_BYTES, ZSTD_MAGIC};
 pub use reader::{
     decode_raw, decompress, from_reader, open, Batch, Compression, Decoded, Encoding, Framing,
     RawDocument, ReadError, ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,

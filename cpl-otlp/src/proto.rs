@@ -52,7 +52,7 @@ impl InputFormat {
     ///
     /// 1. no bytes: [`Empty`](Self::Empty);
     /// 2. the first byte that is not ASCII whitespace (after a UTF-8 byte order
-    ///    mark) is `{` or `[`: [`Json`](Self::Json);
+    ///    mark) is `{` or `[`, or there is none: [`Json`](Self::Json);
     /// 3. the first byte is `0x0a` (field 1, `resource_spans`, length-delimited):
     ///    [`ProtobufMessage`](Self::ProtobufMessage);
     /// 4. at least 5 bytes, the first is below `0x0a` (a length under 160 MiB),
@@ -66,10 +66,9 @@ impl InputFormat {
             return InputFormat::Empty;
         }
         let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-        if let Some(&first) = text.iter().find(|b| !b.is_ascii_whitespace()) {
-            if first == b'{' || first == b'[' {
-                return InputFormat::Json;
-            }
+        match text.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{' | b'[') | None => return InputFormat::Json,
+            Some(_) => {}
         }
         if head[0] == 0x0a {
             return InputFormat::ProtobufMessage;
@@ -262,9 +261,12 @@ fn convert_value(value: pbc::AnyValue) -> AnyValue {
     }
 }
 
-/// The length-delimited fields of a message: `(field number, offset of the
-/// value, value)`; `Err(offset)` where the wire format breaks.
-fn len_fields(message: &[u8]) -> Result<Vec<(u32, usize, &[u8])>, usize> {
+/// A length-delimited field: (field number, offset of the value, value).
+type LenField<'a> = (u32, usize, &'a [u8]);
+
+/// The length-delimited fields of a message; `Err(offset)` where the wire
+/// format breaks.
+fn len_fields(message: &[u8]) -> Result<Vec<LenField<'_>>, usize> {
     let mut fields = Vec::new();
     let mut buf = message;
     while buf.has_remaining() {
@@ -366,4 +368,81 @@ fn count_spans(resource_spans: &[u8]) -> usize {
                 .count()
         })
         .sum()
+}
+
+/// Encodes spans as one OTLP protobuf `TracesData` message (the bytes of an
+/// `ExportTraceServiceRequest` too), with what the span model keeps: events,
+/// links, scopes and status messages are gone. Consecutive spans that share a
+/// resource share a `ResourceSpans`. For tests, benchmarks and conversions.
+pub fn encode_traces_data(spans: &[Span]) -> Vec<u8> {
+    let mut data = pbt::TracesData::default();
+    let mut last: Option<&Arc<Resource>> = None;
+    for span in spans {
+        if !last.is_some_and(|r| Arc::ptr_eq(r, &span.resource)) {
+            data.resource_spans.push(pbt::ResourceSpans {
+                resource: Some(crate::pb::resource::v1::Resource {
+                    attributes: encode_attributes(&span.resource.attributes),
+                    ..Default::default()
+                }),
+                scope_spans: vec![pbt::ScopeSpans::default()],
+                ..Default::default()
+            });
+            last = Some(&span.resource);
+        }
+        let scope = data
+            .resource_spans
+            .last_mut()
+            .and_then(|rs| rs.scope_spans.last_mut());
+        if let Some(scope) = scope {
+            scope.spans.push(pbt::Span {
+                trace_id: span.trace_id.0.to_vec(),
+                span_id: span.span_id.0.to_vec(),
+                parent_span_id: span
+                    .parent_span_id
+                    .map(|p| p.0.to_vec())
+                    .unwrap_or_default(),
+                name: span.name.clone(),
+                kind: span.kind as i32,
+                start_time_unix_nano: span.start_time_unix_nano,
+                end_time_unix_nano: span.end_time_unix_nano,
+                attributes: encode_attributes(&span.attributes),
+                status: (span.status != StatusCode::Unset).then(|| pbt::Status {
+                    code: span.status as i32,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+    }
+    data.encode_to_vec()
+}
+
+fn encode_attributes(attributes: &[KeyValue]) -> Vec<pbc::KeyValue> {
+    attributes
+        .iter()
+        .map(|kv| pbc::KeyValue {
+            key: kv.key.clone(),
+            value: Some(encode_value(&kv.value)),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn encode_value(value: &AnyValue) -> pbc::AnyValue {
+    use pbc::any_value::Value;
+    let value = match value {
+        AnyValue::String(s) => Some(Value::StringValue(s.clone())),
+        AnyValue::Bool(b) => Some(Value::BoolValue(*b)),
+        AnyValue::Int(i) => Some(Value::IntValue(*i)),
+        AnyValue::Double(d) => Some(Value::DoubleValue(*d)),
+        AnyValue::Bytes(b) => Some(Value::BytesValue(b.clone())),
+        AnyValue::Array(values) => Some(Value::ArrayValue(pbc::ArrayValue {
+            values: values.iter().map(encode_value).collect(),
+        })),
+        AnyValue::KvList(values) => Some(Value::KvlistValue(pbc::KeyValueList {
+            values: encode_attributes(values),
+        })),
+        AnyValue::Empty => None,
+    };
+    pbc::AnyValue { value }
 }

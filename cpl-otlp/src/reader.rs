@@ -602,6 +602,7 @@ impl<R: BufRead> TraceReader<R> {
     }
 
     /// Reads the whole input as one protobuf message.
+    #[allow(clippy::unnecessary_wraps)] // the shape `next_raw` returns
     fn read_message(&mut self) -> Option<Result<RawDocument, ReadError>> {
         self.mode = Mode::Done;
         self.framing = Some(Framing::ProtobufMessage);
@@ -655,7 +656,7 @@ impl<R: BufRead> TraceReader<R> {
     /// one (the file exporter's `compression: zstd` without native compression),
     /// or a JSON document in a zstd frame.
     fn next_record(&mut self) -> Option<Result<RawDocument, ReadError>> {
-        loop {
+        {
             let offset = self.offset;
             self.buf.clear();
             let got = match self.read_exact_or_eof(4) {
@@ -737,14 +738,14 @@ impl<R: BufRead> TraceReader<R> {
                 )));
             }
             let bytes = std::mem::take(&mut self.buf);
-            return Some(Ok(RawDocument {
+            Some(Ok(RawDocument {
                 size: 4 + len,
                 bytes,
                 encoding: Encoding::Protobuf,
                 compressed: false,
                 line: 0,
                 offset,
-            }));
+            }))
         }
     }
 
