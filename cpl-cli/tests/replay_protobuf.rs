@@ -41,7 +41,7 @@ fn report(inputs: &[&str]) -> serde_json::Value {
 fn shop_lines(n: usize) -> String {
     let text =
         std::fs::read_to_string(workspace_root().join("corpus/traces/shop.jsonl")).expect("corpus");
-    text.lines().take(n).map(|l| format!("{l}\n")).collect()
+    text.lines().take(n).flat_map(|l| [l, "\n"]).collect()
 }
 
 #[test]
@@ -122,16 +122,16 @@ fn compressed_stdin_is_decompressed() {
     let gz = gz.finish().expect("gzip");
     let expected = report(&["corpus/traces/shop.jsonl"]);
     for input in [gz, zstd::encode_all(shop.as_slice(), 1).expect("zstd")] {
-        let (code, stdout, stderr) = cpl_stdin(&["replay", "--format", "json", POLICY, "-"], &input);
+        let (code, stdout, stderr) =
+            cpl_stdin(&["replay", "--format", "json", POLICY, "-"], &input);
         assert_eq!(code, 0, "{stderr}");
         assert!(stderr.is_empty(), "{stderr}");
         assert_eq!(comparable(&stdout), expected);
     }
     // A protobuf body on stdin.
-    let body = std::fs::read(
-        workspace_root().join("tests/fixtures/otlp-proto/otlp_http/body-03.pb.gz"),
-    )
-    .expect("fixture");
+    let body =
+        std::fs::read(workspace_root().join("tests/fixtures/otlp-proto/otlp_http/body-03.pb.gz"))
+            .expect("fixture");
     let (code, _, stderr) = cpl_stdin(&["replay", POLICY, "-"], &body);
     assert_eq!(code, 0, "{stderr}");
 }
@@ -139,10 +139,9 @@ fn compressed_stdin_is_decompressed() {
 #[test]
 fn bad_protobuf_input_is_positioned_with_exit_1() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let fixture = std::fs::read(
-        workspace_root().join("tests/fixtures/otlp-proto/fileexporter/shop5.pb"),
-    )
-    .expect("fixture");
+    let fixture =
+        std::fs::read(workspace_root().join("tests/fixtures/otlp-proto/fileexporter/shop5.pb"))
+            .expect("fixture");
     let cut = dir.path().join("cut.pb");
     std::fs::write(&cut, &fixture[..fixture.len() - 100]).expect("write");
     let empty = dir.path().join("empty.pb");

@@ -127,13 +127,15 @@ pub(crate) fn decode_message_into(
     out.reserve(n);
     // Each span gets the encoded length of its own message; the rest (envelope,
     // resource, scope, field keys, the length prefix) is shared evenly.
-    let own: u64 = data
+    let lens: Vec<u64> = data
         .resource_spans
         .iter()
         .flat_map(|rs| &rs.scope_spans)
         .flat_map(|ss| &ss.spans)
         .map(|s| s.encoded_len() as u64)
-        .sum();
+        .collect();
+    let own: u64 = lens.iter().sum();
+    let mut lens = lens.into_iter();
     let fair = own <= size;
     let overhead = if fair { size - own } else { size };
     let base = overhead / n as u64;
@@ -149,8 +151,9 @@ pub(crate) fn decode_message_into(
             for span in ss.spans {
                 let mut encoded_len = base + u64::from(extra > 0);
                 extra = extra.saturating_sub(1);
+                let len = lens.next().unwrap_or(0);
                 if fair {
-                    encoded_len += span.encoded_len() as u64;
+                    encoded_len += len;
                 }
                 match convert_span(span, &resource, encoded_len) {
                     Ok(span) => out.push(span),
