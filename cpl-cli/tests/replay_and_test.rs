@@ -166,6 +166,25 @@ fn replay_of_nothing_readable_is_no_report() {
         empty.to_str().expect("path"),
     ]);
     assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    // An empty file is an error (there is nothing to read in it), so nothing was read.
+    assert!(
+        stderr.contains(r#""kind":"empty","level":"error""#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(
+            "error: no trace could be read from the inputs: 1 document could not be read\n"
+        ),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = cpl(&[
+        "replay",
+        "--format",
+        "json",
+        "corpus/policies/demo.yaml",
+        metrics.to_str().expect("path"),
+    ]);
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
     assert_eq!(
         stderr,
         "error: the inputs hold no trace spans: 1 document of logs, metrics or profiles skipped\n"

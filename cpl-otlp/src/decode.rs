@@ -25,9 +25,12 @@ use crate::model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusC
 /// What is wrong with a document (or, for the reader, a line or the input).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum ErrorKind {
-    /// Not well-formed JSON (including invalid UTF-8 inside strings).
+    /// Not well-formed JSON or protobuf (including invalid UTF-8 inside
+    /// strings, and protobuf nested deeper than 100 messages), or binary input
+    /// that is neither.
     Syntax,
-    /// The input ends inside a JSON value: a truncated file or line.
+    /// The input ends inside a JSON value or a length-prefixed record: a
+    /// truncated file or line.
     Truncated,
     /// Well-formed JSON that does not follow the OTLP/JSON schema: a value of
     /// the wrong type, a duplicate field, an `AnyValue` with two values, bad
@@ -45,11 +48,13 @@ pub enum ErrorKind {
     TooLarge,
     /// Reading or decompressing the input failed.
     Io,
+    /// The input has no bytes at all.
+    Empty,
 }
 
 impl ErrorKind {
     /// Every kind, in order.
-    pub const ALL: [ErrorKind; 8] = [
+    pub const ALL: [ErrorKind; 9] = [
         ErrorKind::Syntax,
         ErrorKind::Truncated,
         ErrorKind::Schema,
@@ -58,6 +63,7 @@ impl ErrorKind {
         ErrorKind::NotTraces,
         ErrorKind::TooLarge,
         ErrorKind::Io,
+        ErrorKind::Empty,
     ];
 
     /// A short snake_case name, for reports.
@@ -71,6 +77,7 @@ impl ErrorKind {
             ErrorKind::NotTraces => "not_traces",
             ErrorKind::TooLarge => "too_large",
             ErrorKind::Io => "io",
+            ErrorKind::Empty => "empty",
         }
     }
 }

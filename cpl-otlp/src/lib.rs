@@ -1,6 +1,6 @@
-//! Reading recorded traces: OTLP/JSON (`TracesData` / `ExportTraceServiceRequest`)
-//! into one span model, [`Span`], which the evaluator reads through
-//! [`cpl_eval::SpanView`].
+//! Reading recorded traces: OTLP/JSON and OTLP protobuf (`TracesData` /
+//! `ExportTraceServiceRequest`), plain, gzip or zstd, into one span model,
+//! [`Span`], which the evaluator reads through [`cpl_eval::SpanView`].
 //!
 //! `cpl replay` predicts what a policy keeps from traces that were already
 //! recorded, so it needs to read what collectors and SDKs write, fast, without
@@ -31,7 +31,37 @@
 //! # Ok::<(), cpl_otlp::ReadError>(())
 //! ```
 //!
-//! # Encoding
+//! # Formats and how they are told apart
+//!
+//! [`from_reader`] and [`open`] tell compression from the first bytes
+//! ([`Compression::detect`]: gzip `1f 8b`, zstd `28 b5 2f fd`), whatever the
+//! file is called, and [`TraceReader::new`] tells the form of the
+//! (decompressed) input from its first [`SNIFF_BYTES`] bytes
+//! ([`InputFormat::detect`], which lists the rules): OTLP/JSON (a document or
+//! JSON Lines), one protobuf message (an OTLP/HTTP body), or the collector file
+//! exporter's `format: proto` records, each preceded by its length as a 4-byte
+//! big-endian integer (`exportMessageAsBuffer` in the exporter's
+//! `file_writer.go`). Without the exporter's native-compression feature gate,
+//! `compression: zstd` makes each record a zstd frame (of a protobuf message or,
+//! with `format: json`, of a JSON document); such records are decompressed one by
+//! one, up to the document limit. An input with no bytes is an
+//! [`ErrorKind::Empty`] error.
+//!
+//! # Protobuf
+//!
+//! prost decodes each message into types generated from the vendored
+//! opentelemetry-proto `.proto` files (v1.10.0), proto3 style: unknown fields
+//! are skipped. Ids must be 16 and 8 bytes and not all zeros (an empty or zero
+//! `parent_span_id` is a root), `kind` and `status.code` inside their enums
+//! ([`ErrorKind::InvalidId`], [`ErrorKind::Schema`]); malformed wire data,
+//! invalid UTF-8 and messages nested deeper than prost's limit of 100 (an
+//! `AnyValue` bomb) are [`ErrorKind::Syntax`]. Errors are positioned by byte
+//! offset ([`ReadError::line`] is 0): the innermost resource, scope or span that
+//! does not decode, or the record whose framing fails. A length prefix above the
+//! document limit is skipped without being loaded; a truncated record, or one
+//! that does not start with a message (a wrong prefix before it), ends the input.
+//!
+//! # JSON encoding
 //!
 //! The opentelemetry-proto "JSON Protobuf Encoding": proto3 JSON with
 //! lowerCamelCase keys, ids as hex (either case), `int64`/`uint64` fields
@@ -83,8 +113,8 @@
 //! # Framing
 //!
 //! [`TraceReader`] takes any [`BufRead`](std::io::BufRead) and a display name
-//! ([`open`] adds gzip and zstd by file extension; `-` for stdin is the
-//! caller's business). It reads line by line and decides from the first
+//! ([`open`] and [`from_reader`] add gzip and zstd, told by the bytes). For
+//! JSON it reads line by line and decides from the first
 //! non-blank line: if that line is an incomplete JSON value, the input is one
 //! multi-line document, read whole (up to the limit) and decoded once;
 //! otherwise the input is JSON Lines, one document per line, which is how the
@@ -95,6 +125,9 @@
 //! [`DEFAULT_MAX_DOCUMENT_BYTES`] (256 MiB; see
 //! [`TraceReader::with_max_document_bytes`]) is consumed without being stored
 //! and reported as [`ErrorKind::TooLarge`] at its line.
+//!
+//! A protobuf message for the whole input is read whole, up to the same limit;
+//! length-prefixed records one at a time.
 //!
 //! Documents of other signals (`resourceLogs`, `resourceMetrics`,
 //! `resourceProfiles`) are skipped and counted in
@@ -129,16 +162,27 @@
 //! documents, documents without spans and failed documents belong to no span.
 //! Sizes are of the decompressed JSON.
 //!
+//! Protobuf follows the same rule: a span's own bytes are the encoded length of
+//! its `Span` message (as prost encodes what it decoded, which is the input's
+//! length for canonical encoders such as the collector's and the SDKs'), and
+//! the rest of the message (envelope, resource, scope, field keys and lengths,
+//! and a record's 4-byte length prefix) is shared evenly; a zstd-compressed
+//! record counts decompressed. So the same spans weigh less in protobuf than in
+//! JSON: byte figures describe the input as encoded.
+//!
 //! # Parallel decoding
 //!
 //! [`decode_document`] and [`decode_document_into`] decode one document from a
 //! byte slice and share nothing, so a caller can cut the input into lines and
-//! decode them on several threads.
+//! decode them on several threads; [`TraceReader::next_raw`] and [`decode_raw`]
+//! do the same for every form, protobuf records included.
 
 mod decode;
 mod dialect;
 mod model;
+mod pb;
 mod problems;
+mod proto;
 mod reader;
 mod view;
 
@@ -146,6 +190,8 @@ mod view;
 mod dialect_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_proto;
 
 pub use decode::{
     decode_document, decode_document_into, decode_document_with, DecodeError, Document, ErrorKind,
@@ -153,8 +199,9 @@ pub use decode::{
 };
 pub use dialect::{Deviations, Leniency};
 pub use model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
+pub use proto::{encode_traces_data, InputFormat, GZIP_MAGIC, SNIFF_BYTES, ZSTD_MAGIC};
 pub use reader::{
-    decode_raw, decompress, open, Batch, Compression, Decoded, Framing, RawDocument, ReadError,
-    ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,
+    decode_raw, decompress, from_reader, open, Batch, Compression, Decoded, Encoding, Framing,
+    RawDocument, ReadError, ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,
 };
 pub use view::attr_value;

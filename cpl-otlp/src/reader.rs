@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,6 +16,7 @@ use serde::de::IgnoredAny;
 use crate::decode::{decode_document_with, DecodeError, Document, ErrorKind};
 use crate::dialect::{Deviations, Leniency};
 use crate::model::Span;
+use crate::proto::{self, InputFormat, ProtoError, GZIP_MAGIC, SNIFF_BYTES, ZSTD_MAGIC};
 
 /// The default limit on one JSONL line, or on a whole single document: 256 MiB.
 pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 256 << 20;
@@ -36,15 +37,35 @@ pub struct Batch {
     pub deviations: Deviations,
 }
 
+/// How a document is encoded.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Encoding {
+    /// OTLP/JSON.
+    Json,
+    /// OTLP protobuf (`TracesData` / `ExportTraceServiceRequest`).
+    Protobuf,
+}
+
 /// One framed document, not decoded yet: what [`TraceReader::next_raw`] yields so
 /// that callers can decode documents on several threads with [`decode_raw`].
 #[derive(Clone, Debug)]
 pub struct RawDocument {
-    /// The document's bytes, including its line terminator.
+    /// The document's bytes: a JSON line with its terminator, or a protobuf
+    /// message without its length prefix (decompressed if it was a compressed
+    /// record).
     pub bytes: Vec<u8>,
-    /// The 1-based input line where the document starts.
+    /// The bytes the document stands for: `bytes.len()`, plus the 4-byte length
+    /// prefix of a length-prefixed record.
+    pub size: u64,
+    /// How `bytes` is encoded.
+    pub encoding: Encoding,
+    /// `bytes` were decompressed from a compressed record, so positions inside
+    /// them are not input offsets (errors point at the record).
+    pub compressed: bool,
+    /// The 1-based input line where the document starts; 0 for binary input.
     pub line: u64,
-    /// The byte offset in the (decompressed) input where that line starts.
+    /// The byte offset in the (decompressed) input where that line, or that
+    /// binary record, starts.
     pub offset: u64,
     /// How to decode it: the reader's [`Leniency`].
     pub leniency: Leniency,
@@ -57,7 +78,7 @@ pub enum Decoded {
     Traces(Batch),
     /// A document of another signal (logs, metrics, profiles): skipped.
     OtherSignal,
-    /// A document that is not valid OTLP/JSON.
+    /// A document that is not valid OTLP/JSON or OTLP protobuf.
     Error(ReadError),
 }
 
@@ -66,11 +87,45 @@ pub enum Decoded {
 /// its buffer is freed as soon as it is decoded.
 #[allow(clippy::needless_pass_by_value)]
 pub fn decode_raw(name: &Arc<str>, raw: RawDocument) -> Decoded {
-    let bytes = raw.bytes.len() as u64;
+    let bytes = raw.size;
     let mut spans = Vec::new();
+    if raw.encoding == Encoding::Protobuf {
+        return match proto::decode_message_into(&raw.bytes, bytes, &mut spans) {
+            Ok(_) => Decoded::Traces(Batch {
+                spans,
+                line: 0,
+                offset: raw.offset,
+                bytes,
+                deviations: Deviations::default(),
+            }),
+            Err(ProtoError {
+                kind,
+                message,
+                offset,
+            }) => {
+                // A compressed record's inner offsets are not input offsets.
+                let prefix = raw.size - raw.bytes.len() as u64;
+                let (at, message) = if raw.compressed {
+                    let message =
+                        format!("{message} (at byte {offset} of the decompressed record)");
+                    (raw.offset, message)
+                } else {
+                    (raw.offset + prefix + offset, message)
+                };
+                Decoded::Error(ReadError::binary(name, at, kind, message))
+            }
+        };
+    }
     match decode_document_with(&raw.bytes, &mut spans, raw.leniency) {
         Ok(Document::Traces { deviations, .. }) => Decoded::Traces(Batch {
-            spans,
+            spans: {
+                // The 4-byte prefix of a length-prefixed JSON record goes to the
+                // first span, so that the spans still add up to `bytes`.
+                if let Some(first) = spans.first_mut() {
+                    first.encoded_len += bytes - raw.bytes.len() as u64;
+                }
+                spans
+            },
             line: raw.line,
             offset: raw.offset,
             bytes,
@@ -123,11 +178,13 @@ fn locate(document: &[u8], e: &DecodeError, line: u64, offset: u64) -> (u64, u64
 pub struct ReadError {
     /// The input's display name (a path, or `-` for stdin).
     pub name: Arc<str>,
-    /// 1-based line of the problem.
+    /// 1-based line of the problem; 0 for binary (protobuf) input, whose
+    /// position is `line_offset` alone.
     pub line: u64,
     /// 1-based byte column inside that line (0 when not known).
     pub column: u64,
-    /// Byte offset in the (decompressed) input of the start of `line`.
+    /// Byte offset in the (decompressed) input of the start of `line`; for
+    /// binary input, of the problem itself.
     pub line_offset: u64,
     /// The class of problem.
     pub kind: ErrorKind,
@@ -139,11 +196,32 @@ pub struct ReadError {
     pub omitted: u64,
 }
 
+impl ReadError {
+    fn binary(name: &Arc<str>, offset: u64, kind: ErrorKind, message: String) -> ReadError {
+        ReadError {
+            name: Arc::clone(name),
+            line: 0,
+            column: 0,
+            line_offset: offset,
+            kind,
+            message,
+            more: Vec::new(),
+            omitted: 0,
+        }
+    }
+}
+
 /// `FILE:LINE:COLUMN: message` (`FILE:LINE: message` when the column is not
-/// known), this problem only.
+/// known; `FILE: byte N: message` for binary input), this problem only.
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.column == 0 {
+        if self.line == 0 {
+            write!(
+                f,
+                "{}: byte {}: {}",
+                self.name, self.line_offset, self.message
+            )
+        } else if self.column == 0 {
             write!(f, "{}:{}: {}", self.name, self.line, self.message)
         } else {
             write!(
@@ -159,11 +237,17 @@ impl std::error::Error for ReadError {}
 
 /// How the input was framed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub enum Framing {
     /// One OTLP/JSON document per line.
     JsonLines,
     /// One JSON document for the whole input.
     Document,
+    /// One protobuf message for the whole input (an OTLP/HTTP body).
+    ProtobufMessage,
+    /// Records each preceded by a 4-byte big-endian length (the collector file
+    /// exporter's `format: proto`).
+    LengthPrefixed,
 }
 
 /// Counters over everything a [`TraceReader`] has read so far.
@@ -231,25 +315,24 @@ impl ReadStats {
 /// Which decompressor an input needs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Compression {
-    /// Plain JSON.
+    /// Not compressed.
     None,
-    /// gzip (`.gz`); concatenated gzip members are read as one stream.
+    /// gzip; concatenated gzip members are read as one stream.
     Gzip,
-    /// zstd (`.zst`); multiple frames are read as one stream.
+    /// zstd; multiple frames are read as one stream.
     Zstd,
 }
 
 impl Compression {
-    /// Chooses by file extension: `.gz`/`.gzip` and `.zst`/`.zstd`, anything else is plain.
-    pub fn from_path(path: &Path) -> Compression {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("gz") || e.eq_ignore_ascii_case("gzip") => {
-                Compression::Gzip
-            }
-            Some(e) if e.eq_ignore_ascii_case("zst") || e.eq_ignore_ascii_case("zstd") => {
-                Compression::Zstd
-            }
-            _ => Compression::None,
+    /// Chooses by the magic bytes the input starts with (gzip `1f 8b`, zstd
+    /// `28 b5 2f fd`), whatever the file is called.
+    pub fn detect(head: &[u8]) -> Compression {
+        if head.starts_with(&GZIP_MAGIC) {
+            Compression::Gzip
+        } else if head.starts_with(&ZSTD_MAGIC) {
+            Compression::Zstd
+        } else {
+            Compression::None
         }
     }
 }
@@ -277,18 +360,43 @@ pub fn decompress<R: Read + Send + 'static>(
     })
 }
 
-/// Opens a file, decompressing by extension; the reader is named after the path.
+/// Opens a file, decompressing as its first bytes say; the reader is named
+/// after the path.
 pub fn open(path: impl AsRef<Path>) -> io::Result<TraceReader<Box<dyn BufRead + Send>>> {
     let path = path.as_ref();
-    let file = File::open(path)?;
-    let input = decompress(file, Compression::from_path(path))?;
-    Ok(TraceReader::new(input, path.display().to_string()))
+    from_reader(File::open(path)?, path.display().to_string())
+}
+
+/// Reads `input` (a file, stdin), decompressing as its first bytes say.
+pub fn from_reader<R: Read + Send + 'static>(
+    mut input: R,
+    name: impl Into<String>,
+) -> io::Result<TraceReader<Box<dyn BufRead + Send>>> {
+    let mut head = Vec::with_capacity(ZSTD_MAGIC.len());
+    read_head(&mut input, &mut head, ZSTD_MAGIC.len())?;
+    let compression = Compression::detect(&head);
+    let input = decompress(Cursor::new(head).chain(input), compression)?;
+    Ok(TraceReader::new(input, name))
+}
+
+/// Reads up to `n` bytes (fewer only at the end of the input) into `head`.
+fn read_head<R: Read>(input: R, head: &mut Vec<u8>, n: usize) -> io::Result<()> {
+    let mut input = input.take(n as u64);
+    loop {
+        match input.read_to_end(head) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 enum Mode {
     /// Before the first non-blank line.
     Detect,
     JsonLines,
+    /// Reading length-prefixed records.
+    Records,
     Done,
 }
 
@@ -307,7 +415,10 @@ struct Line {
 /// ends (a single document, or a failed read). [`TraceReader::stats`] counts
 /// everything, including what was skipped.
 pub struct TraceReader<R> {
-    inner: R,
+    /// The first bytes (read to tell the format), then the rest.
+    inner: Chain<Cursor<Vec<u8>>, R>,
+    /// What the first bytes said, or the error reading them.
+    format: Result<InputFormat, Option<io::Error>>,
     name: Arc<str>,
     buf: Vec<u8>,
     mode: Mode,
@@ -323,9 +434,16 @@ pub struct TraceReader<R> {
 
 impl<R: BufRead> TraceReader<R> {
     /// Reads from `input` (already decompressed), naming it `name` in errors.
-    pub fn new(input: R, name: impl Into<String>) -> Self {
+    /// Reads the first bytes at once to tell JSON from protobuf.
+    pub fn new(mut input: R, name: impl Into<String>) -> Self {
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        let format = match read_head(&mut input, &mut head, SNIFF_BYTES) {
+            Ok(()) => Ok(InputFormat::detect(&head)),
+            Err(e) => Err(Some(e)),
+        };
         TraceReader {
-            inner: input,
+            inner: Cursor::new(head).chain(input),
+            format,
             name: Arc::from(name.into()),
             buf: Vec::new(),
             mode: Mode::Detect,
@@ -448,10 +566,14 @@ impl<R: BufRead> TraceReader<R> {
         self.error(ErrorKind::Io, message, line, 0, line_offset, 0)
     }
 
-    /// Hands `self.buf` out as the raw document starting at `line`/`offset`.
+    /// Hands `self.buf` out as the raw JSON document starting at `line`/`offset`.
     fn take_raw(&mut self, line: u64, offset: u64) -> RawDocument {
+        let bytes = std::mem::take(&mut self.buf);
         RawDocument {
-            bytes: std::mem::take(&mut self.buf),
+            size: bytes.len() as u64,
+            bytes,
+            encoding: Encoding::Json,
+            compressed: false,
             line,
             offset,
             leniency: self.leniency,
@@ -496,9 +618,257 @@ impl<R: BufRead> TraceReader<R> {
         Some(Ok(self.take_raw(line, offset)))
     }
 
+    fn binary_error(
+        &mut self,
+        kind: ErrorKind,
+        message: String,
+        offset: u64,
+        bytes: u64,
+    ) -> ReadError {
+        self.error(kind, message, 0, 0, offset, bytes)
+    }
+
+    /// Reads up to `n` more bytes into `self.buf`, counting them; fewer only at
+    /// the end of the input. Grows `self.buf` only as bytes arrive, so a length
+    /// prefix that promises more than the input holds allocates nothing extra.
+    fn read_exact_or_eof(&mut self, n: u64) -> io::Result<u64> {
+        let mut buf = std::mem::take(&mut self.buf);
+        let before = buf.len();
+        let result = read_head(
+            &mut self.inner,
+            &mut buf,
+            usize::try_from(n).unwrap_or(usize::MAX),
+        );
+        let got = (buf.len() - before) as u64;
+        self.buf = buf;
+        self.count_bytes(got);
+        result.map(|()| got)
+    }
+
+    /// Reads the whole input as one protobuf message.
+    #[allow(clippy::unnecessary_wraps)] // the shape `next_raw` returns
+    fn read_message(&mut self) -> Option<Result<RawDocument, ReadError>> {
+        self.mode = Mode::Done;
+        self.framing = Some(Framing::ProtobufMessage);
+        self.buf.clear();
+        let limit = self.max_document_bytes as u64;
+        match self.read_exact_or_eof(limit.saturating_add(1)) {
+            Ok(n) if n > limit => {
+                // Count the rest without keeping it.
+                self.buf = Vec::new();
+                let rest = io::copy(&mut self.inner, &mut io::sink()).unwrap_or(0);
+                self.count_bytes(rest);
+                let message =
+                    format!("the message is larger than the limit of {limit} bytes; not read");
+                let bytes = n + rest;
+                Some(Err(self.binary_error(
+                    ErrorKind::TooLarge,
+                    message,
+                    0,
+                    bytes,
+                )))
+            }
+            Ok(_) => {
+                let bytes = std::mem::take(&mut self.buf);
+                Some(Ok(RawDocument {
+                    size: bytes.len() as u64,
+                    bytes,
+                    encoding: Encoding::Protobuf,
+                    compressed: false,
+                    line: 0,
+                    offset: 0,
+                    leniency: self.leniency,
+                }))
+            }
+            Err(e) => {
+                let offset = self.offset;
+                Some(Err(self.binary_io_error(&e, offset)))
+            }
+        }
+    }
+
+    fn binary_io_error(&mut self, e: &io::Error, offset: u64) -> ReadError {
+        self.mode = Mode::Done;
+        let message = if e.kind() == io::ErrorKind::UnexpectedEof {
+            format!("input ends unexpectedly (truncated compressed stream?): {e}")
+        } else {
+            format!("read failed: {e}")
+        };
+        self.binary_error(ErrorKind::Io, message, offset, 0)
+    }
+
+    /// The next length-prefixed record: a protobuf message, a zstd frame holding
+    /// one (the file exporter's `compression: zstd` without native compression),
+    /// or a JSON document in a zstd frame.
+    fn next_record(&mut self) -> Option<Result<RawDocument, ReadError>> {
+        {
+            let offset = self.offset;
+            self.buf.clear();
+            let got = match self.read_exact_or_eof(4) {
+                Ok(got) => got,
+                Err(e) => return Some(Err(self.binary_io_error(&e, offset))),
+            };
+            if got == 0 {
+                self.mode = Mode::Done;
+                return None;
+            }
+            if got < 4 {
+                self.mode = Mode::Done;
+                let message =
+                    format!("the input ends inside a record's 4-byte length prefix ({got} bytes)");
+                return Some(Err(self.binary_error(
+                    ErrorKind::Truncated,
+                    message,
+                    offset,
+                    got,
+                )));
+            }
+            let len = u32::from_be_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]);
+            let len = u64::from(len);
+            self.buf.clear();
+            if len > self.max_document_bytes as u64 {
+                // Skip the record without loading it; if the prefix was wrong the
+                // input ends first.
+                let skipped =
+                    io::copy(&mut (&mut self.inner).take(len), &mut io::sink()).unwrap_or(0);
+                self.count_bytes(skipped);
+                if skipped < len {
+                    self.mode = Mode::Done;
+                }
+                let message = format!(
+                    "the record's length prefix says {len} bytes, more than the limit of {} bytes; skipped without being loaded{}",
+                    self.max_document_bytes,
+                    if skipped < len { format!(" (the input ends after {skipped})") } else { String::new() },
+                );
+                return Some(Err(self.binary_error(
+                    ErrorKind::TooLarge,
+                    message,
+                    offset,
+                    4 + skipped,
+                )));
+            }
+            let got = match self.read_exact_or_eof(len) {
+                Ok(got) => got,
+                Err(e) => return Some(Err(self.binary_io_error(&e, offset))),
+            };
+            if got < len {
+                self.mode = Mode::Done;
+                self.buf = Vec::new();
+                let message = format!(
+                    "the record's length prefix says {len} bytes but the input ends after {got}"
+                );
+                return Some(Err(self.binary_error(
+                    ErrorKind::Truncated,
+                    message,
+                    offset,
+                    4 + got,
+                )));
+            }
+            if self.buf.starts_with(&ZSTD_MAGIC) {
+                return Some(self.decompress_record(offset, len));
+            }
+            if !self.buf.is_empty() && self.buf[0] != 0x0a {
+                // A record starts with field 1 of TracesData; anything else means
+                // the stream lost its framing (a wrong length before): stop.
+                self.mode = Mode::Done;
+                self.buf = Vec::new();
+                let message = format!(
+                    "the record of {len} bytes does not start with an OTLP message (byte 0a): a length prefix at or before this one is wrong; the rest of the input is not read"
+                );
+                return Some(Err(self.binary_error(
+                    ErrorKind::Syntax,
+                    message,
+                    offset,
+                    4 + len,
+                )));
+            }
+            let bytes = std::mem::take(&mut self.buf);
+            Some(Ok(RawDocument {
+                size: 4 + len,
+                bytes,
+                encoding: Encoding::Protobuf,
+                compressed: false,
+                line: 0,
+                offset,
+                leniency: self.leniency,
+            }))
+        }
+    }
+
+    /// Decompresses the zstd record in `self.buf` (at most the document limit).
+    fn decompress_record(&mut self, offset: u64, len: u64) -> Result<RawDocument, ReadError> {
+        let compressed = std::mem::take(&mut self.buf);
+        let limit = self.max_document_bytes as u64;
+        let mut bytes = Vec::new();
+        let read = zstd::stream::read::Decoder::with_buffer(compressed.as_slice())
+            .and_then(|d| d.take(limit + 1).read_to_end(&mut bytes));
+        if let Err(e) = read {
+            let message =
+                format!("the zstd-compressed record of {len} bytes does not decompress: {e}");
+            return Err(self.binary_error(ErrorKind::Syntax, message, offset, 4 + len));
+        }
+        if bytes.len() as u64 > limit {
+            let message = format!(
+                "the zstd-compressed record of {len} bytes decompresses to more than the limit of {limit} bytes; not read"
+            );
+            return Err(self.binary_error(ErrorKind::TooLarge, message, offset, 4 + len));
+        }
+        // The decompressed record stands for its own bytes and the prefix.
+        self.stats.bytes = (self.stats.bytes + bytes.len() as u64).saturating_sub(len);
+        let encoding =
+            if InputFormat::detect(&bytes[..bytes.len().min(SNIFF_BYTES)]) == InputFormat::Json {
+                Encoding::Json
+            } else {
+                Encoding::Protobuf
+            };
+        Ok(RawDocument {
+            size: 4 + bytes.len() as u64,
+            bytes,
+            encoding,
+            compressed: true,
+            line: 0,
+            offset,
+            leniency: self.leniency,
+        })
+    }
+
     /// The next document, framed but not decoded (blank lines skipped). Errors here
-    /// are about reading: an IO failure or a line over the size limit.
+    /// are about reading: an IO failure, a line or record over the size limit, a
+    /// truncated or implausible record.
     pub fn next_raw(&mut self) -> Option<Result<RawDocument, ReadError>> {
+        if matches!(self.mode, Mode::Detect) {
+            match std::mem::replace(&mut self.format, Ok(InputFormat::Json)) {
+                Err(e) => {
+                    let e = e.unwrap_or_else(|| io::Error::other("unreadable"));
+                    return Some(Err(self.io_error(&e, 1, 0)));
+                }
+                Ok(InputFormat::Json) => {}
+                Ok(InputFormat::Empty) => {
+                    self.mode = Mode::Done;
+                    let message = "the input is empty".to_owned();
+                    return Some(Err(self.binary_error(ErrorKind::Empty, message, 0, 0)));
+                }
+                Ok(InputFormat::ProtobufMessage) => return self.read_message(),
+                Ok(InputFormat::LengthPrefixed) => {
+                    self.mode = Mode::Records;
+                    self.framing = Some(Framing::LengthPrefixed);
+                }
+                Ok(InputFormat::Unknown) => {
+                    self.mode = Mode::Done;
+                    let head = self.inner.get_ref().0.get_ref();
+                    let shown: Vec<String> =
+                        head.iter().take(8).map(|b| format!("{b:02x}")).collect();
+                    let message = format!(
+                        "neither OTLP/JSON nor OTLP protobuf (nor gzip or zstd): the input starts with bytes {}",
+                        shown.join(" ")
+                    );
+                    return Some(Err(self.binary_error(ErrorKind::Syntax, message, 0, 0)));
+                }
+            }
+        }
+        if matches!(self.mode, Mode::Records) {
+            return self.next_record();
+        }
         loop {
             if matches!(self.mode, Mode::Done) {
                 return None;

@@ -587,10 +587,15 @@ fn truncated_inputs() {
         "{first:?}"
     );
     assert!(reader.next().is_none());
-    // Empty input: nothing, no error.
+    // Empty input: no spans and one error (an empty capture is a failed one);
+    // blank input is valid JSON Lines without documents.
     let (ok, errs, stats) = read_all("");
+    assert!(ok.is_empty());
+    assert_eq!(errs.len(), 1);
+    assert_eq!((errs[0].kind, errs[0].line_offset), (ErrorKind::Empty, 0));
+    assert_eq!(stats.errors, 1);
+    let (ok, errs, _) = read_all("\n  \n");
     assert!(ok.is_empty() && errs.is_empty());
-    assert_eq!(stats, ReadStats::default());
 }
 
 #[test]
@@ -652,7 +657,7 @@ fn gzip_and_zstd_round_trip() {
         assert_eq!(reader.stats().bytes, input.len() as u64);
         assert_eq!(reader.stats().lines_skipped_non_trace, 1);
 
-        // Through a file, choosing the decompressor by extension.
+        // Through a file, choosing the decompressor by the bytes.
         let ext = match c {
             Compression::None => "jsonl",
             Compression::Gzip => "jsonl.gz",
@@ -661,7 +666,7 @@ fn gzip_and_zstd_round_trip() {
         let path =
             std::env::temp_dir().join(format!("cpl-eval-otlp-{}-rt.{ext}", std::process::id()));
         std::fs::write(&path, &packed).expect("write temp file");
-        assert_eq!(Compression::from_path(&path), c);
+        assert_eq!(Compression::detect(&packed), c);
         let reader = open(&path).expect("open");
         assert_eq!(reader.name(), path.display().to_string());
         let spans: usize = reader.map(|b| b.expect("ok").spans.len()).sum();

@@ -30,13 +30,15 @@ pub(crate) enum Format {
     Json,
 }
 
-/// Predict what a policy keeps of recorded OTLP/JSON traces.
+/// Predict what a policy keeps of recorded OTLP traces (JSON or protobuf).
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The policy file.
     policy: PathBuf,
-    /// OTLP/JSON trace files (JSON or JSON Lines; .gz and .zst decompressed); `-` is stdin.
-    /// Also read: Tempo and Jaeger API responses, base64 ids, enum names, snake_case keys.
+    /// OTLP trace files: OTLP/JSON (a document or JSON Lines), an OTLP protobuf message, or
+    /// the collector file exporter's length-prefixed protobuf; gzip and zstd are recognised by
+    /// their bytes, whatever the name. `-` is stdin. Also read: Tempo and Jaeger API
+    /// responses, base64 ids, enum names, snake_case keys.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Read only OTLP/JSON as the specification writes it: refuse base64 ids, enum
@@ -171,14 +173,16 @@ pub(crate) fn leniency(strict: bool) -> Leniency {
     }
 }
 
-/// Opens a trace input: a file (gzip/zstd by extension) or `-` for stdin.
+/// Opens a trace input: a file or `-` for stdin, decompressed (gzip, zstd) as its
+/// first bytes say.
 fn open_input(
     input: &Path,
     leniency: Leniency,
 ) -> Result<TraceReader<Box<dyn BufRead + Send>>, String> {
     if input.as_os_str() == "-" {
-        let stdin: Box<dyn BufRead + Send> = Box::new(std::io::BufReader::new(std::io::stdin()));
-        Ok(TraceReader::new(stdin, "-").with_leniency(leniency))
+        otlp::from_reader(std::io::stdin(), "-")
+            .map(|reader| reader.with_leniency(leniency))
+            .map_err(|error| format!("cannot read standard input: {error}"))
     } else if input.is_dir() {
         Err(format!(
             "`{}` is a directory, not a trace file",
@@ -247,7 +251,7 @@ fn replay_input<R: BufRead>(
         let results: Vec<(ReadStats, Option<ReadError>, Vec<Vec<SpanSummary>>)> = batch
             .into_par_iter()
             .map(|raw| {
-                let bytes = raw.bytes.len() as u64;
+                let bytes = raw.size;
                 let decoded = decode_raw(&name, raw);
                 let mut stats = ReadStats::default();
                 stats.record(&decoded, bytes);

@@ -221,7 +221,7 @@ fn savings(out: &mut String, report: &Report) {
     let savings = &report.savings;
     let _ = writeln!(
         out,
-        "  cost at {}/GB ingested; {} of the bytes (OTLP/JSON text as recorded) dropped:",
+        "  cost at {}/GB ingested; {} of the bytes (the inputs as recorded, decompressed) dropped:",
         dollars(savings.price_per_gb),
         percent(savings.bytes_dropped, report.bytes.total)
     );
