@@ -180,7 +180,7 @@ fn open_input(
     leniency: Leniency,
 ) -> Result<TraceReader<Box<dyn BufRead + Send>>, String> {
     if input.as_os_str() == "-" {
-        otlp::from_reader(std::io::stdin(), "-")
+        otlp::from_reader(std::io::stdin(), crate::input::STDIN_NAME)
             .map(|reader| reader.with_leniency(leniency))
             .map_err(|error| format!("cannot read standard input: {error}"))
     } else if input.is_dir() {
