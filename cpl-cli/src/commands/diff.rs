@@ -9,6 +9,7 @@ use cpl_check::diff::{
 use cpl_eval::Evaluator;
 use cpl_replay::{Replay, ReplayOptions, Report};
 
+use crate::render::table::count;
 use crate::render::{write_stderr, write_stdout};
 use crate::ExitStatus;
 
@@ -331,19 +332,6 @@ fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>)
     }
     if let Some((before, after)) = impact {
         measured_table(&mut out, before, after);
-    }
-    out
-}
-
-/// `12,345`, as `cpl replay` prints counts.
-fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
     }
     out
 }
