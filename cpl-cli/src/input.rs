@@ -101,6 +101,19 @@ pub(crate) fn describe_io_error(error: &std::io::Error) -> String {
 /// Every `*.yaml` / `*.yml` file under `dir` that the ignore rules and `exclude` keep,
 /// sorted.
 fn yaml_files_in(dir: &Path, exclude: &[String]) -> Result<Vec<PathBuf>, String> {
+    Ok(files_in(dir, exclude)?
+        .into_iter()
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        })
+        .collect())
+}
+
+/// Every regular file under `dir` that the ignore rules (hidden files, `.gitignore`,
+/// `.ignore`) and the `exclude` globs keep, sorted; symlinked directories are not
+/// followed.
+pub(crate) fn files_in(dir: &Path, exclude: &[String]) -> Result<Vec<PathBuf>, String> {
     let mut overrides = OverrideBuilder::new(dir);
     for glob in exclude {
         overrides
@@ -116,13 +129,8 @@ fn yaml_files_in(dir: &Path, exclude: &[String]) -> Result<Vec<PathBuf>, String>
         .build();
     for entry in walk {
         let entry = entry.map_err(|error| error.to_string())?;
-        let path = entry.path();
-        if entry.file_type().is_some_and(|t| t.is_file())
-            && path
-                .extension()
-                .is_some_and(|ext| ext == "yaml" || ext == "yml")
-        {
-            found.push(path.to_path_buf());
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            found.push(entry.path().to_path_buf());
         }
     }
     Ok(found)

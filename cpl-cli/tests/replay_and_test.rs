@@ -228,7 +228,8 @@ fn replay_usage_and_io_failures_exit_2() {
         cpl(&["replay", "corpus/policies/demo.yaml", "no/such.jsonl"]).0,
         2
     );
-    assert_eq!(cpl(&["replay", "corpus/policies/demo.yaml", "corpus"]).0, 2);
+    // A directory without capture files (spec/ holds Markdown only).
+    assert_eq!(cpl(&["replay", "corpus/policies/demo.yaml", "spec"]).0, 2);
     assert_eq!(
         cpl(&[
             "replay",
@@ -739,4 +740,57 @@ fn replay_caps_problems_per_document_and_repeats_per_input() {
     assert_eq!(lines.len(), 9, "{stderr}");
     assert_eq!(lines[0]["kind"], "syntax");
     assert_eq!(lines[8]["line"], 9);
+}
+
+#[test]
+fn replay_of_a_directory_reads_its_captures_by_name_and_format_by_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shop = std::fs::read(workspace_root().join("corpus/traces/shop.jsonl")).expect("corpus");
+    let (first, rest) = shop.split_at(shop.len() / 2);
+    let cut = first.iter().rposition(|&b| b == b'\n').expect("a line end") + 1;
+    let nested = dir.path().join("rotated");
+    std::fs::create_dir(&nested).expect("mkdir");
+    std::fs::write(dir.path().join("traces.json"), &shop[..cut]).expect("write");
+    std::fs::write(
+        nested.join("traces-2026-11-30T10-00-00.json"),
+        [&first[cut..], rest].concat(),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("README.md"), "not a capture").expect("write");
+    std::fs::write(dir.path().join(".hidden.json"), "not read").expect("write");
+    let (code, stdout, stderr) = cpl(&[
+        "replay",
+        "--format",
+        "json",
+        "corpus/policies/demo.yaml",
+        dir.path().to_str().expect("path"),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (whole_code, whole, _) = cpl(&[
+        "replay",
+        "--format",
+        "json",
+        "corpus/policies/demo.yaml",
+        "corpus/traces/shop.jsonl",
+    ]);
+    assert_eq!(whole_code, 0);
+    let spans = |text: &str| -> serde_json::Value {
+        let report: serde_json::Value = serde_json::from_str(text).expect("JSON");
+        serde_json::json!([report["traces"], report["spans"], report["rules"]])
+    };
+    assert_eq!(spans(&stdout), spans(&whole));
+    assert!(
+        stderr.contains("1 file that is not named like a capture passed over"),
+        "{stderr}"
+    );
+
+    let empty = tempfile::tempdir().expect("tempdir");
+    std::fs::write(empty.path().join("notes.txt"), "x").expect("write");
+    let (code, _, stderr) = cpl(&[
+        "replay",
+        "corpus/policies/demo.yaml",
+        empty.path().to_str().expect("path"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("holds no capture file"), "{stderr}");
 }

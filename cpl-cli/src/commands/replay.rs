@@ -183,16 +183,66 @@ fn open_input(
         otlp::from_reader(std::io::stdin(), crate::input::STDIN_NAME)
             .map(|reader| reader.with_leniency(leniency))
             .map_err(|error| format!("cannot read standard input: {error}"))
-    } else if input.is_dir() {
-        Err(format!(
-            "`{}` is a directory, not a trace file",
-            input.display()
-        ))
     } else {
         otlp::open(input)
             .map(|reader| reader.with_leniency(leniency))
             .map_err(|error| format!("cannot read `{}`: {error}", input.display()))
     }
+}
+
+/// The inputs with each directory replaced by the capture files under it (spec/replay.md,
+/// "Input"); how many other files were passed over is said on stderr.
+fn capture_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.as_os_str() == "-" || !input.is_dir() {
+            files.push(input.clone());
+            continue;
+        }
+        let found = crate::input::files_in(input, &[])
+            .map_err(|error| format!("cannot read `{}`: {error}", input.display()))?;
+        let (captures, others): (Vec<PathBuf>, Vec<PathBuf>) =
+            found.into_iter().partition(|path| is_capture_name(path));
+        if captures.is_empty() {
+            return Err(format!(
+                "`{}` holds no capture file (.json, .jsonl, .ndjson, .pb, .binpb, .proto.bin or .otlp, optionally .gz or .zst)",
+                input.display()
+            ));
+        }
+        if !others.is_empty() {
+            write_stderr(&format!(
+                "note: {}: {} that {} not named like a capture passed over\n",
+                input.display(),
+                counted(others.len() as u64, "file", "files"),
+                if others.len() == 1 { "is" } else { "are" }
+            ));
+        }
+        files.extend(captures);
+    }
+    Ok(files)
+}
+
+/// Whether a file in a directory is read as a capture: by its name's ending only.
+fn is_capture_name(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+        return false;
+    };
+    let name = name.to_ascii_lowercase();
+    let name = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(&name);
+    [
+        ".json",
+        ".jsonl",
+        ".ndjson",
+        ".pb",
+        ".binpb",
+        ".proto.bin",
+        ".otlp",
+    ]
+    .iter()
+    .any(|ending| name.ends_with(ending))
 }
 
 /// Feeds every input to every replay: each document is read and decoded once, on all
@@ -208,7 +258,7 @@ pub(crate) fn replay_inputs(
         .map_err(|error| format!("cannot start worker threads: {error}"))?;
     let mut progress = Progress::new();
     let mut report = InputReport::new(reading.style);
-    for input in inputs {
+    for input in &capture_files(inputs)? {
         let reader = open_input(input, reading.leniency)?;
         let name = reader.name().to_owned();
         let stats = pool.install(|| replay_input(reader, replays, &mut progress, &mut report));
