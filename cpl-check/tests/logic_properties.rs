@@ -444,15 +444,8 @@ fn parse(text: &str) -> Option<Expr> {
             _ => return,
         };
         let constants: &[&str] = match field.kind {
-            FieldKind::Builtin(BuiltinField::Kind) => &[
-                "UNSPECIFIED",
-                "INTERNAL",
-                "SERVER",
-                "CLIENT",
-                "PRODUCER",
-                "CONSUMER",
-            ],
-            FieldKind::Builtin(BuiltinField::Status) => &["UNSET", "OK", "ERROR"],
+            FieldKind::Builtin(BuiltinField::Kind) => &cpl_syntax::SpanKind::CONSTANTS,
+            FieldKind::Builtin(BuiltinField::Status) => &cpl_syntax::StatusCode::CONSTANTS,
             _ => &[],
         };
         for value in values {

@@ -300,24 +300,11 @@ fn apply(op: CompareOp, ordering: Option<Ordering>) -> bool {
 }
 
 fn kind_constant(name: &str) -> Option<u8> {
-    [
-        "UNSPECIFIED",
-        "INTERNAL",
-        "SERVER",
-        "CLIENT",
-        "PRODUCER",
-        "CONSUMER",
-    ]
-    .iter()
-    .position(|n| *n == name)
-    .and_then(|i| u8::try_from(i).ok())
+    SpanKind::from_constant(name).map(|kind| kind as u8)
 }
 
 fn status_constant(name: &str) -> Option<u8> {
-    ["UNSET", "OK", "ERROR"]
-        .iter()
-        .position(|n| *n == name)
-        .and_then(|i| u8::try_from(i).ok())
+    StatusCode::from_constant(name).map(|status| status as u8)
 }
 
 fn compare(value: &RVal, op: CompareOp, literal: &Value) -> bool {
