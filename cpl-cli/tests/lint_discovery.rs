@@ -5,9 +5,9 @@
 //! read.
 
 use std::path::Path;
-use std::process::Command;
 
 mod common;
+use common::cpl_in;
 
 const POLICY: &str = "version: 1\nsampling:\n  base_rate: 0.1\n  conditions:\n    - name: errors\n      when: \"status_code >= 500\"\n";
 const BROKEN: &str = "sampling:\n  base_rate: 0.1\n  conditions:\n    - name: errors\n      when: \"status_code >>= 500\"\n";
@@ -16,21 +16,6 @@ fn write(dir: &Path, name: &str, text: &str) {
     let path = dir.join(name);
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
     std::fs::write(path, text).expect("write");
-}
-
-/// Runs `cpl` in `dir`: (exit code, stdout, stderr).
-fn cpl_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run cpl");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 /// A repository with policies among files that are not policies.

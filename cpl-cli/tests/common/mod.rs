@@ -11,9 +11,14 @@ pub(crate) fn workspace_root() -> PathBuf {
 
 /// Runs `cpl` from the workspace root without colour: (exit code, stdout, stderr).
 pub(crate) fn cpl(args: &[&str]) -> (i32, String, String) {
+    cpl_in(&workspace_root(), args)
+}
+
+/// Runs `cpl` in `dir` without colour: (exit code, stdout, stderr).
+pub(crate) fn cpl_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
         .args(args)
-        .current_dir(workspace_root())
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .output()
         .expect("run cpl");
