@@ -1,59 +1,17 @@
 //! The long explanation of a diagnostic code, for `cpl explain` and the `help` of
-//! SARIF rules: the rule's own documentation from cpl-check when it has one, else the
-//! code's section of the language reference (spec/diagnostics.md, embedded).
+//! SARIF rules. cpl-check owns the texts (a rule's own documentation, else the code's
+//! section of spec/diagnostics.md); this is the CLI's one door to them.
 
 use std::borrow::Cow;
 
 use cpl_syntax::Code;
 
-/// The reference pages whose `### CODE name` sections explain codes.
-const PAGES: &[&str] = &[include_str!("../../../spec/diagnostics.md")];
-
 /// What `code` finds, why it matters, and an example; `None` when nothing documents it.
 pub(crate) fn long_text(code: &Code) -> Option<Cow<'static, str>> {
-    if let Some(docs) = cpl_check::rule_docs(code.code) {
-        let docs = docs.trim();
-        if !docs.is_empty() {
-            return Some(Cow::Borrowed(docs));
-        }
-    }
-    PAGES
-        .iter()
-        .find_map(|page| section(page, code))
-        .map(Cow::Owned)
-}
-
-/// The body of the `### CODE name` section of a Markdown page, up to the next heading
-/// of level 3 or above (outside code fences), trimmed. Fences keep only their
-/// language: the spec's test markers (`yaml policy-err E201`) mean nothing to readers.
-fn section(page: &str, code: &Code) -> Option<String> {
-    let heading = format!("### {} {}", code.code, code.name);
-    let mut body: Option<String> = None;
-    let mut in_fence = false;
-    for line in page.lines() {
-        if let Some(info) = line.strip_prefix("```") {
-            in_fence = !in_fence;
-            if let Some(body) = &mut body {
-                let language = info.split_whitespace().next().unwrap_or_default();
-                body.push_str("```");
-                body.push_str(language);
-                body.push('\n');
-            }
-            continue;
-        }
-        let is_heading = !in_fence
-            && (line.starts_with("# ") || line.starts_with("## ") || line.starts_with("### "));
-        match &mut body {
-            None if !in_fence && line.trim_end() == heading => body = Some(String::new()),
-            Some(_) if is_heading => break,
-            Some(body) => {
-                body.push_str(line);
-                body.push('\n');
-            }
-            None => {}
-        }
-    }
-    body.map(|body| body.trim().to_owned())
+    cpl_check::rule_docs(code.code)
+        .map(str::trim)
+        .filter(|docs| !docs.is_empty())
+        .map(Cow::Borrowed)
 }
 
 #[cfg(test)]
