@@ -68,6 +68,7 @@ fn http_server_span() -> Span {
         ],
         resource: Arc::new(resource),
         encoded_len: 0,
+        detail: None,
     }
 }
 

@@ -81,6 +81,7 @@ fn to_otlp(span: &TSpan) -> Span {
             attributes: kvs(&span.resource),
         }),
         encoded_len: 0,
+        detail: None,
     }
 }
 

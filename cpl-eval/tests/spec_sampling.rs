@@ -94,6 +94,7 @@ fn span(trace_id: TraceId, index: usize, json: &Value) -> Span {
             attributes: key_values(json.get("resource")),
         }),
         encoded_len: 0,
+        detail: None,
     }
 }
 

@@ -1005,6 +1005,7 @@ impl SpanWire {
             attributes: self.attributes.map(|a| a.0).unwrap_or_default(),
             resource: Arc::clone(resource),
             encoded_len,
+            detail: None,
         })
     }
 }

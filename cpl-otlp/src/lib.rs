@@ -198,7 +198,10 @@ pub use decode::{
     Signal, MAX_PROBLEMS,
 };
 pub use dialect::{Deviations, Leniency};
-pub use model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
+pub use model::{
+    AnyValue, Event, Fidelity, KeyValue, Link, Resource, Scope, Span, SpanDetail, SpanId, SpanKind,
+    StatusCode, TraceId,
+};
 pub use proto::{encode_traces_data, InputFormat, GZIP_MAGIC, SNIFF_BYTES, ZSTD_MAGIC};
 pub use reader::{
     decode_raw, decompress, from_reader, open, Batch, Compression, Decoded, Encoding, Framing,

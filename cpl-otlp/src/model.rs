@@ -245,6 +245,94 @@ pub struct Span {
     /// The input bytes this span stands for; see the byte accounting rule in the
     /// [module documentation](crate#byte-accounting).
     pub encoded_len: u64,
+    /// What a policy language other than CPL can read and CPL does not: the
+    /// scope, trace state, flags, status message, events and links. `None` unless
+    /// the reader was asked to keep it ([`Fidelity::Full`]), so that a CPL replay
+    /// pays nothing for it.
+    pub detail: Option<Box<SpanDetail>>,
+}
+
+/// How much of each span a reader keeps.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Fidelity {
+    /// What CPL policies and replay reports read (the default): every field of
+    /// [`Span`] except [`Span::detail`], which is `None`.
+    #[default]
+    Policy,
+    /// Everything the OpenTelemetry Collector's `tail_sampling` processor and OTTL
+    /// can read, in [`Span::detail`] too.
+    Full,
+}
+
+/// An OTLP `InstrumentationScope`.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Scope {
+    /// `name`, `""` when absent.
+    pub name: String,
+    /// `version`, `""` when absent.
+    pub version: String,
+    /// `attributes`, in input order.
+    pub attributes: Vec<KeyValue>,
+    /// `droppedAttributesCount`.
+    pub dropped_attributes_count: u32,
+}
+
+/// One span event (`Span.Event`).
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Event {
+    /// `timeUnixNano`.
+    pub time_unix_nano: u64,
+    /// `name`.
+    pub name: String,
+    /// `attributes`, in input order.
+    pub attributes: Vec<KeyValue>,
+    /// `droppedAttributesCount`.
+    pub dropped_attributes_count: u32,
+}
+
+/// One span link (`Span.Link`).
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Link {
+    /// The linked trace.
+    pub trace_id: TraceId,
+    /// The linked span.
+    pub span_id: SpanId,
+    /// The link's W3C `tracestate`, as written.
+    pub trace_state: String,
+    /// `attributes`, in input order.
+    pub attributes: Vec<KeyValue>,
+    /// `droppedAttributesCount`.
+    pub dropped_attributes_count: u32,
+    /// `flags`.
+    pub flags: u32,
+}
+
+/// The parts of a span kept only at [`Fidelity::Full`].
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct SpanDetail {
+    /// The instrumentation scope, shared by every span of one `scopeSpans` entry.
+    pub scope: Arc<Scope>,
+    /// The resource's `schemaUrl` (of the enclosing `resourceSpans`), `""` when absent.
+    pub resource_schema_url: String,
+    /// The scope's `schemaUrl` (of the enclosing `scopeSpans`), `""` when absent.
+    pub scope_schema_url: String,
+    /// The W3C `tracestate` header value, as written (`""` when absent).
+    pub trace_state: String,
+    /// `flags`: the W3C trace flags in the low 8 bits, and the
+    /// `SPAN_FLAGS_CONTEXT_*` bits above them.
+    pub flags: u32,
+    /// `status.message`, `""` when absent.
+    pub status_message: String,
+    /// `droppedAttributesCount`.
+    pub dropped_attributes_count: u32,
+    /// The events, in input order.
+    pub events: Vec<Event>,
+    /// `droppedEventsCount`.
+    pub dropped_events_count: u32,
+    /// The links, in input order.
+    pub links: Vec<Link>,
+    /// `droppedLinksCount`.
+    pub dropped_links_count: u32,
 }
 
 impl Span {

@@ -221,6 +221,7 @@ fn convert_span(
         attributes: convert_attributes(span.attributes),
         resource: Arc::clone(resource),
         encoded_len,
+        detail: None,
     })
 }
 

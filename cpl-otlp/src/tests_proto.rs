@@ -27,6 +27,7 @@ fn semantic(spans: &[Span]) -> Vec<Span> {
         .iter()
         .map(|s| Span {
             encoded_len: 0,
+            detail: None,
             ..s.clone()
         })
         .collect()

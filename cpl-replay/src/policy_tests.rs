@@ -438,6 +438,7 @@ impl Loader<'_> {
             attributes: Vec::new(),
             resource: Arc::new(Resource::default()),
             encoded_len: 0,
+            detail: None,
         };
         let mut resource = Vec::new();
         if let (Some(tenant), Some(tenants)) = (tenant, &self.policy.tenants) {

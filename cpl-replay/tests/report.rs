@@ -50,6 +50,7 @@ fn span(trace: u8, id: u16, start: u64, end: u64) -> Span {
             }],
         }),
         encoded_len: 100,
+        detail: None,
     }
 }
 

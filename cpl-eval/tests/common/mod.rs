@@ -37,6 +37,7 @@ pub fn span() -> Span {
         attributes: Vec::new(),
         resource: Arc::new(Resource::default()),
         encoded_len: 0,
+        detail: None,
     }
 }
 

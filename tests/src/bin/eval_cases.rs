@@ -116,6 +116,7 @@ fn build_span(attrs: &Map<String, Value>) -> Span {
         attributes: Vec::new(),
         resource: Arc::new(Resource::default()),
         encoded_len: 0,
+        detail: None,
     };
     for (name, key) in [
         ("status_code", "http.response.status_code"),
