@@ -194,8 +194,8 @@ mod tests;
 mod tests_proto;
 
 pub use decode::{
-    decode_document, decode_document_into, decode_document_with, DecodeError, Document, ErrorKind,
-    Signal, MAX_PROBLEMS,
+    decode_document, decode_document_into, decode_document_with, decode_document_with_fidelity,
+    DecodeError, Document, ErrorKind, Signal, MAX_PROBLEMS,
 };
 pub use dialect::{Deviations, Leniency};
 pub use model::{
