@@ -191,6 +191,8 @@ mod dialect_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_detail;
+#[cfg(test)]
 mod tests_proto;
 
 pub use decode::{
