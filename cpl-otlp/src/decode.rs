@@ -888,10 +888,13 @@ struct ScopeSpansPolicy<'a> {
 
 /// The fields of `ScopeSpans` that [`Fidelity::Full`] reads: (lowerCamelCase,
 /// snake_case) spellings.
+/// `instrumentationLibrary` is the pre-1.0 name of `scope` (beside
+/// `instrumentationLibrarySpans`): either may be given, not both.
 pub(crate) const SCOPE_SPANS_FIELDS: &[(&str, &str)] = &[
     ("spans", "spans"),
     ("scope", "scope"),
     ("schemaUrl", "schema_url"),
+    ("instrumentationLibrary", "instrumentation_library"),
 ];
 
 impl<'de: 'a, 'a> Deserialize<'de> for ScopeSpansWire<'a> {
@@ -912,10 +915,30 @@ impl<'de: 'a, 'a> Deserialize<'de> for ScopeSpansWire<'a> {
                     schema_url: None,
                 };
                 let mut keys = DetailKeys::new(SCOPE_SPANS_FIELDS);
+                // How the scope was spelled, once met.
+                let mut scope_key: Option<&'static str> = None;
                 while let Some(key) = map.next_key_seed(KeySeed(SCOPE_SPANS_FIELDS))? {
+                    let spelled = key.map(|(i, snake)| {
+                        let (camel, snake_name) = SCOPE_SPANS_FIELDS[i];
+                        if snake {
+                            snake_name
+                        } else {
+                            camel
+                        }
+                    });
                     match keys.meet(key)? {
                         Some(0) => out.spans = map.next_value()?,
-                        Some(1) => out.scope = map.next_value::<Option<ScopeWire>>()?.map(|s| s.0),
+                        Some(i @ (1 | 3)) => {
+                            let spelled = spelled.unwrap_or("scope");
+                            if let Some(first) = scope_key {
+                                return Err(duplicate_error("scope", first, spelled));
+                            }
+                            scope_key = Some(spelled);
+                            if i == 3 {
+                                note(Deviations::INSTRUMENTATION_LIBRARY);
+                            }
+                            out.scope = map.next_value::<Option<ScopeWire>>()?.map(|s| s.0);
+                        }
                         Some(2) => out.schema_url = map.next_value()?,
                         _ => {
                             map.next_value::<IgnoredAny>()?;

@@ -123,8 +123,9 @@
 //! (and [`decode_document_with_fidelity`], and [`RawDocument::fidelity`] for
 //! [`decode_raw`]) gives every span a [`SpanDetail`], from JSON and protobuf
 //! alike:
-//! - the instrumentation [`Scope`] (name, version, attributes, dropped count),
-//!   one [`Arc`](std::sync::Arc) shared by the spans of one `scopeSpans`, and
+//! - the instrumentation [`Scope`] (name, version, attributes, dropped count;
+//!   `scope`, or its pre-1.0 name `instrumentationLibrary`, not both), one
+//!   [`Arc`](std::sync::Arc) shared by the spans of one `scopeSpans`, and
 //!   the `schemaUrl` of the enclosing `resourceSpans` and `scopeSpans`;
 //! - `traceState`, `flags`, `status.message`, `droppedAttributesCount`;
 //! - the [`Event`]s (`timeUnixNano`, `name`, `attributes`,

@@ -283,6 +283,7 @@ impl<'a> Walk<'a> {
             }
             return;
         }
+        let mut scope_seen = false;
         for (i, v) in self.fields(raw, SCOPE_SPANS_FIELDS) {
             match i {
                 0 => {
@@ -290,7 +291,13 @@ impl<'a> Walk<'a> {
                         self.span(span);
                     }
                 }
-                1 => {
+                1 | 3 => {
+                    if scope_seen {
+                        let message = duplicate_message("scope", "scope", "instrumentationLibrary");
+                        self.add_at(v, ErrorKind::Schema, message);
+                        continue;
+                    }
+                    scope_seen = true;
                     self.check::<Option<ScopeWire>>(Some(v));
                 }
                 _ => {

@@ -204,6 +204,31 @@ fn scope_is_shared_per_scope_spans() {
     );
 }
 
+#[test]
+fn pre_1_0_instrumentation_library_is_the_scope() {
+    let text = format!(
+        r#"{{"resourceSpans":[{{"instrumentationLibrarySpans":[{{"instrumentationLibrary":{{"name":"old","version":"0.9"}},"spans":[{}]}}]}}]}}"#,
+        span("")
+    );
+    let spans = decode_at(&text, Leniency::Strict, Fidelity::Full).expect("decodes");
+    let scope = &spans[0].detail.as_ref().expect("detail").scope;
+    assert_eq!(
+        (scope.name.as_str(), scope.version.as_str()),
+        ("old", "0.9")
+    );
+    let both = text.replace(
+        r#""instrumentationLibrary""#,
+        r#""scope":{},"instrumentationLibrary""#,
+    );
+    let e = decode_at(&both, Leniency::Strict, Fidelity::Full).expect_err("both");
+    assert!(
+        e.message
+            .contains("both `scope` and `instrumentationLibrary` are given"),
+        "{e}"
+    );
+    assert!(decode_at(&both, Leniency::Strict, Fidelity::Policy).is_ok());
+}
+
 /// (span fields, error kind, a phrase of the message, the text the error is at or after)
 const BAD: &[(&str, ErrorKind, &str, &str)] = &[
     (
