@@ -197,3 +197,48 @@ fn file_exporter_protobuf_and_json_agree_at_full() {
     assert!(json.iter().any(|s| !detail(s).events.is_empty()));
     assert!(json.iter().all(|s| detail(s).scope.name == "shop"));
 }
+
+/// The real-SDK and file-exporter captures, JSON -> protobuf (as
+/// `otlp_json_to_proto` converts them) -> the same spans, detail included.
+#[test]
+fn real_captures_keep_their_detail_through_protobuf() {
+    let Some(dir) = cpl_tests::shared_path("corpus") else {
+        return;
+    };
+    for file in [
+        "generated/traces-small.jsonl",
+        "public/ymtdzzz__otel-tui/test_data.traces-only.jsonl",
+    ] {
+        let text = std::fs::read(dir.join(file)).expect("read");
+        let mut checked = 0;
+        for line in text.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            let mut spans = Vec::new();
+            cpl_otlp::decode_document_with_fidelity(
+                line,
+                &mut spans,
+                cpl_otlp::Leniency::Strict,
+                Fidelity::Full,
+            )
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+            let message = cpl_otlp::encode_traces_data(&spans);
+            let mut again = Vec::new();
+            for batch in cpl_otlp::TraceReader::new(message.as_slice(), "message")
+                .with_fidelity(Fidelity::Full)
+            {
+                again.extend(batch.unwrap_or_else(|e| panic!("{file}: {e}")).spans);
+            }
+            let strip = |spans: Vec<Span>| -> Vec<Span> {
+                spans
+                    .into_iter()
+                    .map(|s| Span {
+                        encoded_len: 0,
+                        ..s
+                    })
+                    .collect()
+            };
+            checked += spans.len();
+            assert_eq!(strip(again), strip(spans), "{file}");
+        }
+        assert!(checked > 500, "{file}: {checked}");
+    }
+}
