@@ -5,12 +5,15 @@
 //! shape. Three measurements over the same bytes:
 //! - `serde_json_ignored_any`: a syntax-only parse of each line, the floor;
 //! - `decode_document`: each line decoded into `Span`s (the parallel hook);
+//! - `decode_document_full`: the same at `Fidelity::Full` (with `Span::detail`);
 //! - `trace_reader`: the streaming reader end to end (line framing + decode).
 
 use std::fmt::Write as _;
 use std::hint::black_box;
 
-use cpl_otlp::{decode_document_into, TraceReader};
+use cpl_otlp::{
+    decode_document_into, decode_document_with_fidelity, Fidelity, Leniency, TraceReader,
+};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const CAPTURE: &str = concat!(
@@ -81,6 +84,26 @@ fn bench(c: &mut Criterion) {
             for line in &lines {
                 spans.clear();
                 decode_document_into(black_box(line), &mut spans).expect("valid OTLP");
+                n += spans.len();
+            }
+            black_box(n)
+        });
+    });
+
+    // The same at `Fidelity::Full`: what reading the span detail costs.
+    group.bench_function("decode_document_full", |b| {
+        let mut spans = Vec::new();
+        b.iter(|| {
+            let mut n = 0;
+            for line in &lines {
+                spans.clear();
+                decode_document_with_fidelity(
+                    black_box(line),
+                    &mut spans,
+                    Leniency::Strict,
+                    Fidelity::Full,
+                )
+                .expect("valid OTLP");
                 n += spans.len();
             }
             black_box(n)

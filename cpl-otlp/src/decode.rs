@@ -20,7 +20,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::dialect::{Deviations, Leniency};
-use crate::model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
+use crate::model::{
+    AnyValue, Event, Fidelity, KeyValue, Link, Resource, Scope, Span, SpanDetail, SpanId, SpanKind,
+    StatusCode, TraceId,
+};
 
 /// What is wrong with a document (or, for the reader, a line or the input).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -188,16 +191,34 @@ pub fn decode_document_with(
     out: &mut Vec<Span>,
     leniency: Leniency,
 ) -> Result<Document, DecodeError> {
+    decode_document_with_fidelity(bytes, out, leniency, Fidelity::Policy)
+}
+
+/// Decodes one trace document as [`decode_document_with`] does, keeping what
+/// `fidelity` asks for: at [`Fidelity::Full`] each span's [`Span::detail`]
+/// (scope, schema URLs, trace state, flags, status message, dropped counts,
+/// events and links), whose values are then checked like the rest (a bad one
+/// is an error for the whole document); at [`Fidelity::Policy`] those fields
+/// are skipped unread, exactly as [`decode_document_with`] does.
+pub fn decode_document_with_fidelity(
+    bytes: &[u8],
+    out: &mut Vec<Span>,
+    leniency: Leniency,
+    fidelity: Fidelity,
+) -> Result<Document, DecodeError> {
     let start = out.len();
     let json = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let bom = bytes.len() - json.len();
     set_leniency(leniency);
+    set_fidelity(fidelity);
     let result = decode_inner(json, bom, out);
     match result {
         Ok(doc) => Ok(doc),
         Err(first) => {
             out.truncate(start);
-            Err(crate::problems::all_problems(json, leniency, first))
+            Err(crate::problems::all_problems(
+                json, leniency, fidelity, first,
+            ))
         }
     }
 }
@@ -237,6 +258,7 @@ fn decode_inner(json: &[u8], bom: usize, out: &mut Vec<Span>) -> Result<Document
     let base = (overhead / n) as u64;
     let mut extra = overhead % n;
 
+    let full = full();
     for rs in resource_spans {
         let resource = Arc::new(Resource {
             attributes: rs
@@ -245,7 +267,13 @@ fn decode_inner(json: &[u8], bom: usize, out: &mut Vec<Span>) -> Result<Document
                 .map(|a| a.0)
                 .unwrap_or_default(),
         });
+        let resource_schema_url = rs.schema_url.unwrap_or_default();
         for ss in rs.scope_spans.into_iter().flatten() {
+            let context = full.then(|| ScopeContext {
+                scope: Arc::new(ss.scope.unwrap_or_default()),
+                resource_schema_url: resource_schema_url.clone(),
+                scope_schema_url: ss.schema_url.unwrap_or_default(),
+            });
             for raw in ss.spans.into_iter().flatten() {
                 let text = raw.get();
                 LAST_KIND.set(None);
@@ -256,13 +284,16 @@ fn decode_inner(json: &[u8], bom: usize, out: &mut Vec<Span>) -> Result<Document
                     encoded_len += 1;
                     extra -= 1;
                 }
-                out.push(wire.into_span(&resource, encoded_len).map_err(|msg| {
-                    DecodeError::new(
-                        ErrorKind::InvalidId,
-                        msg.to_owned(),
-                        position_of(json, offset_in(json, text)),
-                    )
-                })?);
+                out.push(
+                    wire.into_span(&resource, context.as_ref(), encoded_len)
+                        .map_err(|msg| {
+                            DecodeError::new(
+                                ErrorKind::InvalidId,
+                                msg.to_owned(),
+                                position_of(json, offset_in(json, text)),
+                            )
+                        })?,
+                );
             }
         }
     }
@@ -318,6 +349,19 @@ thread_local! {
     static LENIENT: Cell<bool> = const { Cell::new(false) };
     /// The deviations seen so far in that document.
     static SEEN: Cell<u8> = const { Cell::new(0) };
+    /// Whether the document being decoded on this thread is read at
+    /// [`Fidelity::Full`].
+    static FULL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Starts a document: sets how much of each span is kept.
+pub(crate) fn set_fidelity(fidelity: Fidelity) {
+    FULL.set(fidelity == Fidelity::Full);
+}
+
+/// Whether the current document is read at [`Fidelity::Full`].
+pub(crate) fn full() -> bool {
+    FULL.get()
 }
 
 /// Starts a document: sets how it is read, forgets what was seen.
@@ -714,12 +758,16 @@ impl<'de> Deserialize<'de> for ErrorBody {
 pub(crate) struct ResourceSpansWire<'a> {
     resource: Option<ResourceWire>,
     scope_spans: Option<Vec<ScopeSpansWire<'a>>>,
+    /// `schemaUrl`, read at [`Fidelity::Full`] only.
+    schema_url: Option<String>,
 }
 
 pub(crate) enum RsField {
     Resource,
     /// `scopeSpans` or another spelling of it.
     ScopeSpans(&'static str),
+    /// `schemaUrl` or `schema_url` (read at [`Fidelity::Full`] only).
+    SchemaUrl(&'static str),
     Other,
 }
 
@@ -735,6 +783,8 @@ pub(crate) fn resource_spans_field(k: &str) -> (RsField, Option<&'static str>) {
             RsField::ScopeSpans("instrumentation_library_spans"),
             Some("instrumentationLibrarySpans"),
         ),
+        "schemaUrl" => (RsField::SchemaUrl("schemaUrl"), None),
+        "schema_url" => (RsField::SchemaUrl("schema_url"), Some("schemaUrl")),
         _ => (RsField::Other, None),
     }
 }
@@ -749,6 +799,9 @@ impl<'de> Deserialize<'de> for RsField {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RsField, E> {
                 let (field, camel) = resource_spans_field(v);
+                if matches!(field, RsField::SchemaUrl(_)) && !full() {
+                    return Ok(RsField::Other);
+                }
                 if let Some(camel) = camel {
                     deviate(Deviations::SNAKE_CASE_KEYS, || snake_error(v, camel))?;
                 }
@@ -776,6 +829,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ResourceSpansWire<'a> {
             ) -> Result<ResourceSpansWire<'a>, A::Error> {
                 let mut resource: Option<Option<ResourceWire>> = None;
                 let mut scope_spans: Option<(Option<Vec<ScopeSpansWire<'a>>>, &str)> = None;
+                let mut schema_url: Option<(Option<String>, &str)> = None;
                 while let Some(field) = map.next_key::<RsField>()? {
                     match field {
                         RsField::Resource => {
@@ -790,6 +844,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for ResourceSpansWire<'a> {
                             }
                             scope_spans = Some((map.next_value()?, key));
                         }
+                        RsField::SchemaUrl(key) => {
+                            if let Some((_, first)) = schema_url {
+                                return Err(duplicate_error("schemaUrl", first, key));
+                            }
+                            schema_url = Some((map.next_value()?, key));
+                        }
                         RsField::Other => {
                             map.next_value::<IgnoredAny>()?;
                         }
@@ -798,6 +858,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ResourceSpansWire<'a> {
                 Ok(ResourceSpansWire {
                     resource: resource.flatten(),
                     scope_spans: scope_spans.and_then(|s| s.0),
+                    schema_url: schema_url.and_then(|s| s.0),
                 })
             }
         }
@@ -810,10 +871,100 @@ pub(crate) struct ResourceWire {
     attributes: Option<Attributes>,
 }
 
-#[derive(Deserialize)]
 pub(crate) struct ScopeSpansWire<'a> {
+    spans: Option<Vec<&'a RawValue>>,
+    /// `scope` and `schemaUrl`, read at [`Fidelity::Full`] only.
+    scope: Option<Scope>,
+    schema_url: Option<String>,
+}
+
+/// `ScopeSpans` as [`Fidelity::Policy`] reads it: the spans alone, everything
+/// else skipped unread.
+#[derive(Deserialize)]
+struct ScopeSpansPolicy<'a> {
     #[serde(borrow)]
     spans: Option<Vec<&'a RawValue>>,
+}
+
+/// The fields of `ScopeSpans` that [`Fidelity::Full`] reads: (lowerCamelCase,
+/// snake_case) spellings.
+/// `instrumentationLibrary` is the pre-1.0 name of `scope` (beside
+/// `instrumentationLibrarySpans`): either may be given, not both.
+pub(crate) const SCOPE_SPANS_FIELDS: &[(&str, &str)] = &[
+    ("spans", "spans"),
+    ("scope", "scope"),
+    ("schemaUrl", "schema_url"),
+    ("instrumentationLibrary", "instrumentation_library"),
+];
+
+impl<'de: 'a, 'a> Deserialize<'de> for ScopeSpansWire<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = ScopeSpansWire<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a ScopeSpans object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ScopeSpansWire<'a>, A::Error> {
+                let mut out = ScopeSpansWire {
+                    spans: None,
+                    scope: None,
+                    schema_url: None,
+                };
+                let mut keys = DetailKeys::new(SCOPE_SPANS_FIELDS);
+                // How the scope was spelled, once met.
+                let mut scope_key: Option<&'static str> = None;
+                while let Some(key) = map.next_key_seed(KeySeed(SCOPE_SPANS_FIELDS))? {
+                    let spelled = key.map(|(i, snake)| {
+                        let (camel, snake_name) = SCOPE_SPANS_FIELDS[i];
+                        if snake {
+                            snake_name
+                        } else {
+                            camel
+                        }
+                    });
+                    match keys.meet(key)? {
+                        Some(0) => out.spans = map.next_value()?,
+                        Some(i @ (1 | 3)) => {
+                            let spelled = spelled.unwrap_or("scope");
+                            if let Some(first) = scope_key {
+                                return Err(duplicate_error("scope", first, spelled));
+                            }
+                            scope_key = Some(spelled);
+                            if i == 3 {
+                                note(Deviations::INSTRUMENTATION_LIBRARY);
+                            }
+                            out.scope = map.next_value::<Option<ScopeWire>>()?.map(|s| s.0);
+                        }
+                        Some(2) => out.schema_url = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        if full() {
+            d.deserialize_map(V(std::marker::PhantomData))
+        } else {
+            ScopeSpansPolicy::deserialize(d).map(|p| ScopeSpansWire {
+                spans: p.spans,
+                scope: None,
+                schema_url: None,
+            })
+        }
+    }
+}
+
+/// What every span of one `scopeSpans` entry shares at [`Fidelity::Full`].
+struct ScopeContext {
+    scope: Arc<Scope>,
+    resource_schema_url: String,
+    scope_schema_url: String,
 }
 
 // ---------------------------------------------------------------------------
@@ -832,6 +983,14 @@ pub(crate) enum SpanField {
     EndTimeUnixNano,
     Attributes,
     Status,
+    // The fields below are read at `Fidelity::Full` only.
+    TraceState,
+    Flags,
+    DroppedAttributesCount,
+    Events,
+    DroppedEventsCount,
+    Links,
+    DroppedLinksCount,
     Other,
 }
 
@@ -847,8 +1006,21 @@ impl SpanField {
             SpanField::EndTimeUnixNano => "endTimeUnixNano",
             SpanField::Attributes => "attributes",
             SpanField::Status => "status",
+            SpanField::TraceState => "traceState",
+            SpanField::Flags => "flags",
+            SpanField::DroppedAttributesCount => "droppedAttributesCount",
+            SpanField::Events => "events",
+            SpanField::DroppedEventsCount => "droppedEventsCount",
+            SpanField::Links => "links",
+            SpanField::DroppedLinksCount => "droppedLinksCount",
             SpanField::Other => "",
         }
+    }
+
+    /// Whether the field is one of [`SpanDetail`]'s, read at [`Fidelity::Full`]
+    /// only (skipped unread, as an unknown field, at [`Fidelity::Policy`]).
+    pub(crate) fn is_detail(self) -> bool {
+        (self as u8) >= (SpanField::TraceState as u8) && self != SpanField::Other
     }
 }
 
@@ -869,6 +1041,17 @@ pub(crate) fn span_field(k: &str) -> (SpanField, bool) {
         "parent_span_id" => (SpanField::ParentSpanId, true),
         "start_time_unix_nano" => (SpanField::StartTimeUnixNano, true),
         "end_time_unix_nano" => (SpanField::EndTimeUnixNano, true),
+        "traceState" => (SpanField::TraceState, false),
+        "flags" => (SpanField::Flags, false),
+        "droppedAttributesCount" => (SpanField::DroppedAttributesCount, false),
+        "events" => (SpanField::Events, false),
+        "droppedEventsCount" => (SpanField::DroppedEventsCount, false),
+        "links" => (SpanField::Links, false),
+        "droppedLinksCount" => (SpanField::DroppedLinksCount, false),
+        "trace_state" => (SpanField::TraceState, true),
+        "dropped_attributes_count" => (SpanField::DroppedAttributesCount, true),
+        "dropped_events_count" => (SpanField::DroppedEventsCount, true),
+        "dropped_links_count" => (SpanField::DroppedLinksCount, true),
         _ => (SpanField::Other, false),
     }
 }
@@ -886,6 +1069,9 @@ impl<'de> Deserialize<'de> for SpanKey {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<SpanKey, E> {
                 let (field, snake) = span_field(v);
+                if field.is_detail() && !full() {
+                    return Ok(SpanKey(SpanField::Other, false));
+                }
                 if snake {
                     deviate(Deviations::SNAKE_CASE_KEYS, || {
                         snake_error(v, field.camel())
@@ -926,6 +1112,20 @@ pub(crate) struct SpanWire {
     end_time_unix_nano: Option<U64>,
     attributes: Option<Attributes>,
     status: Option<StatusWire>,
+    /// The [`SpanDetail`] fields met (at [`Fidelity::Full`] only).
+    detail: Option<Box<DetailWire>>,
+}
+
+/// The span fields read at [`Fidelity::Full`] only.
+#[derive(Default)]
+struct DetailWire {
+    trace_state: Option<String>,
+    flags: Option<U32>,
+    dropped_attributes_count: Option<U32>,
+    events: Option<Vec<EventWire>>,
+    dropped_events_count: Option<U32>,
+    links: Option<Vec<LinkWire>>,
+    dropped_links_count: Option<U32>,
 }
 
 impl<'de> Deserialize<'de> for SpanWire {
@@ -939,14 +1139,14 @@ impl<'de> Deserialize<'de> for SpanWire {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpanWire, A::Error> {
                 let mut w = SpanWire::default();
                 // Bit i: field i was met; in `snakes`, written in snake_case.
-                let mut met = 0u16;
-                let mut snakes = 0u16;
+                let mut met = 0u32;
+                let mut snakes = 0u32;
                 while let Some(SpanKey(field, snake)) = map.next_key()? {
                     if field == SpanField::Other {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     }
-                    let bit = 1u16 << (field as u16);
+                    let bit = 1u32 << (field as u32);
                     if met & bit != 0 {
                         let first = spelling(field, snakes & bit != 0);
                         return Err(duplicate_error(
@@ -972,6 +1172,22 @@ impl<'de> Deserialize<'de> for SpanWire {
                         SpanField::Attributes => w.attributes = map.next_value()?,
                         SpanField::Status => w.status = map.next_value()?,
                         SpanField::Other => {}
+                        _ => {
+                            let d = w.detail.get_or_insert_with(Box::default);
+                            match field {
+                                SpanField::TraceState => d.trace_state = map.next_value()?,
+                                SpanField::Flags => d.flags = map.next_value()?,
+                                SpanField::DroppedAttributesCount => {
+                                    d.dropped_attributes_count = map.next_value()?;
+                                }
+                                SpanField::Events => d.events = map.next_value()?,
+                                SpanField::DroppedEventsCount => {
+                                    d.dropped_events_count = map.next_value()?;
+                                }
+                                SpanField::Links => d.links = map.next_value()?,
+                                _ => d.dropped_links_count = map.next_value()?,
+                            }
+                        }
                     }
                 }
                 Ok(w)
@@ -981,15 +1197,93 @@ impl<'de> Deserialize<'de> for SpanWire {
     }
 }
 
-#[derive(Deserialize)]
 pub(crate) struct StatusWire {
+    code: Option<Code>,
+    /// `message`, read at [`Fidelity::Full`] only.
+    message: Option<String>,
+}
+
+/// `Status` as [`Fidelity::Policy`] reads it: the code alone.
+#[derive(Deserialize)]
+struct StatusPolicy {
     code: Option<Code>,
 }
 
+pub(crate) const STATUS_FIELDS: &[(&str, &str)] = &[("code", "code"), ("message", "message")];
+
+impl<'de> Deserialize<'de> for StatusWire {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StatusWire;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Status object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StatusWire, A::Error> {
+                let mut out = StatusWire {
+                    code: None,
+                    message: None,
+                };
+                let mut keys = DetailKeys::new(STATUS_FIELDS);
+                while let Some(key) = map.next_key_seed(KeySeed(STATUS_FIELDS))? {
+                    match keys.meet(key)? {
+                        Some(0) => out.code = map.next_value()?,
+                        Some(1) => out.message = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        if full() {
+            d.deserialize_map(V)
+        } else {
+            StatusPolicy::deserialize(d).map(|s| StatusWire {
+                code: s.code,
+                message: None,
+            })
+        }
+    }
+}
+
 impl SpanWire {
-    fn into_span(self, resource: &Arc<Resource>, encoded_len: u64) -> Result<Span, &'static str> {
+    fn into_span(
+        self,
+        resource: &Arc<Resource>,
+        context: Option<&ScopeContext>,
+        encoded_len: u64,
+    ) -> Result<Span, &'static str> {
         let trace_id = self.trace_id.ok_or("span has no traceId")?.0;
         let span_id = self.span_id.ok_or("span has no spanId")?.0;
+        let (code, status_message) = match self.status {
+            Some(status) => (status.code, status.message),
+            None => (None, None),
+        };
+        let detail = context.map(|context| {
+            let d = self.detail.map(|d| *d).unwrap_or_default();
+            let count = |c: Option<U32>| c.map_or(0, |c| c.0);
+            Box::new(SpanDetail {
+                scope: Arc::clone(&context.scope),
+                resource_schema_url: context.resource_schema_url.clone(),
+                scope_schema_url: context.scope_schema_url.clone(),
+                trace_state: d.trace_state.unwrap_or_default(),
+                flags: count(d.flags),
+                status_message: status_message.unwrap_or_default(),
+                dropped_attributes_count: count(d.dropped_attributes_count),
+                events: d
+                    .events
+                    .map(|e| e.into_iter().map(|e| e.0).collect())
+                    .unwrap_or_default(),
+                dropped_events_count: count(d.dropped_events_count),
+                links: d
+                    .links
+                    .map(|l| l.into_iter().map(|l| l.0).collect())
+                    .unwrap_or_default(),
+                dropped_links_count: count(d.dropped_links_count),
+            })
+        });
         Ok(Span {
             trace_id,
             span_id,
@@ -998,15 +1292,260 @@ impl SpanWire {
             kind: self.kind.map_or(SpanKind::Unspecified, |k| k.0),
             start_time_unix_nano: self.start_time_unix_nano.map_or(0, |t| t.0),
             end_time_unix_nano: self.end_time_unix_nano.map_or(0, |t| t.0),
-            status: self
-                .status
-                .and_then(|s| s.code)
-                .map_or(StatusCode::Unset, |c| c.0),
+            status: code.map_or(StatusCode::Unset, |c| c.0),
             attributes: self.attributes.map(|a| a.0).unwrap_or_default(),
             resource: Arc::clone(resource),
             encoded_len,
-            detail: None,
+            detail,
         })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Span detail: the objects read at `Fidelity::Full` only.
+
+/// Finds a key in a table of (lowerCamelCase, snake_case) field spellings:
+/// the field's index and whether it was written in snake_case.
+pub(crate) fn detail_field(fields: &[(&str, &str)], k: &str) -> Option<(usize, bool)> {
+    fields
+        .iter()
+        .position(|(camel, _)| *camel == k)
+        .map(|i| (i, false))
+        .or_else(|| {
+            fields
+                .iter()
+                .position(|(_, snake)| *snake == k)
+                .map(|i| (i, true))
+        })
+}
+
+/// Reads an object key as its index in a table of field spellings.
+pub(crate) struct KeySeed(pub(crate) &'static [(&'static str, &'static str)]);
+
+impl<'de> de::DeserializeSeed<'de> for KeySeed {
+    type Value = Option<(usize, bool)>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        struct V(&'static [(&'static str, &'static str)]);
+        impl Visitor<'_> for V {
+            type Value = Option<(usize, bool)>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(detail_field(self.0, v))
+            }
+        }
+        d.deserialize_identifier(V(self.0))
+    }
+}
+
+/// The keys met in one object read at [`Fidelity::Full`]: each field is
+/// written once, and in snake_case only when reading leniently.
+pub(crate) struct DetailKeys {
+    fields: &'static [(&'static str, &'static str)],
+    met: u32,
+    snakes: u32,
+}
+
+impl DetailKeys {
+    pub(crate) fn new(fields: &'static [(&'static str, &'static str)]) -> Self {
+        DetailKeys {
+            fields,
+            met: 0,
+            snakes: 0,
+        }
+    }
+
+    /// The index of the field `key` names (`None` for an unknown key), after
+    /// checking its spelling and that it was not met before.
+    pub(crate) fn meet<E: de::Error>(
+        &mut self,
+        key: Option<(usize, bool)>,
+    ) -> Result<Option<usize>, E> {
+        let Some((i, snake)) = key else {
+            return Ok(None);
+        };
+        let (camel, snake_name) = self.fields[i];
+        if snake {
+            deviate(Deviations::SNAKE_CASE_KEYS, || {
+                snake_error(snake_name, camel)
+            })?;
+        }
+        let bit = 1u32 << i;
+        if self.met & bit != 0 {
+            let spelled = |s: bool| if s { snake_name } else { camel };
+            return Err(duplicate_error(
+                camel,
+                spelled(self.snakes & bit != 0),
+                spelled(snake),
+            ));
+        }
+        self.met |= bit;
+        if snake {
+            self.snakes |= bit;
+        }
+        Ok(Some(i))
+    }
+}
+
+pub(crate) const SCOPE_FIELDS: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("version", "version"),
+    ("attributes", "attributes"),
+    ("droppedAttributesCount", "dropped_attributes_count"),
+];
+
+/// An `InstrumentationScope`.
+pub(crate) struct ScopeWire(Scope);
+
+impl<'de> Deserialize<'de> for ScopeWire {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ScopeWire;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an InstrumentationScope object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ScopeWire, A::Error> {
+                let mut out = Scope::default();
+                let mut keys = DetailKeys::new(SCOPE_FIELDS);
+                while let Some(key) = map.next_key_seed(KeySeed(SCOPE_FIELDS))? {
+                    match keys.meet(key)? {
+                        Some(0) => {
+                            out.name = map.next_value::<Option<String>>()?.unwrap_or_default();
+                        }
+                        Some(1) => {
+                            out.version = map.next_value::<Option<String>>()?.unwrap_or_default();
+                        }
+                        Some(2) => out.attributes = attributes_value(&mut map)?,
+                        Some(3) => out.dropped_attributes_count = count_value(&mut map)?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ScopeWire(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn attributes_value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Vec<KeyValue>, A::Error> {
+    Ok(map
+        .next_value::<Option<Attributes>>()?
+        .map(|a| a.0)
+        .unwrap_or_default())
+}
+
+fn count_value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<u32, A::Error> {
+    Ok(map.next_value::<Option<U32>>()?.map_or(0, |c| c.0))
+}
+
+pub(crate) const EVENT_FIELDS: &[(&str, &str)] = &[
+    ("timeUnixNano", "time_unix_nano"),
+    ("name", "name"),
+    ("attributes", "attributes"),
+    ("droppedAttributesCount", "dropped_attributes_count"),
+];
+
+/// A `Span.Event`.
+pub(crate) struct EventWire(Event);
+
+impl<'de> Deserialize<'de> for EventWire {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = EventWire;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a span event object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventWire, A::Error> {
+                let mut out = Event::default();
+                let mut keys = DetailKeys::new(EVENT_FIELDS);
+                while let Some(key) = map.next_key_seed(KeySeed(EVENT_FIELDS))? {
+                    match keys.meet(key)? {
+                        Some(0) => {
+                            out.time_unix_nano =
+                                map.next_value::<Option<U64>>()?.map_or(0, |t| t.0);
+                        }
+                        Some(1) => {
+                            out.name = map.next_value::<Option<String>>()?.unwrap_or_default();
+                        }
+                        Some(2) => out.attributes = attributes_value(&mut map)?,
+                        Some(3) => out.dropped_attributes_count = count_value(&mut map)?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EventWire(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+pub(crate) const LINK_FIELDS: &[(&str, &str)] = &[
+    ("traceId", "trace_id"),
+    ("spanId", "span_id"),
+    ("traceState", "trace_state"),
+    ("attributes", "attributes"),
+    ("droppedAttributesCount", "dropped_attributes_count"),
+    ("flags", "flags"),
+];
+
+/// A `Span.Link`: its ids must be present and valid, as a span's.
+pub(crate) struct LinkWire(Link);
+
+impl<'de> Deserialize<'de> for LinkWire {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LinkWire;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a span link object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LinkWire, A::Error> {
+                let mut out = Link::default();
+                let (mut trace_id, mut span_id) = (false, false);
+                let mut keys = DetailKeys::new(LINK_FIELDS);
+                while let Some(key) = map.next_key_seed(KeySeed(LINK_FIELDS))? {
+                    match keys.meet(key)? {
+                        Some(0) => {
+                            if let Some(id) = map.next_value::<Option<LinkTraceIdField>>()? {
+                                out.trace_id = id.0;
+                                trace_id = true;
+                            }
+                        }
+                        Some(1) => {
+                            if let Some(id) = map.next_value::<Option<LinkSpanIdField>>()? {
+                                out.span_id = id.0;
+                                span_id = true;
+                            }
+                        }
+                        Some(2) => {
+                            out.trace_state =
+                                map.next_value::<Option<String>>()?.unwrap_or_default();
+                        }
+                        Some(3) => out.attributes = attributes_value(&mut map)?,
+                        Some(4) => out.dropped_attributes_count = count_value(&mut map)?,
+                        Some(5) => out.flags = count_value(&mut map)?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                if !trace_id {
+                    return Err(fail(ErrorKind::InvalidId, "link has no traceId"));
+                }
+                if !span_id {
+                    return Err(fail(ErrorKind::InvalidId, "link has no spanId"));
+                }
+                Ok(LinkWire(out))
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 
@@ -1157,6 +1696,22 @@ id_field!(SpanIdField, 8, "spanId", SpanId, |id| match id {
     Some(b) if b == [0; 8] => Err("spanId is all zeros (an invalid id)"),
     Some(b) => Ok(SpanId(b)),
 });
+id_field!(
+    LinkTraceIdField,
+    16,
+    "link traceId",
+    TraceId,
+    |id| match id {
+        None => Err("link traceId is empty: a link needs a trace id (32 hex digits)"),
+        Some(b) if b == [0; 16] => Err("link traceId is all zeros (an invalid id)"),
+        Some(b) => Ok(TraceId(b)),
+    }
+);
+id_field!(LinkSpanIdField, 8, "link spanId", SpanId, |id| match id {
+    None => Err("link spanId is empty: a link needs a span id (16 hex digits)"),
+    Some(b) if b == [0; 8] => Err("link spanId is all zeros (an invalid id)"),
+    Some(b) => Ok(SpanId(b)),
+});
 // "" and all zeros both mean "no parent".
 id_field!(ParentIdField, 8, "parentSpanId", Option<SpanId>, |id| Ok(
     id.filter(|b| *b != [0; 8]).map(SpanId)
@@ -1204,6 +1759,50 @@ impl<'de> Deserialize<'de> for U64 {
                         _ => Err(fail(
                             ErrorKind::Schema,
                             format_args!("{:?} is not a uint64", shorten(v)),
+                        )),
+                    },
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A `uint32` or `fixed32` (counts, flags): a number or a decimal string.
+pub(crate) struct U32(u32);
+
+impl<'de> Deserialize<'de> for U32 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = U32;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a uint32 as a number or a decimal string")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<U32, E> {
+                u32::try_from(v)
+                    .map(U32)
+                    .map_err(|_| fail(ErrorKind::Schema, format_args!("{v} is not a uint32")))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<U32, E> {
+                u32::try_from(v)
+                    .map(U32)
+                    .map_err(|_| fail(ErrorKind::Schema, format_args!("{v} is not a uint32")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<U32, E> {
+                integral(v, 0.0, f64::from(u32::MAX) + 1.0)
+                    .and_then(|i| u32::try_from(i).ok())
+                    .map(U32)
+                    .ok_or_else(|| fail(ErrorKind::Schema, format_args!("{v} is not a uint32")))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<U32, E> {
+                match v.parse::<u32>() {
+                    Ok(n) => Ok(U32(n)),
+                    Err(_) => match v.parse::<f64>() {
+                        Ok(f) if f.is_finite() => self.visit_f64(f),
+                        _ => Err(fail(
+                            ErrorKind::Schema,
+                            format_args!("{:?} is not a uint32", shorten(v)),
                         )),
                     },
                 }

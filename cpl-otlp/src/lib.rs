@@ -69,8 +69,10 @@
 //! `status.code`) as integers, unknown fields ignored, `null` meaning "absent".
 //! Every `AnyValue` variant is decoded (`doubleValue` also from `"NaN"`,
 //! `"Infinity"`, `"-Infinity"` and decimal strings; `bytesValue` from standard
-//! or URL-safe base64, padded or not). Events, links, scope, flags and trace
-//! state are skipped.
+//! or URL-safe base64, padded or not). Events, links, scope, flags, trace
+//! state, the status message, the dropped counts and the schema URLs are
+//! skipped unread, as unknown fields are, unless [`Fidelity::Full`] asks for
+//! them (see [Full fidelity](#full-fidelity)).
 //!
 //! That is [`Leniency::Strict`], the default of [`decode_document`],
 //! [`decode_document_into`] and [`TraceReader`]. It is stricter than a plain
@@ -109,6 +111,37 @@
 //! document departs by is returned as [`Deviations`] and merged per input in
 //! [`ReadStats::deviations`], whose [`Deviations::notice`] says how the input
 //! was read (spec/replay.md, "What trace stores export").
+//!
+//! # Full fidelity
+//!
+//! CPL policies read only what [`Span`] holds, so by default
+//! ([`Fidelity::Policy`]) the reader keeps nothing else and [`Span::detail`] is
+//! `None`: a replay pays nothing for the rest, and those fields are not even
+//! checked (a malformed event or link does not fail a document). Other policy
+//! languages, such as the OpenTelemetry Collector's `tail_sampling` processor
+//! and OTTL, read more: [`TraceReader::with_fidelity`]`(`[`Fidelity::Full`]`)`
+//! (and [`decode_document_with_fidelity`], and [`RawDocument::fidelity`] for
+//! [`decode_raw`]) gives every span a [`SpanDetail`], from JSON and protobuf
+//! alike:
+//! - the instrumentation [`Scope`] (name, version, attributes, dropped count;
+//!   `scope`, or its pre-1.0 name `instrumentationLibrary`, not both), one
+//!   [`Arc`](std::sync::Arc) shared by the spans of one `scopeSpans`, and
+//!   the `schemaUrl` of the enclosing `resourceSpans` and `scopeSpans`;
+//! - `traceState`, `flags`, `status.message`, `droppedAttributesCount`;
+//! - the [`Event`]s (`timeUnixNano`, `name`, `attributes`,
+//!   `droppedAttributesCount`) and `droppedEventsCount`;
+//! - the [`Link`]s (`traceId`, `spanId`, `traceState`, `attributes`,
+//!   `droppedAttributesCount`, `flags`) and `droppedLinksCount`.
+//!
+//! Absent fields (and `null`) read as `""`, 0 or empty. The same rules apply as
+//! to the rest of the span: `uint32`/`fixed32` counts and flags as JSON numbers
+//! or decimal strings, `uint64` times likewise; a value of the wrong type or out
+//! of range, a field written twice and (strictly) a snake_case key are
+//! [`ErrorKind::Schema`]; a link's `traceId` and `spanId` must be present, of
+//! the right length (hex in JSON; base64 too when reading leniently) and not
+//! all zeros, else [`ErrorKind::InvalidId`]. Each is an error for the whole
+//! document, positioned like any other (the protobuf offset is the span's).
+//! [`encode_traces_data`] writes the detail back, so JSON -> protobuf keeps it.
 //!
 //! # Framing
 //!
@@ -191,11 +224,13 @@ mod dialect_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_detail;
+#[cfg(test)]
 mod tests_proto;
 
 pub use decode::{
-    decode_document, decode_document_into, decode_document_with, DecodeError, Document, ErrorKind,
-    Signal, MAX_PROBLEMS,
+    decode_document, decode_document_into, decode_document_with, decode_document_with_fidelity,
+    DecodeError, Document, ErrorKind, Signal, MAX_PROBLEMS,
 };
 pub use dialect::{Deviations, Leniency};
 pub use model::{

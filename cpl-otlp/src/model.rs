@@ -5,7 +5,8 @@
 //! span stands for), in a shape that is cheap to build and to read: ids are
 //! fixed-size byte arrays, enums are one byte, and a resource is decoded once and
 //! shared by all spans of its `resourceSpans` entry through an [`Arc`].
-//! Events, links, scope, flags and trace state are not kept.
+//! Events, links, scope, flags and trace state are kept only when asked for
+//! ([`Fidelity::Full`]), in [`Span::detail`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -236,7 +237,8 @@ pub struct Span {
     pub start_time_unix_nano: u64,
     /// End time, nanoseconds since the Unix epoch.
     pub end_time_unix_nano: u64,
-    /// The status code (the status message is not kept).
+    /// The status code (the status message is in [`Span::detail`], at
+    /// [`Fidelity::Full`]).
     pub status: StatusCode,
     /// The span attributes, in input order.
     pub attributes: Vec<KeyValue>,

@@ -14,14 +14,22 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::decode::{
-    duplicate_message, from_serde, offset_in, position_of, resource_spans_field, set_leniency,
-    snake_message, span_field, spelling, Code, DecodeError, ErrorKind, KeyValueSeed, Kind,
-    ParentIdField, RsField, SpanField, SpanIdField, TraceIdField, MAX_PROBLEMS, U64,
+    detail_field, duplicate_message, from_serde, offset_in, position_of, resource_spans_field,
+    set_fidelity, set_leniency, snake_message, span_field, spelling, Code, DecodeError, ErrorKind,
+    KeyValueSeed, Kind, LinkSpanIdField, LinkTraceIdField, ParentIdField, RsField, ScopeWire,
+    SpanField, SpanIdField, TraceIdField, EVENT_FIELDS, LINK_FIELDS, MAX_PROBLEMS,
+    SCOPE_SPANS_FIELDS, STATUS_FIELDS, U32, U64,
 };
 use crate::dialect::Leniency;
+use crate::model::Fidelity;
 
 /// `first`, the decoder's error, completed with the document's other problems.
-pub(crate) fn all_problems(json: &[u8], leniency: Leniency, first: DecodeError) -> DecodeError {
+pub(crate) fn all_problems(
+    json: &[u8],
+    leniency: Leniency,
+    fidelity: Fidelity,
+    first: DecodeError,
+) -> DecodeError {
     if !matches!(
         first.kind,
         ErrorKind::Schema | ErrorKind::InvalidId | ErrorKind::EnumName
@@ -31,11 +39,13 @@ pub(crate) fn all_problems(json: &[u8], leniency: Leniency, first: DecodeError) 
         return first;
     }
     set_leniency(leniency);
+    set_fidelity(fidelity);
     let mut walk = Walk {
         json,
         found: Vec::new(),
         total: 0,
         lenient: leniency == Leniency::Lenient,
+        full: fidelity == Fidelity::Full,
     };
     if let Some(root) = walk.check::<RawMap<'_>>(None) {
         walk.document(&root.0);
@@ -71,6 +81,8 @@ struct Walk<'a> {
     /// All problems, described or not.
     total: u64,
     lenient: bool,
+    /// Read at `Fidelity::Full`: the span detail fields are checked too.
+    full: bool,
 }
 
 /// A JSON object as its entries, values undecoded.
@@ -199,9 +211,13 @@ impl<'a> Walk<'a> {
 
     fn resource_spans(&mut self, raw: &'a RawValue) {
         let mut scope_key: Option<&str> = None;
+        let mut schema_url_key: Option<&str> = None;
         let mut resource_seen = false;
         for (key, value) in self.object(raw) {
             let (field, camel) = resource_spans_field(&key);
+            if matches!(field, RsField::SchemaUrl(_)) && !self.full {
+                continue;
+            }
             if let Some(camel) = camel {
                 self.snake(value, &key, camel);
             }
@@ -233,17 +249,133 @@ impl<'a> Walk<'a> {
                     }
                     scope_key = Some(spelled);
                     for ss in self.list(value) {
-                        for (k, v) in self.object(ss) {
-                            if k == "spans" {
-                                for span in self.list(v) {
-                                    self.span(span);
-                                }
-                            }
-                        }
+                        self.scope_spans(ss);
                     }
+                }
+                RsField::SchemaUrl(spelled) => {
+                    if !self.full {
+                        continue;
+                    }
+                    if let Some(first) = schema_url_key {
+                        self.add_at(
+                            value,
+                            ErrorKind::Schema,
+                            duplicate_message("schemaUrl", first, spelled),
+                        );
+                        continue;
+                    }
+                    schema_url_key = Some(spelled);
+                    self.check::<Option<String>>(Some(value));
                 }
                 RsField::Other => {}
             }
+        }
+    }
+
+    fn scope_spans(&mut self, raw: &'a RawValue) {
+        if !self.full {
+            for (k, v) in self.object(raw) {
+                if k == "spans" {
+                    for span in self.list(v) {
+                        self.span(span);
+                    }
+                }
+            }
+            return;
+        }
+        let mut scope_seen = false;
+        for (i, v) in self.fields(raw, SCOPE_SPANS_FIELDS) {
+            match i {
+                0 => {
+                    for span in self.list(v) {
+                        self.span(span);
+                    }
+                }
+                1 | 3 => {
+                    if scope_seen {
+                        let message = duplicate_message("scope", "scope", "instrumentationLibrary");
+                        self.add_at(v, ErrorKind::Schema, message);
+                        continue;
+                    }
+                    scope_seen = true;
+                    self.check::<Option<ScopeWire>>(Some(v));
+                }
+                _ => {
+                    self.check::<Option<String>>(Some(v));
+                }
+            }
+        }
+    }
+
+    /// The known fields of an object read at `Fidelity::Full` (`fields` lists
+    /// their spellings), each once; a snake_case key in strict reading and a
+    /// repeated field are problems.
+    fn fields(&mut self, raw: &'a RawValue, fields: &[(&str, &str)]) -> Vec<(usize, &'a RawValue)> {
+        let mut out: Vec<(usize, &'a RawValue)> = Vec::new();
+        let mut spelled: Vec<(usize, String)> = Vec::new();
+        for (key, value) in self.object(raw) {
+            let Some((i, snake)) = detail_field(fields, &key) else {
+                continue;
+            };
+            let (camel, snake_name) = fields[i];
+            if snake {
+                self.snake(value, snake_name, camel);
+            }
+            if let Some((_, first)) = spelled.iter().find(|(j, _)| *j == i) {
+                let message = duplicate_message(camel, first, &key);
+                self.add_at(value, ErrorKind::Schema, message);
+                continue;
+            }
+            spelled.push((i, key.into_owned()));
+            out.push((i, value));
+        }
+        out
+    }
+
+    fn event(&mut self, raw: &'a RawValue) {
+        for (i, v) in self.fields(raw, EVENT_FIELDS) {
+            match i {
+                0 => {
+                    self.check::<Option<U64>>(Some(v));
+                }
+                1 => {
+                    self.check::<Option<String>>(Some(v));
+                }
+                2 => self.attributes(v),
+                _ => {
+                    self.check::<Option<U32>>(Some(v));
+                }
+            }
+        }
+    }
+
+    fn link(&mut self, raw: &'a RawValue) {
+        let (mut trace_id, mut span_id) = (false, false);
+        for (i, v) in self.fields(raw, LINK_FIELDS) {
+            let present = v.get() != "null";
+            match i {
+                0 => {
+                    trace_id = present;
+                    self.check::<Option<LinkTraceIdField>>(Some(v));
+                }
+                1 => {
+                    span_id = present;
+                    self.check::<Option<LinkSpanIdField>>(Some(v));
+                }
+                2 => {
+                    self.check::<Option<String>>(Some(v));
+                }
+                3 => self.attributes(v),
+                _ => {
+                    self.check::<Option<U32>>(Some(v));
+                }
+            }
+        }
+        if !trace_id {
+            self.add_at(raw, ErrorKind::InvalidId, "link has no traceId".to_owned());
+        }
+        if !span_id {
+            self.add_at(raw, ErrorKind::InvalidId, "link has no spanId".to_owned());
         }
     }
 
@@ -254,19 +386,19 @@ impl<'a> Walk<'a> {
     }
 
     fn span(&mut self, raw: &'a RawValue) {
-        let mut met = 0u16;
-        let mut snakes = 0u16;
+        let mut met = 0u32;
+        let mut snakes = 0u32;
         // Whether the ids are present (possibly with a problem of their own).
         let (mut trace_id, mut span_id) = (false, false);
         for (key, value) in self.object(raw) {
             let (field, snake) = span_field(&key);
-            if field == SpanField::Other {
+            if field == SpanField::Other || (field.is_detail() && !self.full) {
                 continue;
             }
             if snake {
                 self.snake(value, &key, field.camel());
             }
-            let bit = 1u16 << (field as u16);
+            let bit = 1u32 << (field as u32);
             if met & bit != 0 {
                 let first = spelling(field, snakes & bit != 0);
                 let message = duplicate_message(field.camel(), &first, &spelling(field, snake));
@@ -290,7 +422,7 @@ impl<'a> Walk<'a> {
                 SpanField::ParentSpanId => {
                     self.check::<Option<ParentIdField>>(Some(value));
                 }
-                SpanField::Name => {
+                SpanField::Name | SpanField::TraceState => {
                     self.check::<Option<String>>(Some(value));
                 }
                 SpanField::Kind => {
@@ -300,12 +432,37 @@ impl<'a> Walk<'a> {
                     self.check::<Option<U64>>(Some(value));
                 }
                 SpanField::Attributes => self.attributes(value),
+                SpanField::Status if self.full => {
+                    for (i, v) in self.fields(value, STATUS_FIELDS) {
+                        if i == 0 {
+                            self.check::<Option<Code>>(Some(v));
+                        } else {
+                            self.check::<Option<String>>(Some(v));
+                        }
+                    }
+                }
                 SpanField::Status => {
                     for (k, v) in self.object(value) {
                         if k == "code" {
                             self.check::<Option<Code>>(Some(v));
                         }
                     }
+                }
+                SpanField::Events => {
+                    for event in self.list(value) {
+                        self.event(event);
+                    }
+                }
+                SpanField::Links => {
+                    for link in self.list(value) {
+                        self.link(link);
+                    }
+                }
+                SpanField::Flags
+                | SpanField::DroppedAttributesCount
+                | SpanField::DroppedEventsCount
+                | SpanField::DroppedLinksCount => {
+                    self.check::<Option<U32>>(Some(value));
                 }
                 SpanField::Other => {}
             }

@@ -16,7 +16,10 @@ use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, Wire
 use prost::Message;
 
 use crate::decode::ErrorKind;
-use crate::model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
+use crate::model::{
+    AnyValue, Event, Fidelity, KeyValue, Link, Resource, Scope, Span, SpanDetail, SpanId, SpanKind,
+    StatusCode, TraceId,
+};
 use crate::pb::common::v1 as pbc;
 use crate::pb::trace::v1 as pbt;
 
@@ -98,12 +101,14 @@ pub(crate) struct ProtoError {
 }
 
 /// Decodes one `TracesData` message, appending its spans to `out` (nothing on
-/// error). `size` is the input bytes the message stands for (with its length
-/// prefix, if any); the spans' `encoded_len` add up to it.
+/// error), with their [`SpanDetail`] at [`Fidelity::Full`]. `size` is the
+/// input bytes the message stands for (with its length prefix, if any); the
+/// spans' `encoded_len` add up to it.
 pub(crate) fn decode_message_into(
     bytes: &[u8],
     size: u64,
     out: &mut Vec<Span>,
+    fidelity: Fidelity,
 ) -> Result<usize, ProtoError> {
     let data = pbt::TracesData::decode(bytes).map_err(|e| ProtoError {
         kind: ErrorKind::Syntax,
@@ -148,6 +153,11 @@ pub(crate) fn decode_message_into(
                 .unwrap_or_default(),
         });
         for ss in rs.scope_spans {
+            let context = (fidelity == Fidelity::Full).then(|| ScopeContext {
+                scope: Arc::new(ss.scope.map(convert_scope).unwrap_or_default()),
+                resource_schema_url: &rs.schema_url,
+                scope_schema_url: ss.schema_url,
+            });
             for span in ss.spans {
                 let mut encoded_len = base + u64::from(extra > 0);
                 extra = extra.saturating_sub(1);
@@ -155,7 +165,7 @@ pub(crate) fn decode_message_into(
                 if fair {
                     encoded_len += len;
                 }
-                match convert_span(span, &resource, encoded_len) {
+                match convert_span(span, &resource, context.as_ref(), encoded_len) {
                     Ok(span) => out.push(span),
                     Err((kind, message)) => {
                         let failed = out.len() - start;
@@ -173,9 +183,92 @@ pub(crate) fn decode_message_into(
     Ok(n)
 }
 
+/// What every span of one `ScopeSpans` shares at [`Fidelity::Full`].
+struct ScopeContext<'a> {
+    scope: Arc<Scope>,
+    resource_schema_url: &'a str,
+    scope_schema_url: String,
+}
+
+fn convert_scope(scope: pbc::InstrumentationScope) -> Scope {
+    Scope {
+        name: scope.name,
+        version: scope.version,
+        attributes: convert_attributes(scope.attributes),
+        dropped_attributes_count: scope.dropped_attributes_count,
+    }
+}
+
+fn convert_link(link: pbt::span::Link) -> Result<Link, (ErrorKind, String)> {
+    let trace_id = <[u8; 16]>::try_from(link.trace_id.as_slice())
+        .ok()
+        .map(TraceId)
+        .filter(|id| !id.is_zero())
+        .ok_or_else(|| link_id_error("trace_id", &link.trace_id, 16))?;
+    let span_id = <[u8; 8]>::try_from(link.span_id.as_slice())
+        .ok()
+        .map(SpanId)
+        .filter(|id| !id.is_zero())
+        .ok_or_else(|| link_id_error("span_id", &link.span_id, 8))?;
+    Ok(Link {
+        trace_id,
+        span_id,
+        trace_state: link.trace_state,
+        attributes: convert_attributes(link.attributes),
+        dropped_attributes_count: link.dropped_attributes_count,
+        flags: link.flags,
+    })
+}
+
+fn link_id_error(field: &str, id: &[u8], len: usize) -> (ErrorKind, String) {
+    let message = if id.is_empty() {
+        format!("link has no {field}")
+    } else if id.len() == len {
+        format!("link {field} is all zeros")
+    } else {
+        format!("link {field} is {} bytes, not {len}", id.len())
+    };
+    (ErrorKind::InvalidId, message)
+}
+
+/// The detail of `span` (whose other fields are taken already).
+fn convert_detail(
+    span: &mut pbt::Span,
+    status_message: String,
+    context: &ScopeContext<'_>,
+) -> Result<SpanDetail, (ErrorKind, String)> {
+    let links = std::mem::take(&mut span.links)
+        .into_iter()
+        .map(convert_link)
+        .collect::<Result<Vec<_>, _>>()?;
+    let events = std::mem::take(&mut span.events)
+        .into_iter()
+        .map(|e| Event {
+            time_unix_nano: e.time_unix_nano,
+            name: e.name,
+            attributes: convert_attributes(e.attributes),
+            dropped_attributes_count: e.dropped_attributes_count,
+        })
+        .collect();
+    Ok(SpanDetail {
+        scope: Arc::clone(&context.scope),
+        resource_schema_url: context.resource_schema_url.to_owned(),
+        scope_schema_url: context.scope_schema_url.clone(),
+        trace_state: std::mem::take(&mut span.trace_state),
+        flags: span.flags,
+        status_message,
+        dropped_attributes_count: span.dropped_attributes_count,
+        events,
+        dropped_events_count: span.dropped_events_count,
+        links,
+        dropped_links_count: span.dropped_links_count,
+    })
+}
+
 fn convert_span(
-    span: pbt::Span,
+    mut span: pbt::Span,
     resource: &Arc<Resource>,
+    context: Option<&ScopeContext<'_>>,
     encoded_len: u64,
 ) -> Result<Span, (ErrorKind, String)> {
     let trace_id = <[u8; 16]>::try_from(span.trace_id.as_slice())
@@ -202,13 +295,24 @@ fn convert_span(
             format!("kind {} is not a SpanKind (0..=5)", span.kind),
         )
     })?;
-    let code = span.status.map_or(0, |s| s.code);
+    let (code, status_message) = span
+        .status
+        .take()
+        .map_or((0, String::new()), |s| (s.code, s.message));
     let status = StatusCode::from_i64(i64::from(code)).ok_or_else(|| {
         (
             ErrorKind::Schema,
             format!("status.code {code} is not a StatusCode (0..=2)"),
         )
     })?;
+    let detail = match context {
+        Some(context) => Some(Box::new(convert_detail(
+            &mut span,
+            status_message,
+            context,
+        )?)),
+        None => None,
+    };
     Ok(Span {
         trace_id,
         span_id,
@@ -221,7 +325,7 @@ fn convert_span(
         attributes: convert_attributes(span.attributes),
         resource: Arc::clone(resource),
         encoded_len,
-        detail: None,
+        detail,
     })
 }
 
@@ -375,50 +479,129 @@ fn count_spans(resource_spans: &[u8]) -> usize {
 }
 
 /// Encodes spans as one OTLP protobuf `TracesData` message (the bytes of an
-/// `ExportTraceServiceRequest` too), with what the span model keeps: events,
-/// links, scopes and status messages are gone. Consecutive spans that share a
-/// resource share a `ResourceSpans`. For tests, benchmarks and conversions.
+/// `ExportTraceServiceRequest` too), with what the span model keeps: a span's
+/// [`SpanDetail`] when it has one (scope, schema URLs, trace state, flags,
+/// status message, dropped counts, events, links); without it those fields are
+/// left at their defaults. Consecutive spans that share a resource (the same
+/// [`Arc`]) and resource schema URL share a `ResourceSpans`; within it,
+/// consecutive spans that share a scope (the same [`Arc`], or both no detail)
+/// and scope schema URL share a `ScopeSpans`. For tests, benchmarks and
+/// conversions.
 pub fn encode_traces_data(spans: &[Span]) -> Vec<u8> {
     let mut data = pbt::TracesData::default();
-    let mut last: Option<&Arc<Resource>> = None;
+    // The resource and scope of the last span written, with their schema URLs.
+    let mut last_resource: Option<(&Arc<Resource>, &str)> = None;
+    let mut last_scope: Option<(Option<&Arc<Scope>>, &str)> = None;
     for span in spans {
-        if !last.is_some_and(|r| Arc::ptr_eq(r, &span.resource)) {
+        let detail = span.detail.as_deref();
+        let resource_key = (
+            &span.resource,
+            detail.map_or("", |d| d.resource_schema_url.as_str()),
+        );
+        let scope_key = (
+            detail.map(|d| &d.scope),
+            detail.map_or("", |d| d.scope_schema_url.as_str()),
+        );
+        let same_resource = last_resource
+            .is_some_and(|(r, url)| Arc::ptr_eq(r, resource_key.0) && url == resource_key.1);
+        if !same_resource {
             data.resource_spans.push(pbt::ResourceSpans {
                 resource: Some(crate::pb::resource::v1::Resource {
                     attributes: encode_attributes(&span.resource.attributes),
                     ..Default::default()
                 }),
-                scope_spans: vec![pbt::ScopeSpans::default()],
+                schema_url: resource_key.1.to_owned(),
                 ..Default::default()
             });
-            last = Some(&span.resource);
+            last_resource = Some(resource_key);
+            last_scope = None;
         }
-        let scope = data
-            .resource_spans
-            .last_mut()
-            .and_then(|rs| rs.scope_spans.last_mut());
-        if let Some(scope) = scope {
-            scope.spans.push(pbt::Span {
-                trace_id: span.trace_id.0.to_vec(),
-                span_id: span.span_id.0.to_vec(),
-                parent_span_id: span
-                    .parent_span_id
-                    .map(|p| p.0.to_vec())
-                    .unwrap_or_default(),
-                name: span.name.clone(),
-                kind: span.kind as i32,
-                start_time_unix_nano: span.start_time_unix_nano,
-                end_time_unix_nano: span.end_time_unix_nano,
-                attributes: encode_attributes(&span.attributes),
-                status: (span.status != StatusCode::Unset).then(|| pbt::Status {
-                    code: span.status as i32,
-                    ..Default::default()
+        let same_scope = last_scope.is_some_and(|(scope, url)| {
+            url == scope_key.1
+                && match (scope, scope_key.0) {
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                    (None, None) => true,
+                    _ => false,
+                }
+        });
+        let Some(resource_spans) = data.resource_spans.last_mut() else {
+            continue;
+        };
+        if !same_scope {
+            resource_spans.scope_spans.push(pbt::ScopeSpans {
+                scope: scope_key.0.map(|scope| pbc::InstrumentationScope {
+                    name: scope.name.clone(),
+                    version: scope.version.clone(),
+                    attributes: encode_attributes(&scope.attributes),
+                    dropped_attributes_count: scope.dropped_attributes_count,
                 }),
+                schema_url: scope_key.1.to_owned(),
                 ..Default::default()
             });
+            last_scope = Some(scope_key);
+        }
+        if let Some(scope_spans) = resource_spans.scope_spans.last_mut() {
+            scope_spans.spans.push(encode_span(span));
         }
     }
     data.encode_to_vec()
+}
+
+fn encode_span(span: &Span) -> pbt::Span {
+    let mut out = pbt::Span {
+        trace_id: span.trace_id.0.to_vec(),
+        span_id: span.span_id.0.to_vec(),
+        parent_span_id: span
+            .parent_span_id
+            .map(|p| p.0.to_vec())
+            .unwrap_or_default(),
+        name: span.name.clone(),
+        kind: span.kind as i32,
+        start_time_unix_nano: span.start_time_unix_nano,
+        end_time_unix_nano: span.end_time_unix_nano,
+        attributes: encode_attributes(&span.attributes),
+        status: (span.status != StatusCode::Unset).then(|| pbt::Status {
+            code: span.status as i32,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    if let Some(d) = span.detail.as_deref() {
+        out.trace_state.clone_from(&d.trace_state);
+        out.flags = d.flags;
+        out.dropped_attributes_count = d.dropped_attributes_count;
+        out.dropped_events_count = d.dropped_events_count;
+        out.dropped_links_count = d.dropped_links_count;
+        if !d.status_message.is_empty() {
+            out.status
+                .get_or_insert_with(pbt::Status::default)
+                .message
+                .clone_from(&d.status_message);
+        }
+        out.events = d
+            .events
+            .iter()
+            .map(|e| pbt::span::Event {
+                time_unix_nano: e.time_unix_nano,
+                name: e.name.clone(),
+                attributes: encode_attributes(&e.attributes),
+                dropped_attributes_count: e.dropped_attributes_count,
+            })
+            .collect();
+        out.links = d
+            .links
+            .iter()
+            .map(|l| pbt::span::Link {
+                trace_id: l.trace_id.0.to_vec(),
+                span_id: l.span_id.0.to_vec(),
+                trace_state: l.trace_state.clone(),
+                attributes: encode_attributes(&l.attributes),
+                dropped_attributes_count: l.dropped_attributes_count,
+                flags: l.flags,
+            })
+            .collect();
+    }
+    out
 }
 
 fn encode_attributes(attributes: &[KeyValue]) -> Vec<pbc::KeyValue> {

@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 
-use crate::decode::{decode_document_with, DecodeError, Document, ErrorKind};
+use crate::decode::{decode_document_with_fidelity, DecodeError, Document, ErrorKind};
 use crate::dialect::{Deviations, Leniency};
-use crate::model::Span;
+use crate::model::{Fidelity, Span};
 use crate::proto::{self, InputFormat, ProtoError, GZIP_MAGIC, SNIFF_BYTES, ZSTD_MAGIC};
 
 /// The default limit on one JSONL line, or on a whole single document: 256 MiB.
@@ -69,6 +69,8 @@ pub struct RawDocument {
     pub offset: u64,
     /// How to decode it: the reader's [`Leniency`].
     pub leniency: Leniency,
+    /// How much of each span to keep: the reader's [`Fidelity`].
+    pub fidelity: Fidelity,
 }
 
 /// What decoding one [`RawDocument`] gave.
@@ -90,7 +92,7 @@ pub fn decode_raw(name: &Arc<str>, raw: RawDocument) -> Decoded {
     let bytes = raw.size;
     let mut spans = Vec::new();
     if raw.encoding == Encoding::Protobuf {
-        return match proto::decode_message_into(&raw.bytes, bytes, &mut spans) {
+        return match proto::decode_message_into(&raw.bytes, bytes, &mut spans, raw.fidelity) {
             Ok(_) => Decoded::Traces(Batch {
                 spans,
                 line: 0,
@@ -116,7 +118,7 @@ pub fn decode_raw(name: &Arc<str>, raw: RawDocument) -> Decoded {
             }
         };
     }
-    match decode_document_with(&raw.bytes, &mut spans, raw.leniency) {
+    match decode_document_with_fidelity(&raw.bytes, &mut spans, raw.leniency, raw.fidelity) {
         Ok(Document::Traces { deviations, .. }) => Decoded::Traces(Batch {
             spans: {
                 // The 4-byte prefix of a length-prefixed JSON record goes to the
@@ -429,6 +431,7 @@ pub struct TraceReader<R> {
     offset: u64,
     max_document_bytes: usize,
     leniency: Leniency,
+    fidelity: Fidelity,
     stats: ReadStats,
 }
 
@@ -452,6 +455,7 @@ impl<R: BufRead> TraceReader<R> {
             offset: 0,
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
             leniency: Leniency::Strict,
+            fidelity: Fidelity::Policy,
             stats: ReadStats::default(),
         }
     }
@@ -470,6 +474,17 @@ impl<R: BufRead> TraceReader<R> {
     #[must_use]
     pub fn with_leniency(mut self, leniency: Leniency) -> Self {
         self.leniency = leniency;
+        self
+    }
+
+    /// Sets how much of each span to keep (default [`Fidelity::Policy`]: no
+    /// [`Span::detail`]). At [`Fidelity::Full`] every span gets its
+    /// [`SpanDetail`](crate::SpanDetail), from JSON and protobuf alike, and a
+    /// bad value in a detail field (a link id, a count, an event time) is an
+    /// error for its document like any other.
+    #[must_use]
+    pub fn with_fidelity(mut self, fidelity: Fidelity) -> Self {
+        self.fidelity = fidelity;
         self
     }
 
@@ -577,6 +592,7 @@ impl<R: BufRead> TraceReader<R> {
             line,
             offset,
             leniency: self.leniency,
+            fidelity: self.fidelity,
         }
     }
 
@@ -678,6 +694,7 @@ impl<R: BufRead> TraceReader<R> {
                     line: 0,
                     offset: 0,
                     leniency: self.leniency,
+                    fidelity: self.fidelity,
                 }))
             }
             Err(e) => {
@@ -791,6 +808,7 @@ impl<R: BufRead> TraceReader<R> {
                 line: 0,
                 offset,
                 leniency: self.leniency,
+                fidelity: self.fidelity,
             }))
         }
     }
@@ -829,6 +847,7 @@ impl<R: BufRead> TraceReader<R> {
             line: 0,
             offset,
             leniency: self.leniency,
+            fidelity: self.fidelity,
         })
     }
 

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use cpl_otlp::{decode_raw, Decoded, Encoding, RawDocument, TraceReader};
+use cpl_otlp::{decode_raw, Decoded, Encoding, Fidelity, Leniency, RawDocument, TraceReader};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,6 +17,8 @@ fuzz_target!(|data: &[u8]| {
         compressed: false,
         line: 0,
         offset: 0,
+        leniency: Leniency::Strict,
+        fidelity: Fidelity::Full,
     };
     match decode_raw(&name, raw) {
         Decoded::Traces(batch) => {

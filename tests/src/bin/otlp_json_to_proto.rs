@@ -1,6 +1,8 @@
 //! Converts an OTLP/JSON Lines capture into the collector file exporter's
 //! `format: proto` stream (each line one `TracesData` message behind a 4-byte
-//! big-endian length), for the README's JSON-vs-protobuf speed figures.
+//! big-endian length), for the README's JSON-vs-protobuf speed figures. The
+//! spans are read at full fidelity, so the protobuf holds what the JSON held
+//! (events, links, scopes, flags, trace state included).
 //!
 //! `cargo run --release -p cpl-tests --bin otlp_json_to_proto -- IN.jsonl OUT.pb`
 
@@ -25,7 +27,16 @@ fn main() {
         if line.trim().is_empty() {
             continue;
         }
-        let spans = cpl_otlp::decode_document(line.as_bytes()).unwrap_or_else(|e| fail(input, &e));
+        // At full fidelity, so that the protobuf keeps events, links, scopes,
+        // flags and trace state, as the JSON had them.
+        let mut spans = Vec::new();
+        cpl_otlp::decode_document_with_fidelity(
+            line.as_bytes(),
+            &mut spans,
+            cpl_otlp::Leniency::Strict,
+            cpl_otlp::Fidelity::Full,
+        )
+        .unwrap_or_else(|e| fail(input, &e));
         let message = cpl_otlp::encode_traces_data(&spans);
         let len = u32::try_from(message.len()).unwrap_or_else(|e| fail("record", &e));
         out.write_all(&len.to_be_bytes())
