@@ -39,15 +39,15 @@ def attrs(d):
     return [{"key": k, "value": value(v)} for k, v in (d or {}).items()]
 
 
-_span_counter = [0]
+_spans_of = {}  # trace id -> spans made so far: span ids count up within each trace
 
 
 def span(trace, start_ms=0, end_ms=10, end_ns=None, name="op", attributes=None, status=None,
          kind=None, flags=None, trace_state=None, events=None, parent=None):
-    _span_counter[0] += 1
+    _spans_of[trace] = _spans_of.get(trace, 0) + 1
     s = {
         "traceId": trace,
-        "spanId": f"{_span_counter[0]:016x}",
+        "spanId": f"{_spans_of[trace]:016x}",
         "name": name,
         "startTimeUnixNano": str(T0 + start_ms * MS),
         "endTimeUnixNano": str(T0 + (end_ns if end_ns is not None else end_ms * MS)),
@@ -329,6 +329,27 @@ def main():
         request([span(tid(p, 3), attributes={"route": "/health"}, status="ERROR")]),
         request([span(tid(p, 4), attributes={"route": "/internal"}, status="OK")]),
         request([span(tid(p, 5), attributes={"route": "/internal"}, status="ERROR")]),
+    ])
+
+    # OTTL comparisons, missing values and converters, one policy per span name (0x17)
+    p = 0x17
+    write("ottl-comparisons", [
+        request([span(tid(p, 1), name="ne-missing")]),
+        request([span(tid(p, 2), name="ne-missing", attributes={"a": "v"})]),
+        request([span(tid(p, 3), name="gt", attributes={"n": "10"})]),
+        request([span(tid(p, 4), name="gt", attributes={"n": 10})]),
+        request([span(tid(p, 5), name="gt", attributes={"n": 5.5})]),
+        request([span(tid(p, 6), name="int", attributes={"n": "500"})]),
+        request([span(tid(p, 7), name="int", attributes={"n": 499.9})]),
+        request([span(tid(p, 8), name="int", attributes={"n": "abc"})]),
+        request([span(tid(p, 9), 0, 1000, name="duration")]),
+        request([span(tid(p, 10), 0, end_ns=1000 * MS + 1, name="duration")]),
+        request([span(tid(p, 11), name="bare", attributes={"a": "v"})]),
+        request([span(tid(p, 12), name="ismatch", attributes={"r": "abcde"})]),
+        request([span(tid(p, 13), name="ismatch")]),
+        request([span(tid(p, 14), name="kind", kind=2)]),
+        request([span(tid(p, 15), name="kind", kind=3)]),
+        request([span(tid(p, 16), name="status", status="ERROR")]),
     ])
 
     # probe (e): an OTTL runtime error under each error_mode (0x0e)
