@@ -6,6 +6,9 @@
 //! not capture), and it fails the test when `CPL_REQUIRE_SHARED` is set, as CI sets it
 //! whenever `../shared` exists.
 
+pub mod collector;
+pub mod conformance;
+
 use std::io::Write as _;
 use std::path::PathBuf;
 
