@@ -1,0 +1,4 @@
+//! OTTL conditions (placeholder while building).
+mod ast;
+mod lexer;
+mod parser;
