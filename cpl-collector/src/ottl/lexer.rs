@@ -310,7 +310,10 @@ mod tests {
         assert_eq!(tokens("notX"), vec![Token::Lower("not"), Token::Upper("X")]);
         assert_eq!(tokens("Xnot"), vec![Token::Upper("X"), Token::Lower("not")]);
         assert_eq!(tokens("nothing"), vec![Token::Lower("nothing")]);
-        assert_eq!(tokens("a.and"), vec![Token::Lower("a"), Token::Dot, Token::And]);
+        assert_eq!(
+            tokens("a.and"),
+            vec![Token::Lower("a"), Token::Dot, Token::And]
+        );
     }
 
     #[test]
@@ -323,7 +326,10 @@ mod tests {
         assert_eq!(tokens("-.5"), vec![Token::Float("-.5")]);
         assert_eq!(tokens("1."), vec![Token::Int("1"), Token::Dot]);
         assert_eq!(tokens("1e5"), vec![Token::Int("1"), Token::Lower("e5")]);
-        assert_eq!(tokens("0x1fg"), vec![Token::Bytes("0x1f"), Token::Lower("g")]);
+        assert_eq!(
+            tokens("0x1fg"),
+            vec![Token::Bytes("0x1f"), Token::Lower("g")]
+        );
     }
 
     #[test]
@@ -348,10 +354,7 @@ mod tests {
             tokens("\"open"),
             vec![Token::Error(LexError::UnterminatedString)]
         );
-        assert_eq!(
-            tokens("'x'")[0],
-            Token::Error(LexError::InvalidCharacter)
-        );
+        assert_eq!(tokens("'x'")[0], Token::Error(LexError::InvalidCharacter));
         assert_eq!(tokens("é"), vec![Token::Error(LexError::InvalidCharacter)]);
         // A raw line break inside a string is allowed; a backslash before one is not.
         assert_eq!(tokens("\"a\nb\""), vec![Token::Str("\"a\nb\"")]);
