@@ -385,13 +385,11 @@ impl Checker<'_> {
             );
             return None;
         }
-        match super::value::go_parse_int(text.as_bytes()) {
-            Some(value) => Some(value),
-            None => {
-                self.syntax("integer literal out of the int64 range", span);
-                None
-            }
+        let value = super::value::go_parse_int(text.as_bytes());
+        if value.is_none() {
+            self.syntax("integer literal out of the int64 range", span);
         }
+        value
     }
 
     fn float(&mut self, text: &str, span: &Span) -> Option<f64> {
@@ -408,9 +406,10 @@ impl Checker<'_> {
         let value = cpl_syntax::SpanKind::from_otlp_name(name)
             .map(|kind| kind as i64)
             .or_else(|| cpl_syntax::StatusCode::from_otlp_name(name).map(|code| code as i64));
-        match value {
-            Some(value) => Some(Expr::Literal(Value::Int(value))),
-            None => {
+        if let Some(value) = value {
+            Some(Expr::Literal(Value::Int(value)))
+        } else {
+            {
                 self.push(
                     error(&codes::OTTL_UNKNOWN_ENUM, format!("`{name}` is no enum of the span context"), span.clone())
                         .with_help("use `SPAN_KIND_SERVER` (and the other `SPAN_KIND_*`) or `STATUS_CODE_ERROR`, `STATUS_CODE_OK`, `STATUS_CODE_UNSET`"),

@@ -38,7 +38,6 @@ fn expected_phrase(expected: &[String]) -> Option<String> {
         .filter(|e| !e.is_empty())
         .collect();
     match names.len() {
-        0 => None,
         1..=8 => Some(format!("expected {}", names.join(", "))),
         _ => None,
     }

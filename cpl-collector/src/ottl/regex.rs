@@ -104,7 +104,6 @@ fn check_literal(literal: &ast::Literal) -> Result<(), RegexProblem> {
             "Go's regexp has no `\\u` or `\\U` escape",
         )),
         ast::LiteralKind::Octal => Err(refuse(&literal.span, "CPL cannot evaluate octal escapes")),
-        ast::LiteralKind::Special(ast::SpecialLiteralKind::Bell) => Ok(()),
         _ => Ok(()),
     }
 }

@@ -205,7 +205,7 @@ fn runtime_errors() {
         r#"Substring(name, 0, 0) == "a""#,
         "1 / 0 == 1",
         r#"attributes["missing"] + 1 > 0"#,
-        r#"Double(name) > 1"#,
+        "Double(name) > 1",
         r#"HasPrefix(attributes["missing"], "x")"#,
         r#"attributes["http.route"]["x"] == nil"#,
         r#"attributes["tags"][5] == nil"#,

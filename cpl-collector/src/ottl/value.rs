@@ -6,6 +6,8 @@
 //! Strings are byte strings, as Go's are: `Substring` may cut a UTF-8
 //! sequence, and comparisons are byte-lexicographic.
 
+use std::fmt::Write as _;
+
 use cpl_otlp::{AnyValue, KeyValue};
 
 use super::ast::{CompareOp, MathOp};
@@ -251,7 +253,7 @@ pub(crate) fn math(x: &Value, op: MathOp, y: &Value) -> Result<Value, EvalError>
 pub(crate) fn go_float_to_int(f: f64) -> i64 {
     // 2^63 is exactly representable; every f64 below it truncates into range.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if f.is_nan() || f >= LIMIT || f < -LIMIT {
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f.trunc() as i64
@@ -409,7 +411,6 @@ pub(crate) fn string_like(value: &Value) -> Result<Option<Vec<u8>>, EvalError> {
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         let _ = write!(out, "{b:02x}");
@@ -518,9 +519,11 @@ fn json_string(text: &str, out: &mut String) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
             }
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
             c => out.push(c),
         }
     }
@@ -549,7 +552,7 @@ fn json_float(f: f64, out: &mut String) -> Result<(), EvalError> {
         }
     } else {
         // Rust's `{}` is the shortest round-trip digits without an exponent.
-        out.push_str(&format!("{f}"));
+        let _ = write!(out, "{f}");
     }
     Ok(())
 }
@@ -639,7 +642,9 @@ mod tests {
 
     #[test]
     fn string_like_is_json() {
-        let text = |v: &Value| String::from_utf8(string_like(v).unwrap().unwrap()).unwrap();
+        let text = |v: &Value| {
+            String::from_utf8(string_like(v).expect("converts").expect("not nil")).expect("utf-8")
+        };
         assert_eq!(text(&Value::Int(5)), "5");
         assert_eq!(text(&Value::Float(1.0)), "1");
         assert_eq!(text(&Value::Float(1e21)), "1e+21");
