@@ -824,20 +824,17 @@ impl Checker<'_> {
                 if !self.arity(name, args, 2..=2, span) {
                     return None;
                 }
-                let items = match &args[0].value.kind {
-                    NodeKind::List(items) => {
-                        let checked: Vec<Option<Expr>> =
-                            items.iter().map(|item| self.value(item)).collect();
-                        checked.into_iter().collect::<Option<Vec<_>>>()
-                    }
-                    _ => {
-                        self.push(error(
-                            &codes::OTTL_INVALID_ARGUMENTS,
-                            "the first argument of `Concat` must be a list literal `[...]`",
-                            args[0].value.span.clone(),
-                        ));
-                        None
-                    }
+                let items = if let NodeKind::List(items) = &args[0].value.kind {
+                    let checked: Vec<Option<Expr>> =
+                        items.iter().map(|item| self.value(item)).collect();
+                    checked.into_iter().collect::<Option<Vec<_>>>()
+                } else {
+                    self.push(error(
+                        &codes::OTTL_INVALID_ARGUMENTS,
+                        "the first argument of `Concat` must be a list literal `[...]`",
+                        args[0].value.span.clone(),
+                    ));
+                    None
                 };
                 let (delimiter, _) = self.string_literal_arg(name, &args[1])?;
                 Func::Concat(items?, delimiter.into_bytes())
@@ -855,16 +852,15 @@ impl Checker<'_> {
                     return None;
                 }
                 let want = if name == "TraceID" { 16 } else { 8 };
-                let bytes = match &args[0].value.kind {
-                    NodeKind::Bytes(text) => self.bytes(text, &args[0].value.span),
-                    _ => {
-                        self.push(error(
-                            &codes::OTTL_INVALID_ARGUMENTS,
-                            format!("`{name}` takes a byte slice literal such as `0x...`"),
-                            args[0].value.span.clone(),
-                        ));
-                        None
-                    }
+                let bytes = if let NodeKind::Bytes(text) = &args[0].value.kind {
+                    self.bytes(text, &args[0].value.span)
+                } else {
+                    self.push(error(
+                        &codes::OTTL_INVALID_ARGUMENTS,
+                        format!("`{name}` takes a byte slice literal such as `0x...`"),
+                        args[0].value.span.clone(),
+                    ));
+                    None
                 }?;
                 if bytes.len() != want {
                     self.push(error(
