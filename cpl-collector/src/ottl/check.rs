@@ -570,7 +570,7 @@ impl Checker<'_> {
                     ("dropped_links_count", None) => {
                         no_keys(self, first).then_some(Field::DroppedLinksCount)
                     }
-                    ("start_time" | "end_time" | "events" | "links" | "cache", _)
+                    ("start_time" | "end_time" | "events" | "links" | "flags" | "cache", _)
                     | ("status", None) => {
                         unsupported_field(self, first);
                         return None;
