@@ -112,7 +112,11 @@ fn ottl_examples() {
                 let (info, lines) = (info.clone(), std::mem::take(lines));
                 block = None;
                 if info == "json ottl-span" {
-                    let text: String = lines.iter().map(|(_, l)| format!("{l}\n")).collect();
+                    let text = lines
+                        .iter()
+                        .map(|(_, l)| l.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n");
                     let json: Value = serde_json::from_str(&text).expect("ottl-span JSON");
                     current = Some(span_and_event(&json));
                 } else if info.starts_with("ottl-eval") {
