@@ -539,7 +539,7 @@ impl Checker<'_> {
                     ("status", Some("message")) => {
                         no_keys(self, first).then_some(Field::StatusMessage)
                     }
-                    ("trace_state", None) => {
+                    ("trace_state", _) => {
                         if first.keys.is_empty() {
                             Some(Field::TraceState)
                         } else if first.keys.len() == 1 {
@@ -553,21 +553,21 @@ impl Checker<'_> {
                             None
                         }
                     }
-                    ("name", None) => no_keys(self, first).then_some(Field::Name),
-                    ("start_time_unix_nano", None) => {
+                    ("name", _) => no_keys(self, first).then_some(Field::Name),
+                    ("start_time_unix_nano", _) => {
                         no_keys(self, first).then_some(Field::StartTimeUnixNano)
                     }
-                    ("end_time_unix_nano", None) => {
+                    ("end_time_unix_nano", _) => {
                         no_keys(self, first).then_some(Field::EndTimeUnixNano)
                     }
-                    ("attributes", None) => self.keys(&first.keys).map(Field::Attributes),
-                    ("dropped_attributes_count", None) => {
+                    ("attributes", _) => self.keys(&first.keys).map(Field::Attributes),
+                    ("dropped_attributes_count", _) => {
                         no_keys(self, first).then_some(Field::DroppedAttributesCount)
                     }
-                    ("dropped_events_count", None) => {
+                    ("dropped_events_count", _) => {
                         no_keys(self, first).then_some(Field::DroppedEventsCount)
                     }
-                    ("dropped_links_count", None) => {
+                    ("dropped_links_count", _) => {
                         no_keys(self, first).then_some(Field::DroppedLinksCount)
                     }
                     ("start_time" | "end_time" | "events" | "links" | "flags" | "cache", _)

@@ -56,6 +56,15 @@ fn convert(error: ParseError<usize, Token<'_>, ()>, source: &str) -> OttlError {
             expected,
         } => match token {
             Token::Error(kind) => lexical(kind, start..end),
+            Token::Int(text) | Token::Float(text) if text.starts_with(['-', '+']) => {
+                let mut e = syntax(format!("unexpected number `{text}`"), start..end);
+                e.help = Some(format!(
+                    "OTTL reads `{text}` as one number; to add or subtract, write `{} {}`",
+                    &text[..1],
+                    &text[1..]
+                ));
+                e
+            }
             token => {
                 let mut e = syntax(format!("unexpected {}", token.describe()), start..end);
                 e.help = expected_phrase(&expected);
@@ -76,7 +85,7 @@ fn lexical(kind: LexError, span: std::ops::Range<usize>) -> OttlError {
             message: "invalid character".to_owned(),
             span,
             help: Some(
-                "OTTL strings use double quotes, and combines conditions with `and`, `or`, `not`"
+                "OTTL strings use double quotes; conditions combine with `and`, `or` and `not`"
                     .to_owned(),
             ),
         },
