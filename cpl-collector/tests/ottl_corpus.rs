@@ -75,3 +75,32 @@ fn every_public_ottl_condition_parses() {
     assert!(found > 0, "the corpus has no ottl_condition");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Conditions as they appear in public `tail_sampling` configs (READMEs, blog
+/// posts, Helm values found with the code search), in the text OTTL receives
+/// once YAML has unquoted them.
+#[test]
+fn conditions_from_public_configs_parse() {
+    let span = [
+        r#"resource.attributes["service.name"] == "payment-service""#,
+        r#"attributes["gen_ai.response.finish_reasons"] == "content_filter""#,
+        r#"IsMatch(attributes["http.target"], "^(/health|/metrics|/ping|/ready)")"#,
+        r#"attributes["http.route"] == "/healthz""#,
+        r#"name == "Span.First""#,
+        r#"attributes["env"] == "prod""#,
+        r#"attributes["test_attr"] == "val""#,
+    ];
+    let spanevent = [
+        r#"IsMatch(name, "^oax\\.(budget\\.breach|guard\\.report|node\\.guard)$")"#,
+        r#"name != "ignored_event""#,
+    ];
+    for text in span {
+        assert!(Condition::parse(text, OttlContext::Span).is_ok(), "{text}");
+    }
+    for text in spanevent {
+        assert!(
+            Condition::parse(text, OttlContext::SpanEvent).is_ok(),
+            "{text}"
+        );
+    }
+}

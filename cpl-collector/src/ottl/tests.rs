@@ -327,3 +327,13 @@ fn a_long_flat_condition_parses() {
     let text = vec![r#"attributes["a"] == "b""#; 5000].join(" or ");
     assert_eq!(code(&text, OttlContext::Span), "ok");
 }
+
+#[test]
+fn nesting_up_to_the_limit_evaluates() {
+    let text = format!("{}true{}", "(".repeat(MAX), ")".repeat(MAX));
+    assert_eq!(eval(&text), Ok(true));
+    let math = format!("{}1{} == 1", "(".repeat(MAX), ")".repeat(MAX));
+    assert_eq!(eval(&math), Ok(true));
+}
+
+const MAX: usize = super::MAX_NESTING;
