@@ -337,3 +337,12 @@ fn nesting_up_to_the_limit_evaluates() {
 }
 
 const MAX: usize = super::MAX_NESTING;
+
+#[test]
+fn float_literals_read_as_go_reads_them() {
+    assert_eq!(eval("+.5 == 0.5"), Ok(true));
+    assert_eq!(eval("-.5e1 == -5"), Ok(true));
+    assert_eq!(eval("1.5E+3 == 1500"), Ok(true));
+    assert_eq!(code("1e400 == 1", OttlContext::Span), "E450");
+    assert_eq!(code("1.0e400 == 1", OttlContext::Span), "E450");
+}
