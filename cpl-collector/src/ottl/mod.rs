@@ -67,6 +67,29 @@ impl OttlError {
         self.help = Some(help.into());
         self
     }
+
+    /// What the label at the span says.
+    pub fn label(&self) -> &'static str {
+        match self.code.code {
+            "E451" => "outside the OTTL subset CPL evaluates",
+            "E452" => "no such path in this context",
+            "E453" => "no such function",
+            "E454" => "wrong arguments",
+            "E455" => "pattern CPL cannot evaluate as Go does",
+            "E456" => "no such enum",
+            "E457" => "nesting limit reached here",
+            _ => "not OTTL",
+        }
+    }
+
+    /// The error as a file diagnostic: `to_file` maps an offset in the
+    /// condition text to an offset in the file (a YAML scalar's source map).
+    pub fn to_diagnostic(&self, to_file: impl Fn(usize) -> usize) -> cpl_syntax::Diagnostic {
+        let start = to_file(self.span.start);
+        let end = to_file(self.span.end).max(start);
+        cpl_syntax::Diagnostic::new(self.code, self.message.clone(), start..end, self.label())
+            .with_optional_help(self.help.clone())
+    }
 }
 
 impl fmt::Display for OttlError {

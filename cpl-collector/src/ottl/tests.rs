@@ -346,3 +346,13 @@ fn float_literals_read_as_go_reads_them() {
     assert_eq!(code("1e400 == 1", OttlContext::Span), "E450");
     assert_eq!(code("1.0e400 == 1", OttlContext::Span), "E450");
 }
+
+#[test]
+fn errors_become_file_diagnostics() {
+    let errors = Condition::parse("span.foo == 1", OttlContext::Span).expect_err("invalid");
+    let diagnostic = errors[0].to_diagnostic(|offset| offset + 100);
+    assert_eq!(diagnostic.code.code, "E452");
+    assert_eq!(diagnostic.span, 105..108);
+    assert_eq!(diagnostic.label, "no such path in this context");
+    assert!(diagnostic.help.is_some());
+}
