@@ -1,4 +1,8 @@
 //! The checked form of a condition and its evaluation on one span or event.
+//!
+//! The tree is public and read-only ([`super::Condition::expr`]) so that other
+//! parts of the crate, such as importing a `tail_sampling` config into CPL, can
+//! translate what a condition means without parsing OTTL again.
 
 use cpl_otlp::{AnyValue, Event, KeyValue, Span};
 
@@ -9,11 +13,16 @@ use super::EvalError;
 
 /// A boolean expression (`booleanExpression` in OTTL's grammar).
 #[derive(Debug, Clone)]
-pub(crate) enum BoolExpr {
+pub enum BoolExpr {
+    /// `a or b or ...`, evaluated left to right, stopping at the first true.
     Or(Vec<BoolExpr>),
+    /// `a and b and ...`, evaluated left to right, stopping at the first false.
     And(Vec<BoolExpr>),
+    /// `not a`
     Not(Box<BoolExpr>),
+    /// `left op right` under OTTL's comparison rules.
     Compare(Expr, CompareOp, Expr),
+    /// `true` or `false`.
     Const(bool),
     /// A converter used as a boolean: it must return a bool at run time.
     Converter(Expr),
@@ -21,14 +30,19 @@ pub(crate) enum BoolExpr {
 
 /// A map or slice key after a path segment or a converter.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Key {
+pub enum Key {
+    /// `["name"]`: a map key.
     Str(String),
+    /// `[0]`: a slice index.
     Int(i64),
 }
 
-/// Where a path reads.
+/// Where a path reads: one variant per path of §2.1 of the target chapter
+/// (`Attributes` keys are the keys after `attributes`; `TraceStateKey` the one
+/// key of `trace_state`; `Event*` read the span event).
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Field {
+pub enum Field {
     TraceId,
     TraceIdString,
     SpanId,
@@ -60,9 +74,12 @@ pub(crate) enum Field {
     EventDroppedAttributesCount,
 }
 
-/// A converter with its checked arguments.
+/// A converter with its checked arguments, in the order OTTL takes them
+/// (§2.4 of the target chapter; `Substring`'s `bool` is the optional fourth
+/// argument).
+#[allow(missing_docs)]
 #[derive(Debug, Clone)]
-pub(crate) enum Func {
+pub enum Func {
     IsMatch(Box<Expr>, GoRegex),
     Substring(Box<Expr>, Box<Expr>, Box<Expr>, bool),
     Int(Box<Expr>),
@@ -89,11 +106,16 @@ pub(crate) enum Func {
 
 /// A value expression.
 #[derive(Debug, Clone)]
-pub(crate) enum Expr {
+pub enum Expr {
+    /// A literal (an enum reads as its int64).
     Literal(Value),
+    /// A path, resolved in its context.
     Path(Field),
+    /// A converter call and the keys after it.
     Call(Func, Vec<Key>),
+    /// `first op operand op operand ...` of one precedence level, left to right.
     Math(Box<Expr>, Vec<(MathOp, Expr)>),
+    /// A list literal `[a, b]`.
     List(Vec<Expr>),
 }
 

@@ -30,6 +30,9 @@ use std::fmt;
 use std::ops::Range;
 
 pub use ast::{CompareOp, MathOp};
+pub use expr::{BoolExpr, Expr, Field, Func, Key};
+pub use regex::GoRegex;
+pub use value::Value;
 
 /// Which OTTL context a condition is parsed in: the `span` or the
 /// `spanevent` list of an `ottl_condition` policy.
@@ -169,6 +172,11 @@ impl Condition {
     /// The condition as written.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The checked expression, for code that translates conditions.
+    pub fn expr(&self) -> &BoolExpr {
+        &self.expr
     }
 
     /// The context it was parsed in.

@@ -23,13 +23,19 @@ use regex_syntax::ast::{self, Ast};
 
 /// A compiled `IsMatch` pattern.
 #[derive(Debug, Clone)]
-pub(crate) struct GoRegex {
+pub struct GoRegex {
+    pattern: String,
     regex: regex::bytes::Regex,
 }
 
 impl GoRegex {
+    /// The pattern as the condition wrote it (after string unquoting).
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
     /// Unanchored search, as Go's `MatchString`.
-    pub(crate) fn is_match(&self, haystack: &[u8]) -> bool {
+    pub fn is_match(&self, haystack: &[u8]) -> bool {
         self.regex.is_match(haystack)
     }
 }
@@ -69,7 +75,10 @@ pub(crate) fn compile(pattern: &str) -> Result<GoRegex, RegexProblem> {
             message: error.to_string(),
             span: 0..pattern.len(),
         })?;
-    Ok(GoRegex { regex })
+    Ok(GoRegex {
+        pattern: pattern.to_owned(),
+        regex,
+    })
 }
 
 type Edits = Vec<(std::ops::Range<usize>, &'static str)>;

@@ -15,7 +15,7 @@ use super::EvalError;
 
 /// A value as a getter returns it (Go's `any`).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
+pub enum Value {
     /// `nil`
     Nil,
     /// `bool`
