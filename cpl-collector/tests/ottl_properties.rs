@@ -1,6 +1,7 @@
 //! Properties of the OTTL front end: parsing arbitrary text never panics and
 //! every error span lies within the text on character boundaries; evaluation
-//! of whatever parses never panics and is deterministic.
+//! of whatever parses never panics and is deterministic; printing what parses
+//! gives text that parses back to the same tree.
 
 use std::sync::Arc;
 
@@ -92,6 +93,14 @@ fn check(text: &str) {
                     OttlContext::SpanEvent => condition.eval_span_event(&span(), &event),
                 };
                 assert_eq!(first, second, "{text}");
+                let printed = condition.expr().to_string();
+                let again = Condition::parse(&printed, context)
+                    .unwrap_or_else(|errors| panic!("`{text}` prints as `{printed}`: {errors:?}"));
+                assert_eq!(
+                    again.expr(),
+                    condition.expr(),
+                    "`{text}` prints as `{printed}`"
+                );
             }
             Err(errors) => {
                 assert!(!errors.is_empty());

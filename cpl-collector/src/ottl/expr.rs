@@ -12,7 +12,7 @@ use super::value::{self, compare, Value};
 use super::EvalError;
 
 /// A boolean expression (`booleanExpression` in OTTL's grammar).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum BoolExpr {
     /// `a or b or ...`, evaluated left to right, stopping at the first true.
     Or(Vec<BoolExpr>),
@@ -78,7 +78,7 @@ pub enum Field {
 /// (§2.4 of the target chapter; `Substring`'s `bool` is the optional fourth
 /// argument).
 #[allow(missing_docs)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Func {
     IsMatch(Box<Expr>, GoRegex),
     Substring(Box<Expr>, Box<Expr>, Box<Expr>, bool),
@@ -105,7 +105,7 @@ pub enum Func {
 }
 
 /// A value expression.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// A literal (an enum reads as its int64).
     Literal(Value),

@@ -22,6 +22,7 @@ mod check;
 mod expr;
 mod lexer;
 mod parser;
+mod print;
 mod regex;
 mod tracestate;
 mod value;

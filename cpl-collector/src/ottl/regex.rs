@@ -28,6 +28,12 @@ pub struct GoRegex {
     regex: regex::bytes::Regex,
 }
 
+impl PartialEq for GoRegex {
+    fn eq(&self, other: &Self) -> bool {
+        self.pattern == other.pattern
+    }
+}
+
 impl GoRegex {
     /// The pattern as the condition wrote it (after string unquoting).
     pub fn pattern(&self) -> &str {

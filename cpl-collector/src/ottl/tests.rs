@@ -356,3 +356,39 @@ fn errors_become_file_diagnostics() {
     assert_eq!(diagnostic.label, "no such path in this context");
     assert!(diagnostic.help.is_some());
 }
+
+#[test]
+fn printing_is_canonical_and_round_trips() {
+    for (text, printed) in [
+        (
+            r#"attributes["a"] == "b""#,
+            r#"span.attributes["a"] == "b""#,
+        ),
+        ("status.code == STATUS_CODE_ERROR", "span.status.code == 2"),
+        (
+            r#"not (name == "x" or IsRootSpan()) and kind >= 2"#,
+            r#"not (span.name == "x" or IsRootSpan()) and span.kind >= 2"#,
+        ),
+        ("1 + 2 * 3 - -4 == .5e1", "1 + (2 * 3) - -4 == 5.0"),
+        (
+            r#"IsMatch(resource.attributes["k"], "^a\\.b\n")"#,
+            r#"IsMatch(resource.attributes["k"], "^a\\.b\n")"#,
+        ),
+        (
+            r#"Concat([name, "\x01"], "|") == "a""#,
+            r#"Concat([span.name, "\x01"], "|") == "a""#,
+        ),
+        (
+            "span.trace_id == TraceID(0x4bf92f3577b34da6a3ce929d0e0e4736)",
+            "span.trace_id == TraceID(0x4bf92f3577b34da6a3ce929d0e0e4736)",
+        ),
+        ("0.0000001 < 1.0", "1.0e-7 < 1.0"),
+    ] {
+        let condition = Condition::parse(text, OttlContext::Span).expect("parses");
+        let shown = condition.expr().to_string();
+        assert_eq!(shown, printed);
+        let again = Condition::parse(&shown, OttlContext::Span)
+            .unwrap_or_else(|e| panic!("{shown}: {e:?}"));
+        assert_eq!(again.expr(), condition.expr(), "{shown}");
+    }
+}
