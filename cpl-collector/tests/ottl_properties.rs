@@ -115,11 +115,71 @@ fn check(text: &str) {
     }
 }
 
+/// Conditions that parse: comparisons of OTTL values combined with `and`, `or`
+/// and `not`, so that evaluation and the printer are exercised, not only errors.
+fn value() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("attributes[\"a\"]".to_owned()),
+        Just("attributes[\"d\"]".to_owned()),
+        Just("attributes[\"missing\"]".to_owned()),
+        Just("span.start_time_unix_nano".to_owned()),
+        Just("Len(span.name)".to_owned()),
+        Just("Int(attributes[\"b\"])".to_owned()),
+        Just("Substring(attributes[\"d\"], 0, 1)".to_owned()),
+        any::<i64>().prop_map(|i| i.to_string()),
+        (-1000.0f64..1000.0).prop_map(|f| format!("{f:?}")),
+    ];
+    // Strings, nil and enums cannot be math operands, so they are values only.
+    let math = leaf.prop_recursive(3, 8, 2, |inner| {
+        (
+            inner.clone(),
+            prop_oneof![Just("+"), Just("-"), Just("*"), Just("/")],
+            inner,
+        )
+            .prop_map(|(a, op, b)| format!("({a}) {op} ({b})"))
+    });
+    prop_oneof![
+        4 => math,
+        1 => "[a-zé\\\\\"]{0,4}".prop_map(|s| format!("{s:?}")),
+        1 => Just("nil".to_owned()),
+        1 => Just("SPAN_KIND_SERVER".to_owned()),
+    ]
+}
+
+fn condition() -> impl Strategy<Value = String> {
+    let comparison = (
+        value(),
+        prop_oneof![
+            Just("=="),
+            Just("!="),
+            Just("<"),
+            Just("<="),
+            Just(">"),
+            Just(">=")
+        ],
+        value(),
+    )
+        .prop_map(|(a, op, b)| format!("{a} {op} {b}"));
+    comparison.prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} and {b}")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) or {b}")),
+            inner.prop_map(|a| format!("not ({a})")),
+        ]
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,40}") {
+        check(&text);
+    }
+
+    #[test]
+    fn generated_conditions_parse_evaluate_and_print(text in condition()) {
+        prop_assert!(Condition::parse(&text, OttlContext::Span).is_ok(), "{}", text);
         check(&text);
     }
 

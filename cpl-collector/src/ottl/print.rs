@@ -63,7 +63,8 @@ fn keys(keys: &[Key], f: &mut fmt::Formatter<'_>) -> fmt::Result {
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Nil => f.write_str("nil"),
+            // Maps and slices come from telemetry, never from literals.
+            Value::Nil | Value::Map(_) | Value::Slice(_) => f.write_str("nil"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::Float(x) => {
@@ -90,8 +91,6 @@ impl fmt::Display for Value {
                 }
                 f.write_char(']')
             }
-            // Maps and slices come from telemetry, never from literals.
-            Value::Map(_) | Value::Slice(_) => f.write_str("nil"),
         }
     }
 }
