@@ -392,3 +392,13 @@ fn printing_is_canonical_and_round_trips() {
         assert_eq!(again.expr(), condition.expr(), "{shown}");
     }
 }
+
+#[test]
+fn trailing_commas_are_refused_as_in_ottl() {
+    assert_eq!(code(r#"IsMatch(name, "x",)"#, OttlContext::Span), "E450");
+    assert_eq!(
+        code(r#"ContainsValue(["a",], name)"#, OttlContext::Span),
+        "E450"
+    );
+    assert_eq!(code(r#"ContainsValue([], name)"#, OttlContext::Span), "ok");
+}
