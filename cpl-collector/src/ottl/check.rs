@@ -343,8 +343,13 @@ impl Checker<'_> {
         match unquote(literal) {
             Ok(text) => Some(text),
             Err((message, offset)) => {
+                // `offset` is the escape character after the backslash.
                 let at = span.start + 1 + offset;
-                self.syntax(message, &(at.saturating_sub(1)..(at + 1).min(span.end)));
+                let width = self.source[at.min(span.end)..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
+                self.syntax(message, &(at.saturating_sub(1)..(at + width).min(span.end)));
                 None
             }
         }
@@ -909,7 +914,6 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let _ = &self.source;
         Some(Expr::Call(func, keys))
     }
 }

@@ -402,3 +402,10 @@ fn trailing_commas_are_refused_as_in_ottl() {
     );
     assert_eq!(code(r#"ContainsValue([], name)"#, OttlContext::Span), "ok");
 }
+
+#[test]
+fn escape_errors_cover_whole_characters() {
+    let text = r#"name == "\é""#;
+    let errors = Condition::parse(text, OttlContext::Span).expect_err("bad escape");
+    assert_eq!(&text[errors[0].span.clone()], r"\é");
+}
