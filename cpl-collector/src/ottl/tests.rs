@@ -400,7 +400,7 @@ fn trailing_commas_are_refused_as_in_ottl() {
         code(r#"ContainsValue(["a",], name)"#, OttlContext::Span),
         "E450"
     );
-    assert_eq!(code(r#"ContainsValue([], name)"#, OttlContext::Span), "ok");
+    assert_eq!(code("ContainsValue([], name)", OttlContext::Span), "ok");
 }
 
 #[test]
