@@ -138,6 +138,14 @@ registry! {
     RULE_REMOVED = "L383" "rule-removed" Warning "`cpl diff`: a condition only in the first policy";
     RULE_CHANGED = "L384" "rule-changed" Warning "`cpl diff`: a condition in both policies that decides differently";
     TENANTS_CHANGED = "L385" "tenants-changed" Warning "`cpl diff`: the tenant attribute or a tenant override differs";
+    OTTL_SYNTAX = "E450" "ottl-syntax" Error "an OTTL condition the collector cannot parse";
+    OTTL_UNSUPPORTED = "E451" "ottl-unsupported" Error "a valid OTTL construct outside the subset CPL evaluates";
+    OTTL_INVALID_PATH = "E452" "ottl-invalid-path" Error "an OTTL path the span or span-event context does not have";
+    OTTL_UNKNOWN_FUNCTION = "E453" "ottl-unknown-function" Error "an OTTL function name the collector does not know";
+    OTTL_INVALID_ARGUMENTS = "E454" "ottl-invalid-arguments" Error "an OTTL converter called with the wrong number or kinds of arguments";
+    OTTL_INVALID_REGEX = "E455" "ottl-invalid-regex" Error "an `IsMatch` pattern Go's regexp package rejects, or one CPL cannot evaluate as Go does";
+    OTTL_UNKNOWN_ENUM = "E456" "ottl-unknown-enum" Error "an uppercase name that is no span kind or status code enum";
+    OTTL_TOO_DEEP = "E457" "ottl-too-deep" Error "an OTTL condition nesting deeper than the limit of 256";
 }
 
 /// Looks a code up by its code (`E101`) or its name (`unexpected-token`).
