@@ -178,8 +178,8 @@ pub fn evaluate(policy: &Policy, trace: &[&Span]) -> Outcome {
             let count = trace.len();
             let min = usize::try_from(*min_spans).unwrap_or(0);
             let above_min = *min_spans <= 0 || count >= min;
-            let below_max = *max_spans == 0
-                || usize::try_from(*max_spans).is_ok_and(|max| count <= max);
+            let below_max =
+                *max_spans == 0 || usize::try_from(*max_spans).is_ok_and(|max| count <= max);
             vote(above_min && below_max)
         }
         PolicyKind::TraceState { key, values } => vote(trace.iter().any(|span| {
@@ -341,7 +341,10 @@ fn ottl(
         if event_conditions.is_empty() {
             continue;
         }
-        let events = span.detail.as_ref().map_or(&[][..], |d| d.events.as_slice());
+        let events = span
+            .detail
+            .as_ref()
+            .map_or(&[][..], |d| d.events.as_slice());
         for event in events {
             for condition in event_conditions {
                 match check(condition.eval_span_event(span, event)) {

@@ -27,8 +27,8 @@ use cpl_syntax::{codes, Diagnostic};
 
 use crate::policy::Processor;
 
-mod read;
 mod re2;
+mod read;
 
 #[cfg(test)]
 mod tests;
@@ -257,7 +257,10 @@ impl Reader<'_> {
             self.processor(id, &key.span, value);
         }
         if !found {
-            self.no_processor(at, "no processor here is `tail_sampling` or `tail_sampling/NAME`");
+            self.no_processor(
+                at,
+                "no processor here is `tail_sampling` or `tail_sampling/NAME`",
+            );
         }
     }
 
@@ -281,7 +284,9 @@ impl Reader<'_> {
                 span.start..span.start,
                 "expected here",
             )
-            .with_help("add a `tail_sampling` processor under `processors:`, or name a file that has one"),
+            .with_help(
+                "add a `tail_sampling` processor under `processors:`, or name a file that has one",
+            ),
         );
     }
 

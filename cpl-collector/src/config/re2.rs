@@ -18,7 +18,11 @@ pub fn compile_go_regex(pattern: &str) -> Result<regex::Regex, String> {
         .build()
         .map_err(|error| {
             let text = error.to_string();
-            let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            let last = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
             last.trim().trim_start_matches("error: ").to_owned()
         })
 }
@@ -106,7 +110,10 @@ mod tests {
     fn perl_classes_are_ascii_as_in_go() {
         let digit = compile_go_regex(r"^\d+$").expect("compiles");
         assert!(digit.is_match("123"));
-        assert!(!digit.is_match("١٢٣"), "Arabic-Indic digits are not \\d in Go");
+        assert!(
+            !digit.is_match("١٢٣"),
+            "Arabic-Indic digits are not \\d in Go"
+        );
         let word = compile_go_regex(r"^\w+$").expect("compiles");
         assert!(!word.is_match("héllo"));
         let class = compile_go_regex(r"^[\d.]+$").expect("compiles");

@@ -336,7 +336,10 @@ impl Block<'_, '_, '_> {
         }
         self.report(
             &codes::VALUE_OUT_OF_RANGE,
-            format!("`{key}` is `{}`, outside the range of a {bits}-bit integer", text.text),
+            format!(
+                "`{key}` is `{}`, outside the range of a {bits}-bit integer",
+                text.text
+            ),
             &span,
             "out of range",
             format!("write a value between {min} and {max}"),
@@ -388,7 +391,10 @@ impl Block<'_, '_, '_> {
         }
         self.report(
             &codes::COLLECTOR_WRONG_TYPE,
-            format!("`{key}` must be a string; `{}` reads as a YAML number or boolean", text.text),
+            format!(
+                "`{key}` must be a string; `{}` reads as a YAML number or boolean",
+                text.text
+            ),
             &span,
             "not a string",
             format!("quote it: `{key}: \"{}\"`", text.text),
@@ -446,7 +452,10 @@ impl Block<'_, '_, '_> {
         }
         if let Some(shards) = self.int(&fields, "num_shards", 64) {
             if !(0..=256).contains(&shards) {
-                let at = fields.get("num_shards").map(|n| n.span.clone()).unwrap_or_default();
+                let at = fields
+                    .get("num_shards")
+                    .map(|n| n.span.clone())
+                    .unwrap_or_default();
                 self.report(
                     &codes::VALUE_OUT_OF_RANGE,
                     format!("`num_shards` is {shards}; the collector accepts 1 to 256"),
@@ -462,10 +471,15 @@ impl Block<'_, '_, '_> {
         for key in ["drop_pending_traces_on_shutdown", "block_on_overflow"] {
             self.boolean(&fields, key);
         }
-        let sample_on_first_match = self.boolean(&fields, "sample_on_first_match").unwrap_or(false);
+        let sample_on_first_match = self
+            .boolean(&fields, "sample_on_first_match")
+            .unwrap_or(false);
         if let Some(strategy) = self.string(&fields, "sampling_strategy") {
             if !["trace-complete", "span-ingest"].contains(&strategy.as_str()) {
-                let at = fields.get("sampling_strategy").map(|n| n.span.clone()).unwrap_or_default();
+                let at = fields
+                    .get("sampling_strategy")
+                    .map(|n| n.span.clone())
+                    .unwrap_or_default();
                 self.report(
                     &codes::COLLECTOR_WRONG_TYPE,
                     format!("`sampling_strategy` is `{strategy}`"),
@@ -477,9 +491,11 @@ impl Block<'_, '_, '_> {
         }
         self.string(&fields, "tail_storage");
         if let Some(cache) = fields.get("decision_cache") {
-            if let Some(cache) =
-                self.fields(cache, "decision_cache", &["sampled_cache_size", "non_sampled_cache_size"])
-            {
+            if let Some(cache) = self.fields(
+                cache,
+                "decision_cache",
+                &["sampled_cache_size", "non_sampled_cache_size"],
+            ) {
                 self.int(&cache, "sampled_cache_size", 64);
                 self.int(&cache, "non_sampled_cache_size", 64);
             }
@@ -489,7 +505,9 @@ impl Block<'_, '_, '_> {
                 .get("policies")
                 .is_some_and(|n| self.substituted.contains(&n.span.start))
             {
-                let at = fields.key_span("policies").unwrap_or_else(|| block.span.clone());
+                let at = fields
+                    .key_span("policies")
+                    .unwrap_or_else(|| block.span.clone());
                 self.report(
                     &codes::COLLECTOR_MISSING_KEY,
                     format!("`{id}` has no `policies`"),
@@ -592,7 +610,7 @@ impl Block<'_, '_, '_> {
                     format!("two policies are named `{name}`"),
                     span.start..span.start,
                     "this policy",
-                    )
+                )
                 .with_secondary(first.start..first.start, "has the name of this one")
                 .with_help("give each policy its own name: the collector refuses duplicates"),
             );
@@ -614,7 +632,9 @@ impl Block<'_, '_, '_> {
             .get("name")
             .is_some_and(|n| self.substituted.contains(&n.span.start));
         if level == Level::Top && name.is_empty() && !name_substituted {
-            let at = fields.get("name").map_or(node.span.start..node.span.start, |n| n.span.clone());
+            let at = fields
+                .get("name")
+                .map_or(node.span.start..node.span.start, |n| n.span.clone());
             self.report(
                 &codes::EMPTY_POLICY_NAME,
                 "a policy has no name",
@@ -644,7 +664,10 @@ impl Block<'_, '_, '_> {
             if PolicyKind::TYPES.contains(&type_name.as_str()) {
                 self.report(
                     &codes::SUB_POLICY_NOT_ALLOWED,
-                    format!("a `{type_name}` policy cannot be written {}", level.where_()),
+                    format!(
+                        "a `{type_name}` policy cannot be written {}",
+                        level.where_()
+                    ),
                     &type_span,
                     "not allowed here",
                     format!("use one of {}", list(&level.types())),
@@ -670,7 +693,12 @@ impl Block<'_, '_, '_> {
     }
 
     /// The settings block of a policy of type `type_name`, as fields (empty when absent).
-    fn settings<'n>(&mut self, settings: Option<&'n Node>, what: &str, keys: &[&str]) -> Fields<'n> {
+    fn settings<'n>(
+        &mut self,
+        settings: Option<&'n Node>,
+        what: &str,
+        keys: &[&str],
+    ) -> Fields<'n> {
         settings
             .and_then(|node| self.fields(node, what, keys))
             .unwrap_or(Fields {
@@ -710,7 +738,8 @@ impl Block<'_, '_, '_> {
                 let max = self.int(&f, "max_value", 64).unwrap_or(0);
                 let invert_match = self.boolean(&f, "invert_match").unwrap_or(false);
                 let substituted = ["min_value", "max_value"].iter().any(|k| {
-                    f.get(k).is_some_and(|n| self.substituted.contains(&n.span.start))
+                    f.get(k)
+                        .is_some_and(|n| self.substituted.contains(&n.span.start))
                 });
                 if min == 0 && max == 0 && !substituted {
                     self.report(
@@ -745,7 +774,9 @@ impl Block<'_, '_, '_> {
                 );
                 let percentage = self.float(&f, "sampling_percentage").unwrap_or(0.0);
                 if percentage.is_nan() {
-                    let span = f.get("sampling_percentage").map_or(at.clone(), |n| n.span.clone());
+                    let span = f
+                        .get("sampling_percentage")
+                        .map_or(at.clone(), |n| n.span.clone());
                     self.report(
                         &codes::VALUE_OUT_OF_RANGE,
                         "`sampling_percentage` is not a number (`.nan`)",
@@ -802,7 +833,13 @@ impl Block<'_, '_, '_> {
                 let f = self.settings(
                     settings,
                     "string_attribute",
-                    &["key", "values", "enabled_regex_matching", "cache_max_size", "invert_match"],
+                    &[
+                        "key",
+                        "values",
+                        "enabled_regex_matching",
+                        "cache_max_size",
+                        "invert_match",
+                    ],
                 );
                 let key = self.string(&f, "key").unwrap_or_default();
                 let written = self.strings(&f, "values");
@@ -853,8 +890,10 @@ impl Block<'_, '_, '_> {
             }
             "span_count" => {
                 let f = self.settings(settings, "span_count", &["min_spans", "max_spans"]);
-                let min_spans = i32::try_from(self.int(&f, "min_spans", 32).unwrap_or(0)).unwrap_or(0);
-                let max_spans = i32::try_from(self.int(&f, "max_spans", 32).unwrap_or(0)).unwrap_or(0);
+                let min_spans =
+                    i32::try_from(self.int(&f, "min_spans", 32).unwrap_or(0)).unwrap_or(0);
+                let max_spans =
+                    i32::try_from(self.int(&f, "max_spans", 32).unwrap_or(0)).unwrap_or(0);
                 PolicyKind::SpanCount {
                     min_spans,
                     max_spans,
@@ -912,10 +951,13 @@ impl Block<'_, '_, '_> {
                 let span_conditions = self.conditions(&f, "span", OttlContext::Span);
                 let event_conditions = self.conditions(&f, "spanevent", OttlContext::SpanEvent);
                 let substituted = ["span", "spanevent"].iter().any(|k| {
-                    f.get(k).is_some_and(|n| self.substituted.contains(&n.span.start))
+                    f.get(k)
+                        .is_some_and(|n| self.substituted.contains(&n.span.start))
                 });
                 let written = ["span", "spanevent"].iter().any(|k| {
-                    f.get(k).is_some_and(|n| matches!(&n.value, NodeValue::Sequence(items) if !items.is_empty()))
+                    f.get(k).is_some_and(
+                        |n| matches!(&n.value, NodeValue::Sequence(items) if !items.is_empty()),
+                    )
                 });
                 if !written && !substituted {
                     self.report(
@@ -1022,8 +1064,13 @@ impl Block<'_, '_, '_> {
                             start
                         };
                         self.context.diagnostics.push(
-                            Diagnostic::new(error.code, error.message, start..end.max(start), "here")
-                                .with_optional_help(error.help),
+                            Diagnostic::new(
+                                error.code,
+                                error.message,
+                                start..end.max(start),
+                                "here",
+                            )
+                            .with_optional_help(error.help),
                         );
                     }
                 }

@@ -127,10 +127,19 @@ const LATENCY_1000: &str = "policies: [{name: slow, type: latency, latency: {thr
 
 #[test]
 fn latency_lower_bound_is_exclusive_in_whole_milliseconds() {
-    assert_eq!(outcome(LATENCY_1000, &[span(0.0, 1000.0)]), Outcome::NotSampled);
+    assert_eq!(
+        outcome(LATENCY_1000, &[span(0.0, 1000.0)]),
+        Outcome::NotSampled
+    );
     // 1000.9 ms truncates to 1000.
-    assert_eq!(outcome(LATENCY_1000, &[span(0.0, 1000.9)]), Outcome::NotSampled);
-    assert_eq!(outcome(LATENCY_1000, &[span(0.0, 1001.0)]), Outcome::Sampled);
+    assert_eq!(
+        outcome(LATENCY_1000, &[span(0.0, 1000.9)]),
+        Outcome::NotSampled
+    );
+    assert_eq!(
+        outcome(LATENCY_1000, &[span(0.0, 1001.0)]),
+        Outcome::Sampled
+    );
     // Trace-level: earliest start to latest end, whatever each span's length.
     assert_eq!(
         outcome(LATENCY_1000, &[span(0.0, 600.0), span(500.0, 1200.0)]),
@@ -158,12 +167,18 @@ fn numeric_attribute_reads_non_integers_as_zero_and_zero_bounds_as_unset() {
         "policies: [{name: n, type: numeric_attribute, numeric_attribute: {key: code, max_value: 100}}]";
     // min_value 0 is unset: any integer up to 100, negatives included.
     assert_eq!(
-        outcome(yaml, &[with_attr(span(0.0, 1.0), "code", AnyValue::Int(-5))]),
+        outcome(
+            yaml,
+            &[with_attr(span(0.0, 1.0), "code", AnyValue::Int(-5))]
+        ),
         Outcome::Sampled
     );
     // A double and a string read as 0, which is within [MinInt64, 100].
     assert_eq!(
-        outcome(yaml, &[with_attr(span(0.0, 1.0), "code", AnyValue::Double(500.0))]),
+        outcome(
+            yaml,
+            &[with_attr(span(0.0, 1.0), "code", AnyValue::Double(500.0))]
+        ),
         Outcome::Sampled
     );
     assert_eq!(
@@ -171,25 +186,37 @@ fn numeric_attribute_reads_non_integers_as_zero_and_zero_bounds_as_unset() {
         Outcome::Sampled
     );
     assert_eq!(
-        outcome(yaml, &[with_attr(span(0.0, 1.0), "code", AnyValue::Int(500))]),
+        outcome(
+            yaml,
+            &[with_attr(span(0.0, 1.0), "code", AnyValue::Int(500))]
+        ),
         Outcome::NotSampled
     );
     // A missing attribute never matches.
     assert_eq!(outcome(yaml, &[span(0.0, 1.0)]), Outcome::NotSampled);
     let ranged = "policies: [{name: n, type: numeric_attribute, numeric_attribute: {key: code, min_value: 500, max_value: 599}}]";
     assert_eq!(
-        outcome(ranged, &[with_attr(span(0.0, 1.0), "code", AnyValue::Double(503.0))]),
+        outcome(
+            ranged,
+            &[with_attr(span(0.0, 1.0), "code", AnyValue::Double(503.0))]
+        ),
         Outcome::NotSampled
     );
     // Resource attributes count too.
     assert_eq!(
-        outcome(ranged, &[with_resource(span(0.0, 1.0), "code", AnyValue::Int(503))]),
+        outcome(
+            ranged,
+            &[with_resource(span(0.0, 1.0), "code", AnyValue::Int(503))]
+        ),
         Outcome::Sampled
     );
     let inverted = "policies: [{name: n, type: numeric_attribute, numeric_attribute: {key: code, min_value: 500, max_value: 599, invert_match: true}}]";
     assert_eq!(outcome(inverted, &[span(0.0, 1.0)]), Outcome::Sampled);
     assert_eq!(
-        outcome(inverted, &[with_attr(span(0.0, 1.0), "code", AnyValue::Int(503))]),
+        outcome(
+            inverted,
+            &[with_attr(span(0.0, 1.0), "code", AnyValue::Int(503))]
+        ),
         Outcome::NotSampled
     );
 }
@@ -214,7 +241,10 @@ fn string_attribute_exact_and_unanchored_regex() {
     // An int attribute reads as "" (Str()), never a member of `values`.
     let number = "policies: [{name: s, type: string_attribute, string_attribute: {key: code, values: ['500']}}]";
     assert_eq!(
-        outcome(number, &[with_attr(span(0.0, 1.0), "code", AnyValue::Int(500))]),
+        outcome(
+            number,
+            &[with_attr(span(0.0, 1.0), "code", AnyValue::Int(500))]
+        ),
         Outcome::NotSampled
     );
 }
@@ -232,7 +262,10 @@ fn string_attribute_skips_empty_span_values_but_not_resource_values() {
     );
     // A non-string resource value reads as "" and so matches `^$` too.
     assert_eq!(
-        outcome(empty, &[with_resource(span(0.0, 1.0), "k", AnyValue::Int(3))]),
+        outcome(
+            empty,
+            &[with_resource(span(0.0, 1.0), "k", AnyValue::Int(3))]
+        ),
         Outcome::Sampled
     );
     let inverted = "policies: [{name: s, type: string_attribute, string_attribute: {key: k, values: [a], invert_match: true}}]";
@@ -245,13 +278,17 @@ fn string_attribute_skips_empty_span_values_but_not_resource_values() {
 
 #[test]
 fn boolean_attribute_reads_non_booleans_as_false() {
-    let yaml = "policies: [{name: b, type: boolean_attribute, boolean_attribute: {key: k, value: false}}]";
+    let yaml =
+        "policies: [{name: b, type: boolean_attribute, boolean_attribute: {key: k, value: false}}]";
     assert_eq!(
         outcome(yaml, &[with_attr(span(0.0, 1.0), "k", s("true"))]),
         Outcome::Sampled
     );
     assert_eq!(
-        outcome(yaml, &[with_attr(span(0.0, 1.0), "k", AnyValue::Bool(true))]),
+        outcome(
+            yaml,
+            &[with_attr(span(0.0, 1.0), "k", AnyValue::Bool(true))]
+        ),
         Outcome::NotSampled
     );
     assert_eq!(outcome(yaml, &[span(0.0, 1.0)]), Outcome::NotSampled);
@@ -268,10 +305,19 @@ fn status_code_span_count_and_trace_flags() {
     let count = "policies: [{name: c, type: span_count, span_count: {min_spans: 2, max_spans: 3}}]";
     assert_eq!(outcome(count, &[span(0.0, 1.0)]), Outcome::NotSampled);
     // Copies of one span count: the collector does not deduplicate.
-    assert_eq!(outcome(count, &[span(0.0, 1.0), span(0.0, 1.0)]), Outcome::Sampled);
-    assert_eq!(outcome(count, &vec![span(0.0, 1.0); 4]), Outcome::NotSampled);
+    assert_eq!(
+        outcome(count, &[span(0.0, 1.0), span(0.0, 1.0)]),
+        Outcome::Sampled
+    );
+    assert_eq!(
+        outcome(count, &vec![span(0.0, 1.0); 4]),
+        Outcome::NotSampled
+    );
     let unbounded = "policies: [{name: c, type: span_count, span_count: {min_spans: 2}}]";
-    assert_eq!(outcome(unbounded, &vec![span(0.0, 1.0); 40]), Outcome::Sampled);
+    assert_eq!(
+        outcome(unbounded, &vec![span(0.0, 1.0); 40]),
+        Outcome::Sampled
+    );
 
     let flags = "policies: [{name: f, type: trace_flags}]";
     assert_eq!(outcome(flags, &[span(0.0, 1.0)]), Outcome::NotSampled);
@@ -286,12 +332,24 @@ fn trace_state_parses_as_go_does() {
     let yaml = "policies: [{name: t, type: trace_state, trace_state: {key: ot, values: ['th:8']}}]";
     let with = |raw: &str| with_detail(span(0.0, 1.0), |d| d.trace_state = raw.into());
     assert_eq!(outcome(yaml, &[with("ot=th:8")]), Outcome::Sampled);
-    assert_eq!(outcome(yaml, &[with("vendor=x, ot=th:8\t")]), Outcome::Sampled);
-    assert_eq!(outcome(yaml, &[with("ot=th:8,,vendor=1")]), Outcome::Sampled);
+    assert_eq!(
+        outcome(yaml, &[with("vendor=x, ot=th:8\t")]),
+        Outcome::Sampled
+    );
+    assert_eq!(
+        outcome(yaml, &[with("ot=th:8,,vendor=1")]),
+        Outcome::Sampled
+    );
     // A member without `=`, a key twice, an upper-case key: the whole state is invalid.
     assert_eq!(outcome(yaml, &[with("ot=th:8,bad")]), Outcome::NotSampled);
-    assert_eq!(outcome(yaml, &[with("ot=th:8,ot=th:8")]), Outcome::NotSampled);
-    assert_eq!(outcome(yaml, &[with("ot=th:8,Vendor=1")]), Outcome::NotSampled);
+    assert_eq!(
+        outcome(yaml, &[with("ot=th:8,ot=th:8")]),
+        Outcome::NotSampled
+    );
+    assert_eq!(
+        outcome(yaml, &[with("ot=th:8,Vendor=1")]),
+        Outcome::NotSampled
+    );
     assert_eq!(outcome(yaml, &[with("ot=th:9")]), Outcome::NotSampled);
     assert_eq!(outcome(yaml, &[span(0.0, 1.0)]), Outcome::NotSampled);
 
@@ -306,7 +364,10 @@ fn trace_state_parses_as_go_does() {
     assert_eq!(parse_trace_state("a="), None);
     let many: Vec<String> = (0..33).map(|i| format!("k{i}=v")).collect();
     assert_eq!(parse_trace_state(&many.join(",")), None);
-    assert_eq!(parse_trace_state(&many[..32].join(",")).map(|m| m.len()), Some(32));
+    assert_eq!(
+        parse_trace_state(&many[..32].join(",")).map(|m| m.len()),
+        Some(32)
+    );
 }
 
 #[test]
@@ -418,7 +479,10 @@ policies:
       composite_sub_policy: [{name: all, type: always_sample}]
       rate_allocation: [{policy: all, percent: 100}]
 ";
-    assert_eq!(outcome(composite, &[span(0.0, 1.0)]), Outcome::NotReproducible);
+    assert_eq!(
+        outcome(composite, &[span(0.0, 1.0)]),
+        Outcome::NotReproducible
+    );
 
     // A drop policy that might veto makes even a sampled trace unknown.
     let drop = r"
@@ -428,7 +492,10 @@ policies:
     type: drop
     drop: {drop_sub_policy: [{name: l, type: rate_limiting, rate_limiting: {spans_per_second: 1}}]}
 ";
-    assert_eq!(keep(&processor(drop), &[span(0.0, 1.0)]).keep, Keep::Unknown);
+    assert_eq!(
+        keep(&processor(drop), &[span(0.0, 1.0)]).keep,
+        Keep::Unknown
+    );
 }
 
 proptest! {
@@ -542,7 +609,10 @@ mod ottl_condition {
                 ..cpl_otlp::Event::default()
             });
         });
-        assert_eq!(outcome(yaml, &[span(0.0, 1.0), with_event]), Outcome::Sampled);
+        assert_eq!(
+            outcome(yaml, &[span(0.0, 1.0), with_event]),
+            Outcome::Sampled
+        );
         assert_eq!(outcome(yaml, &[span(0.0, 1.0)]), Outcome::NotSampled);
     }
 }

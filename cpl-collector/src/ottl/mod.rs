@@ -4,7 +4,12 @@
 //! enough for the tests of `ottl_condition` policies:
 //! `span.attributes["K"] == "V"`, `Substring(span.attributes["K"], S, L) == "V"` (an
 //! evaluation error when `K` is missing or too short) and `spanevent.name == "V"`.
-#![allow(missing_docs, unreachable_pub, clippy::missing_errors_doc, clippy::unnecessary_wraps)]
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    clippy::missing_errors_doc,
+    clippy::unnecessary_wraps
+)]
 
 use std::ops::Range;
 
@@ -83,7 +88,9 @@ impl Condition {
             )
         } else {
             let key = left
-                .strip_prefix("span.attributes[")
+                .strip_prefix("span.")
+                .unwrap_or(left)
+                .strip_prefix("attributes[")
                 .and_then(|k| k.strip_suffix(']'))
                 .and_then(quoted)
                 .ok_or_else(fail)?;
