@@ -437,3 +437,29 @@ fn yaml_errors_and_empty_files() {
     let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
     assert_eq!(findings(bomb).first().map(|f| &f[..4]), Some("E206"));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// Reading never panics, and every diagnostic lies within the file, whatever the
+    /// input: arbitrary text, and configs spliced from the pieces of real ones.
+    #[test]
+    fn reading_never_panics(text in ".{0,200}", pieces in proptest::collection::vec(
+        proptest::sample::select(vec![
+            "policies:\n", "  - ", "{name: a, type: latency, latency: {threshold_ms: 5}}",
+            "type: and\n", "and: {and_sub_policy: [", "]}", "<<: *x\n", "&x ", "${env:A}",
+            "kind: ConfigMap\ndata:\n  c: |\n    ", "tail_sampling:\n", "'", "\"", "\n", "  ",
+            "ottl_condition: {span: ['", "status_codes: [ERROR, x]", "min_value: 0",
+        ]),
+        0..24,
+    )) {
+        for source in [text, pieces.concat()] {
+            let file = read(&source);
+            for diagnostic in &file.diagnostics {
+                proptest::prop_assert!(diagnostic.span.start <= diagnostic.span.end);
+                proptest::prop_assert!(diagnostic.span.end <= source.len(), "{:?} in {:?}", diagnostic, source);
+            }
+            let _ = recognise(&source);
+        }
+    }
+}
