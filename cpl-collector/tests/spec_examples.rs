@@ -260,10 +260,7 @@ fn spans(trace: &Node) -> Result<Vec<Span>, String> {
         };
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let detail = SpanDetail {
-            trace_state: get(item, "trace_state")
-                .map(text_of)
-                .unwrap_or("")
-                .to_owned(),
+            trace_state: get(item, "trace_state").map_or("", text_of).to_owned(),
             flags: number(get(item, "flags")) as u32,
             events,
             ..SpanDetail::default()

@@ -556,11 +556,7 @@ impl<'e> Tally<'e> {
         match decision.keep {
             Keep::Yes => true,
             Keep::No => {
-                if decision
-                    .outcomes
-                    .iter()
-                    .any(|o| *o == Some(Outcome::Dropped))
-                {
+                if decision.outcomes.contains(&Some(Outcome::Dropped)) {
                     collector.dropped += 1;
                 } else {
                     collector.not_sampled += 1;

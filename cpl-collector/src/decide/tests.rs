@@ -92,7 +92,7 @@ fn probabilistic_thresholds_match_go_big_float() {
         (-5.0, 0),
     ] {
         assert_eq!(
-            probabilistic_threshold(f64::from(percentage) / 100.0),
+            probabilistic_threshold(percentage / 100.0),
             threshold,
             "{percentage}%"
         );
