@@ -25,5 +25,4 @@
 
 pub mod config;
 pub mod decide;
-mod ottl;
 pub mod policy;
