@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use cpl_collector::config::ConfigFile;
 use cpl_eval::Evaluator;
 use cpl_syntax::{load_policy_bytes, Policy, Severity};
 
@@ -10,6 +11,48 @@ use crate::render::{stderr_colour, write_stderr, HumanRenderer};
 
 /// The policy at `path`, or `None` after reporting why not (an exit-2 condition).
 pub(crate) fn load(path: &Path) -> Option<Policy> {
+    let bytes = read(path)?;
+    load_bytes(path, &bytes)
+}
+
+/// What decides traces: a CPL policy, or the `tail_sampling` processors of a collector
+/// config (told apart by content, spec/targets/otel-collector.md §1.1).
+pub(crate) enum Decidable {
+    /// A CPL policy, compiled.
+    Policy(Box<Evaluator>),
+    /// A collector config without errors.
+    Collector(ConfigFile),
+}
+
+/// The policy or collector config at `path`, or `None` after reporting why not.
+pub(crate) fn load_decidable(path: &Path) -> Option<Decidable> {
+    let bytes = read(path)?;
+    let name = path.display().to_string();
+    let collector = std::str::from_utf8(&bytes)
+        .ok()
+        .filter(|text| cpl_collector::config::recognise(text).is_some());
+    let Some(source) = collector else {
+        let policy = load_bytes(path, &bytes)?;
+        return compile(path, &policy).map(|evaluator| Decidable::Policy(Box::new(evaluator)));
+    };
+    let file = cpl_collector::config::read(source);
+    let renderer = HumanRenderer::new(stderr_colour());
+    for diagnostic in &file.diagnostics {
+        if diagnostic.severity == Severity::Error {
+            write_stderr(&renderer.render(&name, source, diagnostic));
+        }
+    }
+    if file.has_errors() {
+        write_stderr(&format!(
+            "error: `{name}` is a collector config with errors; the collector would not start with it\n"
+        ));
+        return None;
+    }
+    Some(Decidable::Collector(file))
+}
+
+/// The bytes of `path` (`-` is stdin), or `None` after reporting why not.
+fn read(path: &Path) -> Option<Vec<u8>> {
     let name = path.display().to_string();
     let bytes = if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
@@ -29,8 +72,13 @@ pub(crate) fn load(path: &Path) -> Option<Policy> {
             }
         }
     };
-    let loaded = load_policy_bytes(&bytes);
-    let source = String::from_utf8_lossy(&bytes);
+    Some(bytes)
+}
+
+fn load_bytes(path: &Path, bytes: &[u8]) -> Option<Policy> {
+    let name = path.display().to_string();
+    let loaded = load_policy_bytes(bytes);
+    let source = String::from_utf8_lossy(bytes);
     let renderer = HumanRenderer::new(stderr_colour());
     for diagnostic in &loaded.diagnostics {
         if diagnostic.severity == Severity::Error {
@@ -49,8 +97,12 @@ pub(crate) fn load(path: &Path) -> Option<Policy> {
 /// (an exit-2 condition): what every command that decides traces starts with.
 pub(crate) fn load_compiled(path: &Path) -> Option<(Policy, Evaluator)> {
     let policy = load(path)?;
-    match Evaluator::compile(&policy) {
-        Ok(evaluator) => Some((policy, evaluator)),
+    compile(path, &policy).map(|evaluator| (policy, evaluator))
+}
+
+fn compile(path: &Path, policy: &Policy) -> Option<Evaluator> {
+    match Evaluator::compile(policy) {
+        Ok(evaluator) => Some(evaluator),
         Err(error) => {
             write_stderr(&format!(
                 "error: cannot compile `{}`: {error}\n",

@@ -14,4 +14,4 @@
 pub mod policy_tests;
 pub mod replay;
 
-pub use replay::{Replay, ReplayOptions, Report, SpanSummary};
+pub use replay::{Decider, Replay, ReplayOptions, Report, SpanSummary};

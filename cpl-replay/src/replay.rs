@@ -36,6 +36,8 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
+use cpl_collector::decide::{self, Keep, Outcome};
+use cpl_collector::policy::Processor;
 use cpl_eval::{
     AttrValue, Evaluator, Reason, RuleSet, SpanKind, SpanView, StatusCode, TraceTenant,
 };
@@ -104,6 +106,47 @@ pub struct SpanSummary {
     error: bool,
     start: u64,
     end: u64,
+    /// The span itself, for deciders that need the whole trace (a collector config).
+    span: Option<Box<Span>>,
+}
+
+/// What decides each trace of a replay: a CPL policy, or a `tail_sampling` processor
+/// of a collector config (spec/targets/otel-collector.md §3.5).
+#[derive(Clone, Copy)]
+pub enum Decider<'e> {
+    /// A compiled CPL policy: traces are decided from the rules their spans match, and
+    /// copies of a span count once.
+    Policy(&'e Evaluator),
+    /// A `tail_sampling` processor: traces are decided from their spans in arrival
+    /// order, every copy included, as the collector receives them.
+    Collector(&'e Processor),
+}
+
+impl Decider<'_> {
+    /// Summarises decoded spans; reads only the decider, so any thread may call it.
+    pub fn summarize(self, spans: &[Span]) -> Vec<SpanSummary> {
+        match self {
+            Decider::Policy(evaluator) => Replay::summarize(evaluator, spans),
+            Decider::Collector(_) => {
+                let error = &*ERROR_CONDITION;
+                spans
+                    .iter()
+                    .map(|span| SpanSummary {
+                        trace_id: span.trace_id.0,
+                        copy_key: 0,
+                        matched: RuleSet::new(),
+                        tenant: TraceTenant::new(),
+                        service: span.resource.service_name().map(str::to_owned),
+                        bytes: span.encoded_len,
+                        error: satisfies(error, span),
+                        start: span.start_time_unix_nano,
+                        end: span.end_time_unix_nano,
+                        span: Some(Box::new(span.clone())),
+                    })
+                    .collect()
+            }
+        }
+    }
 }
 
 /// The state of one trace while its spans arrive.
@@ -220,10 +263,12 @@ type TraceMap = HashMap<[u8; 16], TraceState, BuildHasherDefault<TraceIdHasher>>
 
 /// A replay in progress.
 pub struct Replay<'e> {
-    evaluator: &'e Evaluator,
+    decider: Decider<'e>,
     options: ReplayOptions,
     slow: Evaluator,
     traces: TraceMap,
+    /// Per trace, its spans in arrival order (collector replays only).
+    arrivals: HashMap<[u8; 16], Vec<Span>, BuildHasherDefault<TraceIdHasher>>,
     services: HashMap<String, u32>,
     input: InputReport,
 }
@@ -231,19 +276,25 @@ pub struct Replay<'e> {
 impl<'e> Replay<'e> {
     /// Starts a replay of the policy compiled into `evaluator`.
     pub fn new(evaluator: &'e Evaluator, options: ReplayOptions) -> Self {
+        Self::with_decider(Decider::Policy(evaluator), options)
+    }
+
+    /// Starts a replay decided by `decider`.
+    pub fn with_decider(decider: Decider<'e>, options: ReplayOptions) -> Self {
         Self {
-            evaluator,
+            decider,
             options,
             slow: slow_condition(options.slow_threshold_nanos),
             traces: TraceMap::default(),
+            arrivals: HashMap::default(),
             services: HashMap::new(),
             input: InputReport::default(),
         }
     }
 
-    /// The evaluator this replay decides with.
-    pub fn evaluator(&self) -> &'e Evaluator {
-        self.evaluator
+    /// What this replay decides with.
+    pub fn decider(&self) -> Decider<'e> {
+        self.decider
     }
 
     /// Summarises decoded spans; reads only the evaluators, so any thread may call it.
@@ -266,17 +317,24 @@ impl<'e> Replay<'e> {
                     error: satisfies(error, span),
                     start: span.start_time_unix_nano,
                     end: span.end_time_unix_nano,
+                    span: None,
                 }
             })
             .collect()
     }
 
-    /// Merges span summaries into their traces; a copy of a span already merged is
-    /// counted in `input.duplicate_spans` and otherwise ignored.
+    /// Merges span summaries into their traces. For a CPL policy, a copy of a span
+    /// already merged is counted in `input.duplicate_spans` and otherwise ignored; for a
+    /// collector config every copy counts, as the collector does not deduplicate.
     pub fn add(&mut self, summaries: Vec<SpanSummary>) {
-        for summary in summaries {
+        for mut summary in summaries {
             let trace = self.traces.entry(summary.trace_id).or_default();
-            if !trace.seen.insert(summary.copy_key) {
+            if let Some(span) = summary.span.take() {
+                self.arrivals
+                    .entry(summary.trace_id)
+                    .or_default()
+                    .push(*span);
+            } else if !trace.seen.insert(summary.copy_key) {
                 self.input.duplicate_spans += 1;
                 continue;
             }
@@ -317,7 +375,7 @@ impl<'e> Replay<'e> {
 
     /// Decides every trace and sums the decisions.
     pub fn finish(self) -> Report {
-        let mut tally = Tally::new(self.evaluator, &self.services);
+        let mut tally = Tally::new(self.decider, &self.services);
         for (trace_id, trace) in &self.traces {
             let slow = satisfies(
                 &self.slow,
@@ -327,7 +385,8 @@ impl<'e> Replay<'e> {
                     end: trace.end,
                 },
             );
-            tally.trace(*trace_id, trace, slow);
+            let arrived = self.arrivals.get(trace_id).map_or(&[][..], Vec::as_slice);
+            tally.trace(*trace_id, trace, arrived, slow);
         }
         tally.report(self.input, &self.options)
     }
@@ -348,7 +407,7 @@ fn service_index_str(services: &mut HashMap<String, u32>, name: &str) -> u32 {
 /// The sums of [`Replay::finish`], one trace at a time. Every figure is a sum of
 /// integers, so the order in which traces are visited does not matter.
 struct Tally<'e> {
-    evaluator: &'e Evaluator,
+    decider: Decider<'e>,
     report: Report,
     services: Vec<ServiceReport>,
     /// Tenant id → position in `report.tenants`.
@@ -356,7 +415,38 @@ struct Tally<'e> {
 }
 
 impl<'e> Tally<'e> {
-    fn new(evaluator: &'e Evaluator, service_names: &HashMap<String, u32>) -> Self {
+    fn new(decider: Decider<'e>, service_names: &HashMap<String, u32>) -> Self {
+        let mut services = vec![ServiceReport::default(); service_names.len()];
+        for (name, index) in service_names {
+            services[*index as usize].name.clone_from(name);
+        }
+        let evaluator = match decider {
+            Decider::Policy(evaluator) => evaluator,
+            Decider::Collector(processor) => {
+                let policies = processor
+                    .policies
+                    .iter()
+                    .map(|policy| PolicyReport {
+                        name: policy.name.clone(),
+                        r#type: policy.type_name().to_owned(),
+                        ..PolicyReport::default()
+                    })
+                    .collect();
+                return Self {
+                    decider,
+                    report: Report {
+                        collector: Some(CollectorReport {
+                            processor: processor.id.clone(),
+                            policies,
+                            ..CollectorReport::default()
+                        }),
+                        ..Report::default()
+                    },
+                    services,
+                    tenants: HashMap::new(),
+                };
+            }
+        };
         let rules = evaluator
             .rules()
             .iter()
@@ -368,10 +458,6 @@ impl<'e> Tally<'e> {
                 ..RuleReport::default()
             })
             .collect();
-        let mut services = vec![ServiceReport::default(); service_names.len()];
-        for (name, index) in service_names {
-            services[*index as usize].name.clone_from(name);
-        }
         let mut tenants = HashMap::new();
         let tenant_reports = evaluator
             .tenant_overrides()
@@ -394,7 +480,7 @@ impl<'e> Tally<'e> {
             })
             .collect();
         Self {
-            evaluator,
+            decider,
             report: Report {
                 rules,
                 tenants: tenant_reports,
@@ -409,11 +495,90 @@ impl<'e> Tally<'e> {
         }
     }
 
-    fn trace(&mut self, trace_id: [u8; 16], trace: &TraceState, slow: bool) {
+    fn trace(&mut self, trace_id: [u8; 16], trace: &TraceState, arrived: &[Span], slow: bool) {
+        let keep = match self.decider {
+            Decider::Policy(evaluator) => self.policy_trace(evaluator, trace_id, trace),
+            Decider::Collector(processor) => self.collector_trace(processor, trace, arrived),
+        };
         let report = &mut self.report;
-        let decision = self
-            .evaluator
-            .decide_trace(trace_id, &trace.matched, trace.tenant.get());
+        report.traces.add(1, keep);
+        report.spans.add(trace.spans, keep);
+        report.bytes.add(trace.bytes, keep);
+        for &(index, spans, bytes) in &trace.services {
+            let service = &mut self.services[index as usize];
+            service.spans += spans;
+            service.bytes += bytes;
+            if keep {
+                service.spans_kept += spans;
+                service.bytes_kept += bytes;
+            }
+        }
+        if trace.error {
+            report.errors.add(1, keep);
+        }
+        if slow {
+            report.slow.traces += 1;
+            report.slow.kept += u64::from(keep);
+        }
+    }
+
+    /// Decides a trace as the `tail_sampling` processor does and counts each policy's
+    /// outcome; a trace whose fate depends on a time-based policy is not kept here and
+    /// is counted as not reproducible.
+    fn collector_trace(
+        &mut self,
+        processor: &Processor,
+        trace: &TraceState,
+        arrived: &[Span],
+    ) -> bool {
+        let spans: Vec<&Span> = arrived.iter().collect();
+        let decision = decide::decide(processor, &spans);
+        let Some(collector) = self.report.collector.as_mut() else {
+            return false;
+        };
+        for (row, outcome) in collector.policies.iter_mut().zip(&decision.outcomes) {
+            match outcome {
+                Some(Outcome::Sampled) => row.sampled += 1,
+                Some(Outcome::NotSampled) => row.not_sampled += 1,
+                Some(Outcome::Dropped) => row.dropped += 1,
+                Some(Outcome::Error(_)) => row.errors += 1,
+                Some(Outcome::NotReproducible) => row.not_reproducible += 1,
+                None => row.not_evaluated += 1,
+            }
+        }
+        if let Some(row) = decision
+            .recorded
+            .and_then(|at| collector.policies.get_mut(at))
+        {
+            row.recorded += 1;
+            row.recorded_spans += trace.spans;
+        }
+        match decision.keep {
+            Keep::Yes => true,
+            Keep::No => {
+                if decision.outcomes.contains(&Some(Outcome::Dropped)) {
+                    collector.dropped += 1;
+                } else {
+                    collector.not_sampled += 1;
+                }
+                false
+            }
+            Keep::Unknown => {
+                collector.not_reproducible += 1;
+                false
+            }
+        }
+    }
+
+    /// Decides a trace with a CPL policy and counts it for its rule or base rate.
+    fn policy_trace(
+        &mut self,
+        evaluator: &Evaluator,
+        trace_id: [u8; 16],
+        trace: &TraceState,
+    ) -> bool {
+        let report = &mut self.report;
+        let decision = evaluator.decide_trace(trace_id, &trace.matched, trace.tenant.get());
         let keep = decision.keep;
         let tenant = trace
             .tenant
@@ -452,25 +617,7 @@ impl<'e> Tally<'e> {
                 tenant.base_rate.kept += u64::from(keep);
             }
         }
-        report.traces.add(1, keep);
-        report.spans.add(trace.spans, keep);
-        report.bytes.add(trace.bytes, keep);
-        for &(index, spans, bytes) in &trace.services {
-            let service = &mut self.services[index as usize];
-            service.spans += spans;
-            service.bytes += bytes;
-            if keep {
-                service.spans_kept += spans;
-                service.bytes_kept += bytes;
-            }
-        }
-        if trace.error {
-            report.errors.add(1, keep);
-        }
-        if slow {
-            report.slow.traces += 1;
-            report.slow.kept += u64::from(keep);
-        }
+        keep
     }
 
     /// The report: the sums, plus the figures derived from them.
@@ -564,6 +711,53 @@ pub struct Report {
     pub slow: SlowReport,
     /// Estimated cost and savings.
     pub savings: SavingsReport,
+    /// For a collector config: what its `tail_sampling` processor's policies decided
+    /// (then `rules`, `base_rate` and `tenants` are empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collector: Option<CollectorReport>,
+}
+
+/// What a `tail_sampling` processor decided (spec/targets/otel-collector.md §3.5).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CollectorReport {
+    /// The processor's component id, e.g. `tail_sampling/canary`.
+    pub processor: String,
+    /// Per top-level policy, in file order.
+    pub policies: Vec<PolicyReport>,
+    /// Traces a `drop` policy vetoed.
+    pub dropped: u64,
+    /// Traces no policy sampled.
+    pub not_sampled: u64,
+    /// Traces whose fate depends on `rate_limiting`, `bytes_limiting` or `composite`:
+    /// not counted as kept, and not guessed.
+    pub not_reproducible: u64,
+}
+
+/// One policy's outcomes over the traces.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PolicyReport {
+    /// `name`.
+    pub name: String,
+    /// `type`.
+    pub r#type: String,
+    /// Traces it voted to sample.
+    pub sampled: u64,
+    /// Traces it did not vote for.
+    pub not_sampled: u64,
+    /// Traces it vetoed (`drop` policies).
+    pub dropped: u64,
+    /// Traces on which it failed (an `ottl_condition` error with `error_mode: propagate`).
+    pub errors: u64,
+    /// Traces on which its outcome depends on time (`rate_limiting` and the like).
+    pub not_reproducible: u64,
+    /// Traces the collector did not evaluate it on (after a veto, or after the first
+    /// vote with `sample_on_first_match`).
+    pub not_evaluated: u64,
+    /// Kept traces whose first sampling policy it is (`tailsampling.policy` with the
+    /// `recordpolicy` feature gate).
+    pub recorded: u64,
+    /// Spans of those traces.
+    pub recorded_spans: u64,
 }
 
 /// What the inputs held.

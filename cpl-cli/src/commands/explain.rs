@@ -103,7 +103,7 @@ mod tests {
     fn the_list_has_one_aligned_line_per_code() {
         let list = list();
         assert_eq!(list.lines().count(), REGISTRY.len());
-        let column = |line: &str| line.find("error").or_else(|| line.find("warning"));
+        let column = |line: &str| line.find(" error ").or_else(|| line.find(" warning "));
         let first = list.lines().next().map(column);
         assert!(
             list.lines().all(|line| Some(column(line)) == first),

@@ -9,11 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cpl_eval::Evaluator;
 use cpl_otlp::{
     self as otlp, decode_raw, Decoded, Leniency, RawDocument, ReadError, ReadStats, TraceReader,
 };
-use cpl_replay::{Replay, ReplayOptions, Report, SpanSummary};
+use cpl_replay::{Decider, Replay, ReplayOptions, Report, SpanSummary};
 use rayon::prelude::*;
 
 use crate::commands::input_report::{InputReport, Style};
@@ -33,8 +32,14 @@ pub(crate) enum Format {
 /// Predict what a policy keeps of recorded OTLP traces (JSON or protobuf).
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The policy file.
+    /// The policy file: a CPL policy, or a collector config with a `tail_sampling`
+    /// processor (a whole collector YAML, a `tail_sampling` block, a Kubernetes
+    /// ConfigMap or OpenTelemetryCollector holding one), told apart by content.
     policy: PathBuf,
+    /// With a collector config: replay only the processor `tail_sampling/NAME` (give
+    /// `NAME` or the whole id); by default every `tail_sampling` processor is replayed.
+    #[arg(long, value_name = "NAME")]
+    processor: Option<String>,
     /// OTLP trace files: OTLP/JSON (a document or JSON Lines), an OTLP protobuf message, or
     /// the collector file exporter's length-prefixed protobuf; gzip and zstd are recognised by
     /// their bytes, whatever the name. `-` is stdin. Also read: Tempo and Jaeger API
@@ -80,14 +85,20 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         write_stderr("error: --price-per-gb must be a non-negative number\n");
         return ExitStatus::Failure;
     }
-    let Some((_policy, evaluator)) = crate::policy_file::load_compiled(&args.policy) else {
+    let Some(decidable) = crate::policy_file::load_decidable(&args.policy) else {
         return ExitStatus::Failure;
     };
     let options = ReplayOptions {
         slow_threshold_nanos: args.slow,
         price_per_gb: args.price_per_gb,
     };
-    let mut replays = [Replay::new(&evaluator, options)];
+    let mut replays = match replays(&decidable, args, options) {
+        Ok(replays) => replays,
+        Err(message) => {
+            write_stderr(&format!("error: {message}\n"));
+            return ExitStatus::Failure;
+        }
+    };
     let reading = Reading {
         leniency: leniency(args.strict),
         style: match args.format {
@@ -100,18 +111,33 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         write_stderr(&format!("error: {message}\n"));
         return ExitStatus::Failure;
     }
-    let [replay] = replays;
-    let report = replay.finish();
-    if let Some(message) = nothing_read(&report) {
+    let reports: Vec<Report> = replays.into_iter().map(Replay::finish).collect();
+    let Some(report) = reports.first() else {
+        return ExitStatus::Failure;
+    };
+    if let Some(message) = nothing_read(report) {
         // The errors, if any, are above; a report of zeros would only hide them.
         write_stderr(&format!("error: {message}\n"));
         return ExitStatus::Failure;
     }
+    let name = args.policy.display().to_string();
     let text = match args.format {
-        Format::Json => format!("{:#}\n", serde_json::to_value(&report).unwrap_or_default()),
-        Format::Table => {
-            crate::commands::replay_table::render(&report, &args.policy.display().to_string())
+        // Several processors: an array of reports, one per processor, in file order.
+        Format::Json if reports.len() > 1 => {
+            format!("{:#}\n", serde_json::to_value(&reports).unwrap_or_default())
         }
+        Format::Json => format!("{:#}\n", serde_json::to_value(report).unwrap_or_default()),
+        Format::Table => reports
+            .iter()
+            .map(|report| match &report.collector {
+                Some(collector) => crate::commands::replay_table::render(
+                    report,
+                    &format!("{name} ({})", collector.processor),
+                ),
+                None => crate::commands::replay_table::render(report, &name),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
     };
     if write_stdout(&text).is_err() {
         return ExitStatus::Failure;
@@ -131,6 +157,43 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
             counted(report.input.errors, "input document", "input documents")
         ));
         ExitStatus::Findings
+    }
+}
+
+/// One replay per processor to replay (all of a collector config's, or the one
+/// `--processor` names), or the policy's one.
+fn replays<'d>(
+    decidable: &'d crate::policy_file::Decidable,
+    args: &Args,
+    options: ReplayOptions,
+) -> Result<Vec<Replay<'d>>, String> {
+    use crate::policy_file::Decidable;
+    match (decidable, &args.processor) {
+        (Decidable::Policy(evaluator), None) => Ok(vec![Replay::new(evaluator, options)]),
+        (Decidable::Policy(_), Some(_)) => Err(format!(
+            "`--processor` selects a `tail_sampling` processor of a collector config, and `{}` is a CPL policy",
+            args.policy.display()
+        )),
+        (Decidable::Collector(file), Some(name)) => match file.processor(name) {
+            Some(processor) => Ok(vec![Replay::with_decider(
+                Decider::Collector(processor),
+                options,
+            )]),
+            None => Err(format!(
+                "`{}` has no processor `{name}`; it has {}",
+                args.policy.display(),
+                file.processors
+                    .iter()
+                    .map(|p| format!("`{}`", p.id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        },
+        (Decidable::Collector(file), None) => Ok(file
+            .processors
+            .iter()
+            .map(|processor| Replay::with_decider(Decider::Collector(processor), options))
+            .collect()),
     }
 }
 
@@ -278,7 +341,7 @@ fn replay_input<R: BufRead>(
     progress: &mut Progress,
     report: &mut InputReport,
 ) -> ReadStats {
-    let evaluators: Vec<&Evaluator> = replays.iter().map(Replay::evaluator).collect();
+    let deciders: Vec<Decider<'_>> = replays.iter().map(Replay::decider).collect();
     let name: Arc<str> = Arc::from(reader.name());
     let mut decoded_stats = ReadStats::default();
     loop {
@@ -307,9 +370,9 @@ fn replay_input<R: BufRead>(
                 stats.record(&decoded, bytes);
                 match decoded {
                     Decoded::Traces(batch) => {
-                        let summaries = evaluators
+                        let summaries = deciders
                             .iter()
-                            .map(|e| Replay::summarize(e, &batch.spans))
+                            .map(|decider| decider.summarize(&batch.spans))
                             .collect();
                         (stats, None, summaries)
                     }

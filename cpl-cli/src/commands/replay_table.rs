@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use cpl_replay::replay::{BaseRateSource, Report, ERROR_SPAN};
+use cpl_replay::replay::{BaseRateSource, CollectorReport, Report, ERROR_SPAN};
 
 use crate::render::table::{count, counted, decimal1, dollars, percent, size, Align, Table};
 
@@ -49,7 +49,10 @@ pub(crate) fn render(report: &Report, policy: &str) -> String {
     out.push('\n');
     totals(&mut out, report);
     out.push('\n');
-    decided_by(&mut out, report);
+    match &report.collector {
+        Some(collector) => policies(&mut out, collector),
+        None => decided_by(&mut out, report),
+    }
     if !report.tenants.is_empty() {
         out.push('\n');
         tenants(&mut out, report);
@@ -160,6 +163,45 @@ fn decided_by(out: &mut String, report: &Report) {
         }
     }
     table.write(out, "  ");
+}
+
+/// What each `tail_sampling` policy said (a trace may be sampled by several), and why the
+/// traces not kept were not.
+fn policies(out: &mut String, collector: &CollectorReport) {
+    let mut table = Table::new(&[
+        ("policy", Align::Left),
+        ("type", Align::Left),
+        ("sampled", Align::Right),
+        ("dropped", Align::Right),
+        ("errors", Align::Right),
+        ("not reproducible", Align::Right),
+        ("first to sample", Align::Right),
+    ]);
+    for policy in &collector.policies {
+        table.row(vec![
+            policy.name.clone(),
+            policy.r#type.clone(),
+            count(policy.sampled),
+            count(policy.dropped),
+            count(policy.errors),
+            count(policy.not_reproducible),
+            count(policy.recorded),
+        ]);
+    }
+    table.write(out, "  ");
+    let _ = writeln!(
+        out,
+        "  not kept: {} vetoed by a drop policy, {} sampled by no policy",
+        counted(collector.dropped, "trace", "traces"),
+        counted(collector.not_sampled, "trace", "traces"),
+    );
+    if collector.not_reproducible > 0 {
+        let _ = writeln!(
+            out,
+            "  not reproducible: {} depend on rate_limiting, bytes_limiting or composite (wall clock and arrival order) and are not counted as kept",
+            counted(collector.not_reproducible, "trace", "traces"),
+        );
+    }
 }
 
 /// What each tenant override does: its traces, and the base rate its undecided traces get.
