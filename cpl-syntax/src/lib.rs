@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+mod builder;
 mod diagnostic;
 pub mod fields;
 mod lexer;
@@ -33,6 +34,7 @@ mod lines;
 mod load;
 mod parser;
 mod policy;
+mod print;
 mod project;
 pub mod schema;
 pub mod semconv;
@@ -41,6 +43,7 @@ pub mod values;
 pub mod yaml;
 
 pub use ast::{Expr, ExprKind, Span};
+pub use builder::BuildError;
 pub use diagnostic::{codes, did_you_mean, find_code, Code, Diagnostic, Severity, REGISTRY};
 pub use lexer::{LexError, Lexer, Token};
 pub use lines::LineIndex;
@@ -50,6 +53,7 @@ pub use policy::{
     Action, Condition, Policy, Sampling, Service, ServiceForm, Spanned, Suppression,
     TenantOverride, Tenants, When,
 };
+pub use print::print_policy;
 pub use project::{
     load_project, Environment, Level, LoadedProject, Project, ProjectSuppression, SeverityOverride,
     Slo,

@@ -682,7 +682,7 @@ impl Loader {
         Some(Spanned::new(action, text.span))
     }
 
-    fn when(&mut self, node: &Node) -> Option<When> {
+    pub(crate) fn when(&mut self, node: &Node) -> Option<When> {
         let Some(scalar @ Scalar { .. }) = scalar(node) else {
             self.wrong_type(node, "when", "a string", None);
             return None;

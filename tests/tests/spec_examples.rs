@@ -7,7 +7,12 @@
 //!   expression parses without error and prints as CANONICAL) or
 //!   `INPUT  =>  error E101` (parsing reports an error and the first one has that code);
 //! - ```` ```yaml policy-ok ````: a policy document that loads with no diagnostic;
-//! - ```` ```yaml policy-err E202 ````: a policy document whose diagnostics include E202.
+//! - ```` ```yaml policy-err E202 ````: a policy document whose diagnostics include E202;
+//! - ```` ```yaml policy-canonical ````: a policy document that loads with no diagnostic
+//!   and that `print_policy` prints exactly as written.
+//!
+//! Every policy that loads (`policy-ok`, `policy-canonical`) must also survive the
+//! printer's round trip: printed, it loads back as the same policy and prints the same.
 //!
 //! Every failure is collected and reported with its file and line, not just the first.
 
@@ -25,6 +30,7 @@ enum Kind {
     Parse,
     PolicyOk,
     PolicyErr(String),
+    PolicyCanonical,
 }
 
 /// One tested fenced block.
@@ -147,13 +153,14 @@ fn classify(info: &str) -> Result<Option<Kind>, String> {
     match words.as_slice() {
         ["cpl-parse"] => Ok(Some(Kind::Parse)),
         ["yaml", "policy-ok"] => Ok(Some(Kind::PolicyOk)),
+        ["yaml", "policy-canonical"] => Ok(Some(Kind::PolicyCanonical)),
         ["yaml", "policy-err", code] if is_code(code) => Ok(Some(Kind::PolicyErr((*code).to_owned()))),
         _ if words
             .iter()
             .any(|word| word.starts_with("cpl-parse") || word.starts_with("policy-")) =>
         {
             Err(format!(
-                "malformed info string `{info}`: use `cpl-parse`, `yaml policy-ok` or `yaml policy-err CODE`"
+                "malformed info string `{info}`: use `cpl-parse`, `yaml policy-ok`, `yaml policy-canonical` or `yaml policy-err CODE`"
             ))
         }
         _ => Ok(None),
@@ -290,6 +297,28 @@ fn load(source: &str) -> (bool, Vec<String>) {
     (loaded.policy.is_some(), codes)
 }
 
+/// Prints a policy that loads: the text must load back as the same policy and print
+/// the same; a `policy-canonical` block must print exactly as written.
+fn print_round_trip(source: &str, kind: &Kind) -> Result<(), String> {
+    let policy = cpl_syntax::load_policy(source).policy.ok_or("no policy")?;
+    let printed = cpl_syntax::print_policy(&policy);
+    if *kind == Kind::PolicyCanonical && printed != source {
+        return Err(format!("not in canonical form; it prints as:\n{printed}"));
+    }
+    let again = cpl_syntax::load_policy(&printed)
+        .policy
+        .ok_or_else(|| format!("the printed policy does not load:\n{printed}"))?;
+    if again.without_positions() != policy.without_positions() {
+        return Err(format!(
+            "the printed policy loads as another policy:\n{printed}"
+        ));
+    }
+    if cpl_syntax::print_policy(&again) != printed {
+        return Err(format!("printing is not stable:\n{printed}"));
+    }
+    Ok(())
+}
+
 #[test]
 fn spec_policy_examples() {
     let mut failures = Vec::new();
@@ -299,7 +328,7 @@ fn spec_policy_examples() {
         let location = block.location(block.fence_line);
         match &block.kind {
             Kind::Parse => continue,
-            Kind::PolicyOk => {
+            Kind::PolicyOk | Kind::PolicyCanonical => {
                 let (has_policy, diagnostics) = load(&block.text());
                 if !diagnostics.is_empty() || !has_policy {
                     failures.push(format!(
@@ -310,6 +339,8 @@ fn spec_policy_examples() {
                             diagnostics.join(", ")
                         }
                     ));
+                } else if let Err(message) = print_round_trip(&block.text(), &block.kind) {
+                    failures.push(format!("{location}: {message}"));
                 }
             }
             Kind::PolicyErr(code) => {
