@@ -22,3 +22,5 @@
 //! against the real collector by the conformance suite (`conformance/`).
 //! Dependencies point one way: the CLI uses this crate; this crate uses
 //! `cpl-syntax`, `cpl-eval` and `cpl-otlp`.
+
+pub mod compile;

@@ -138,6 +138,11 @@ registry! {
     RULE_REMOVED = "L383" "rule-removed" Warning "`cpl diff`: a condition only in the first policy";
     RULE_CHANGED = "L384" "rule-changed" Warning "`cpl diff`: a condition in both policies that decides differently";
     TENANTS_CHANGED = "L385" "tenants-changed" Warning "`cpl diff`: the tenant attribute or a tenant override differs";
+    REGEX_WORD_BOUNDARY = "E500" "regex-word-boundary" Error "`cpl compile`: a `matches` pattern with a Unicode word boundary or word start/end assertion, which the collector's RE2 lacks";
+    APPROXIMATE_WORD_BOUNDARY = "W500" "approximate-word-boundary" Warning "`cpl compile --allow-approximate`: a Unicode word boundary compiled as RE2's ASCII `\\b`";
+    REGEX_CRLF_ANCHOR = "E501" "regex-crlf-anchor" Error "`cpl compile`: a `matches` pattern with CRLF-aware line anchors (`(?R)`), which the collector's RE2 lacks";
+    APPROXIMATE_CRLF_ANCHOR = "W501" "approximate-crlf-anchor" Warning "`cpl compile --allow-approximate`: CRLF-aware line anchors compiled as RE2's LF-only anchors";
+    REGEX_BYTES = "E502" "regex-bytes" Error "`cpl compile`: a `matches` pattern that matches bytes outside ASCII, which the collector's RE2 reads as UTF-8 text";
 }
 
 /// Looks a code up by its code (`E101`) or its name (`unexpected-token`).

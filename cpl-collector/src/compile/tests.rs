@@ -1,0 +1,1 @@
+//! Unit tests of the compilation scheme: the exact OTTL emitted for every mapping.
