@@ -126,8 +126,11 @@ impl Printer {
     }
 
     fn group(&mut self, hir: &Hir) {
-        if let HirKind::Capture(capture) = hir.kind() {
-            return self.group(&capture.sub);
+        match hir.kind() {
+            HirKind::Capture(capture) => return self.group(&capture.sub),
+            // An alternation prints its own group.
+            HirKind::Alternation(_) => return self.hir(hir),
+            _ => {}
         }
         self.out.push_str("(?:");
         self.hir(hir);
