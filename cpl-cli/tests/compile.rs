@@ -11,8 +11,9 @@ fn corpus_policies_compile() {
     let dir = workspace_root().join("corpus/policies");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("corpus/policies")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".yaml"))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|ext| ext == "yaml"))
+        .filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned()))
         .collect();
     names.sort();
     assert!(!names.is_empty());
