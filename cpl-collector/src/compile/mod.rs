@@ -17,7 +17,26 @@
 //! they only appear in later rules' negated priors. The base rate is one more policy:
 //! no rule matched, and R >= T(base). At most one of a chain's policies can vote for
 //! a trace, and it votes exactly when CPL's decision is keep. Tenants get one chain
-//! per way the trace's tenant can be found (see [`tenants`]).
+//! per way the trace's tenant can be found (see `tenants`).
+//!
+//! ```
+//! use cpl_collector::compile::{compile, to_yaml, CompileOptions, Output, PolicyKind};
+//!
+//! let policy = cpl_syntax::load_policy("sampling:\n  base_rate: 0.5\n")
+//!     .policy
+//!     .expect("the policy loads");
+//! let compiled = compile(&policy, &CompileOptions::default()).expect("compiles exactly");
+//! assert_eq!(compiled.policies[0].name, "cpl-base-rate");
+//! // T(0.5) = 2^55: the trace id's low 56 bits are at least 0x80000000000000.
+//! assert_eq!(
+//!     compiled.policies[0].kind,
+//!     PolicyKind::Ottl(vec![
+//!         r#"Substring(span.trace_id.string, 18, 14) >= "80000000000000""#.to_owned()
+//!     ])
+//! );
+//! let yaml = to_yaml(&compiled, Output::Processor, &[]).expect("emits");
+//! assert!(yaml.starts_with("---\ntail_sampling:\n  policies:\n"));
+//! ```
 
 mod cond;
 mod expr;
