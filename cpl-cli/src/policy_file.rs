@@ -10,8 +10,13 @@ use crate::render::{stderr_colour, write_stderr, HumanRenderer};
 
 /// The policy at `path`, or `None` after reporting why not (an exit-2 condition).
 pub(crate) fn load(path: &Path) -> Option<Policy> {
+    load_with_source(path).map(|(policy, _)| policy)
+}
+
+/// The bytes of the policy at `path` (`-` for stdin), or `None` after reporting why not.
+pub(crate) fn read(path: &Path) -> Option<Vec<u8>> {
     let name = path.display().to_string();
-    let bytes = if path.as_os_str() == "-" {
+    if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
         if let Err(error) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
             write_stderr(&format!(
@@ -19,16 +24,23 @@ pub(crate) fn load(path: &Path) -> Option<Policy> {
             ));
             return None;
         }
-        bytes
+        Some(bytes)
     } else {
         match std::fs::read(path) {
-            Ok(bytes) => bytes,
+            Ok(bytes) => Some(bytes),
             Err(error) => {
                 write_stderr(&format!("error: cannot read `{name}`: {error}\n"));
-                return None;
+                None
             }
         }
-    };
+    }
+}
+
+/// The policy at `path` and its source text (for positions), or `None` after
+/// reporting why not (an exit-2 condition).
+pub(crate) fn load_with_source(path: &Path) -> Option<(Policy, String)> {
+    let name = path.display().to_string();
+    let bytes = read(path)?;
     let loaded = load_policy_bytes(&bytes);
     let source = String::from_utf8_lossy(&bytes);
     let renderer = HumanRenderer::new(stderr_colour());
@@ -42,7 +54,7 @@ pub(crate) fn load(path: &Path) -> Option<Policy> {
             "error: `{name}` has errors; run `cpl lint {name}` for details\n"
         ));
     }
-    loaded.policy
+    Some((loaded.policy?, source.into_owned()))
 }
 
 /// The policy at `path` and its compiled evaluator, or `None` after reporting why not

@@ -41,17 +41,8 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args) -> ExitStatus {
     let Target::OtelCollector = args.target;
     let name = args.policy.display().to_string();
-    let Some(policy) = crate::policy_file::load(&args.policy) else {
+    let Some((policy, source)) = crate::policy_file::load_with_source(&args.policy) else {
         return ExitStatus::Failure;
-    };
-    // The policy's source, for positions; `load` read it already, so a second read of
-    // a file only fails if it changed under us (stdin cannot be read twice).
-    let source = if args.policy.as_os_str() == "-" {
-        String::new()
-    } else {
-        std::fs::read(&args.policy)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_default()
     };
     let renderer = HumanRenderer::new(stderr_colour());
     let compiled = match compile(&policy, &CompileOptions::new(args.allow_approximate)) {
