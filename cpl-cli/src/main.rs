@@ -52,6 +52,11 @@ enum Command {
     Diff(commands::diff::Args),
     /// Run a policy's unit tests.
     Test(commands::test::Args),
+    /// Compile a policy for a sampling engine: the OpenTelemetry Collector's
+    /// `tail_sampling` processor, keeping exactly the traces the policy keeps.
+    ///
+    /// For example `cpl compile policy.yaml --target otel-collector -o tail_sampling.yaml`.
+    Compile(commands::compile::Args),
     /// Explain a diagnostic code: what it finds, why it matters, an example.
     Explain(commands::explain::Args),
     /// Print the JSON Schema of policy files or of the `cpl.yaml` project file.
@@ -85,6 +90,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
         Command::Test(args) => commands::test::run(&args),
+        Command::Compile(args) => commands::compile::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
         Command::Completions(args) => commands::completions::run(&args),

@@ -11,8 +11,15 @@ use crate::render::{stderr_colour, write_stderr, HumanRenderer};
 
 /// The policy at `path`, or `None` after reporting why not (an exit-2 condition).
 pub(crate) fn load(path: &Path) -> Option<Policy> {
+    load_with_source(path).map(|(policy, _)| policy)
+}
+
+/// The policy at `path` and its source text (for positions), or `None` after
+/// reporting why not (an exit-2 condition).
+pub(crate) fn load_with_source(path: &Path) -> Option<(Policy, String)> {
     let bytes = read(path)?;
-    load_bytes(path, &bytes)
+    let policy = load_bytes(path, &bytes)?;
+    Some((policy, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// What decides traces: a CPL policy, or the `tail_sampling` processors of a collector
@@ -52,7 +59,7 @@ pub(crate) fn load_decidable(path: &Path) -> Option<Decidable> {
 }
 
 /// The bytes of `path` (`-` is stdin), or `None` after reporting why not.
-fn read(path: &Path) -> Option<Vec<u8>> {
+pub(crate) fn read(path: &Path) -> Option<Vec<u8>> {
     let name = path.display().to_string();
     let bytes = if path.as_os_str() == "-" {
         let mut bytes = Vec::new();

@@ -23,6 +23,7 @@
 //! Dependencies point one way: the CLI uses this crate; this crate uses
 //! `cpl-syntax`, `cpl-eval` and `cpl-otlp`.
 
+pub mod compile;
 pub mod config;
 pub mod decide;
 pub mod ottl;

@@ -162,6 +162,11 @@ registry! {
     OTTL_INVALID_REGEX = "E455" "ottl-invalid-regex" Error "an `IsMatch` pattern Go's regexp package rejects, or one CPL cannot evaluate as Go does";
     OTTL_UNKNOWN_ENUM = "E456" "ottl-unknown-enum" Error "an uppercase name that is no span kind or status code enum";
     OTTL_TOO_DEEP = "E457" "ottl-too-deep" Error "an OTTL condition nesting deeper than the limit of 256";
+    REGEX_WORD_BOUNDARY = "E500" "regex-word-boundary" Error "`cpl compile`: a `matches` pattern with a Unicode word boundary or word start/end assertion, which the collector's RE2 lacks";
+    APPROXIMATE_WORD_BOUNDARY = "W500" "approximate-word-boundary" Warning "`cpl compile --allow-approximate`: a Unicode word boundary compiled as RE2's ASCII `\\b`";
+    REGEX_CRLF_ANCHOR = "E501" "regex-crlf-anchor" Error "`cpl compile`: a `matches` pattern with CRLF-aware line anchors (`(?R)`), which the collector's RE2 lacks";
+    APPROXIMATE_CRLF_ANCHOR = "W501" "approximate-crlf-anchor" Warning "`cpl compile --allow-approximate`: CRLF-aware line anchors compiled as RE2's LF-only anchors";
+    REGEX_BYTES = "E502" "regex-bytes" Error "`cpl compile`: a `matches` pattern that matches bytes outside ASCII, which the collector's RE2 reads as UTF-8 text";
 }
 
 /// Looks a code up by its code (`E101`) or its name (`unexpected-token`).

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod compile;
 pub(crate) mod completions;
 pub(crate) mod diff;
 pub(crate) mod explain;

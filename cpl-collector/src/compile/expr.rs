@@ -1,0 +1,443 @@
+//! One `when:` expression as one OTTL condition whose value on every span equals
+//! CPL's (spec/types.md, spec/missing-values.md, spec/fields.md).
+//!
+//! The guards come from where OTTL's comparison rules (`pkg/ottl/compare.go`) differ
+//! from CPL's, and nowhere else:
+//!
+//! - **Missing and mistyped values.** OTTL's `==`, `<`, `<=`, `>`, `>=` are already
+//!   false on `nil` and between values of different types (`invalidComparison`), as
+//!   in CPL. Its `!=` is **true** there, so every `!=` gets a type guard
+//!   (`IsString(x) and x != "a"`), which is also false on `nil`.
+//! - **Numbers.** OTTL compares an int with a double as two `float64`s; CPL compares
+//!   exact values. A literal that is an integer of at most 2^53 is exact either way;
+//!   any other is split by the value's type (see `numeric`).
+//! - **Booleans.** OTTL orders booleans (`false < true`); CPL's ordering operators on
+//!   booleans are false.
+//! - **String tests.** `IsMatch` converts ints, doubles and booleans to text, so
+//!   `IsMatch(x, "50")` is true for the int 500; CPL's string tests are false on
+//!   anything but a string, so each gets `IsString(x) and`.
+//! - **Fields with several sources.** The first *present* source decides, whatever
+//!   its type; OTTL's `x == nil` is true exactly when the attribute is absent or has no
+//!   value, CPL's "not present".
+
+use cpl_syntax::ast::{
+    CompareOp, Expr, ExprKind, Field, FieldKind, Literal, Span, StringOp, Value,
+};
+use cpl_syntax::fields::BuiltinField;
+use cpl_syntax::values::Num;
+
+use super::cond::{and, call, cmp, not, or, string, Cond};
+use super::numeric::{
+    double_side, duration_in, duration_intervals, duration_present, int_side, op_text, small_int,
+    DurationLiteral,
+};
+use super::re2::{self, Issue};
+
+/// Something in an expression that maps only approximately (or not at all), with
+/// where it is (a span in the expression text).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Inexact {
+    pub(crate) issue: Issue,
+    pub(crate) span: Span,
+}
+
+/// The Go regexp (in RE2 syntax) that takes the path component of a URL, as
+/// `cpl_syntax::values::url_path` does (RFC 3986, section 3): an optional scheme
+/// (`ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"`), an optional `//` authority up
+/// to the first `/`, `?` or `#`, then the path up to the first `?` or `#`.
+///
+/// Go's `FindStringSubmatch` picks the match a backtracking engine would: the greedy
+/// optional groups take the scheme and the authority whenever they can, and the
+/// greedy path takes everything up to `?` or `#`, the same choices `url_path` makes.
+/// Every string matches (all parts are optional), so the `path` group is always set.
+pub(crate) const URL_PATH_PATTERN: &str =
+    "^(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://[^/?#]*)?(?P<path>[^?#]*)";
+
+/// Compiles expressions, collecting what is inexact.
+#[derive(Debug, Default)]
+pub(crate) struct Translator {
+    pub(crate) inexact: Vec<Inexact>,
+}
+
+/// What values an OTTL value expression can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    /// An attribute: any `AnyValue`, or nil.
+    Any,
+    /// Always a string (the span name, ids, a path taken from a URL).
+    Str,
+}
+
+/// The type a field's values are compared as (spec/types.md, "Literals and fields").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Typed {
+    /// An attribute: whatever the value is.
+    Any,
+    /// `status_code`: ints and doubles compare, anything else is a value of the
+    /// wrong type.
+    Number,
+    /// The string fields: strings compare, anything else is of the wrong type.
+    Text,
+}
+
+/// The test applied to a field's value.
+#[derive(Clone, Copy)]
+enum Test<'a> {
+    Compare(CompareOp, &'a Literal),
+    String {
+        op: StringOp,
+        negated: bool,
+        literal: &'a Literal,
+    },
+}
+
+fn is_string(value: &str) -> Cond {
+    call(format!("IsString({value})"))
+}
+
+fn is_int(value: &str) -> Cond {
+    call(format!("IsInt({value})"))
+}
+
+fn is_double(value: &str) -> Cond {
+    call(format!("IsDouble({value})"))
+}
+
+fn is_bool(value: &str) -> Cond {
+    call(format!("IsBool({value})"))
+}
+
+/// The OTTL path of a span attribute.
+pub(crate) fn span_attribute(key: &str) -> String {
+    format!("span.attributes[{}]", string(key))
+}
+
+/// The OTTL path of a resource attribute.
+pub(crate) fn resource_attribute(key: &str) -> String {
+    format!("resource.attributes[{}]", string(key))
+}
+
+/// The OTTL value of a CPL attribute field.
+pub(crate) fn attribute_path(field: &FieldKind) -> Option<String> {
+    match field {
+        FieldKind::SpanAttribute(key) => Some(span_attribute(key)),
+        FieldKind::ResourceAttribute(key) => Some(resource_attribute(key)),
+        FieldKind::Builtin(_) => None,
+    }
+}
+
+impl Translator {
+    /// The OTTL condition equal to `expr` on every span.
+    pub(crate) fn expr(&mut self, expr: &Expr) -> Cond {
+        match &expr.kind {
+            ExprKind::And(items) => {
+                and(items.iter().map(|item| self.expr(item)).collect::<Vec<_>>())
+            }
+            ExprKind::Or(items) => or(items.iter().map(|item| self.expr(item)).collect::<Vec<_>>()),
+            // CPL's NOT is plain negation of a value that is already exact.
+            ExprKind::Not(inner) => not(self.expr(inner)),
+            ExprKind::Compare { field, op, value } => self.field(field, Test::Compare(*op, value)),
+            ExprKind::StringTest {
+                field,
+                op,
+                negated,
+                value,
+            } => self.field(
+                field,
+                Test::String {
+                    op: *op,
+                    negated: *negated,
+                    literal: value,
+                },
+            ),
+            // `f in [..]` is `f == v1 OR ...`; `f not in [..]` is
+            // `exists(f) AND f != v1 AND ...` (spec/types.md, "Lists").
+            ExprKind::In {
+                field,
+                negated: false,
+                values,
+            } => or(values
+                .iter()
+                .map(|value| self.field(field, Test::Compare(CompareOp::Eq, value)))
+                .collect::<Vec<_>>()),
+            ExprKind::In {
+                field,
+                negated: true,
+                values,
+            } => {
+                let mut items = vec![exists(field)];
+                items.extend(
+                    values
+                        .iter()
+                        .map(|value| self.field(field, Test::Compare(CompareOp::Ne, value))),
+                );
+                and(items)
+            }
+            ExprKind::Exists(field) => exists(field),
+            // A policy with a parse error does not load, so this is never reached.
+            _ => Cond::Const(false),
+        }
+    }
+
+    /// A test on a field, by where the field's value comes from.
+    fn field(&mut self, field: &Field, test: Test<'_>) -> Cond {
+        let builtin = match &field.kind {
+            FieldKind::SpanAttribute(key) => {
+                return self.value(&span_attribute(key), Holds::Any, Typed::Any, test)
+            }
+            FieldKind::ResourceAttribute(key) => {
+                return self.value(&resource_attribute(key), Holds::Any, Typed::Any, test)
+            }
+            FieldKind::Builtin(builtin) => *builtin,
+        };
+        match builtin {
+            BuiltinField::StatusCode | BuiltinField::Method | BuiltinField::UserId => {
+                let typed = if builtin == BuiltinField::StatusCode {
+                    Typed::Number
+                } else {
+                    Typed::Text
+                };
+                let sources: Vec<String> = builtin
+                    .attribute_sources()
+                    .iter()
+                    .map(|key| span_attribute(key))
+                    .collect();
+                first_present(&sources, |_, source| {
+                    self.value(source, Holds::Any, typed, test)
+                })
+            }
+            BuiltinField::Path => {
+                let sources: Vec<String> = builtin
+                    .attribute_sources()
+                    .iter()
+                    .map(|key| span_attribute(key))
+                    .collect();
+                first_present(&sources, |index, source| {
+                    // The fourth and fifth sources (`url.full`, `http.url`) are URLs
+                    // whose path is the value; a URL that is not a string is a value of
+                    // the wrong type. `IsString` comes first, so `ExtractPatterns`
+                    // (which fails on anything but a string) only sees strings.
+                    if index >= 3 {
+                        let path = format!(
+                            "ExtractPatterns({source}, {})[\"path\"]",
+                            string(URL_PATH_PATTERN)
+                        );
+                        and([
+                            is_string(source),
+                            self.value(&path, Holds::Str, Typed::Text, test),
+                        ])
+                    } else {
+                        self.value(source, Holds::Any, Typed::Text, test)
+                    }
+                })
+            }
+            BuiltinField::Service => self.value(
+                &resource_attribute("service.name"),
+                Holds::Any,
+                Typed::Text,
+                test,
+            ),
+            BuiltinField::Name => self.value("span.name", Holds::Str, Typed::Text, test),
+            BuiltinField::TraceId => {
+                self.value("span.trace_id.string", Holds::Str, Typed::Text, test)
+            }
+            BuiltinField::SpanId => {
+                self.value("span.span_id.string", Holds::Str, Typed::Text, test)
+            }
+            // A root span (parent id absent or all zeros, for CPL and for
+            // `IsRootSpan()` alike) has no parent id: the field is missing.
+            BuiltinField::ParentSpanId => and([
+                not(call("IsRootSpan()".to_owned())),
+                self.value("span.parent_span_id.string", Holds::Str, Typed::Text, test),
+            ]),
+            BuiltinField::Duration | BuiltinField::DurationMs => duration(test),
+            BuiltinField::Kind => constant(test, "span.kind", |name| {
+                cpl_syntax::SpanKind::from_constant(name).map(|_| format!("SPAN_KIND_{name}"))
+            }),
+            BuiltinField::Status => constant(test, "span.status.code", |name| {
+                cpl_syntax::StatusCode::from_constant(name).map(|_| format!("STATUS_CODE_{name}"))
+            }),
+            BuiltinField::Error => match test {
+                // `error` is `status == ERROR`.
+                Test::Compare(op @ (CompareOp::Eq | CompareOp::Ne), literal) => {
+                    match literal.value {
+                        Value::Bool(b) => {
+                            let equal = (op == CompareOp::Eq) == b;
+                            cmp(
+                                "span.status.code",
+                                if equal { "==" } else { "!=" },
+                                "STATUS_CODE_ERROR",
+                            )
+                        }
+                        _ => Cond::Const(false),
+                    }
+                }
+                _ => Cond::Const(false),
+            },
+            // Every built-in field is handled above; a new one would be caught by the
+            // tests of this module.
+            _ => Cond::Const(false),
+        }
+    }
+
+    /// A test on one OTTL value.
+    fn value(&mut self, value: &str, holds: Holds, typed: Typed, test: Test<'_>) -> Cond {
+        match test {
+            Test::Compare(op, literal) => match (&literal.value, typed) {
+                (Value::Int(n), Typed::Any | Typed::Number) => number(value, op, Num::Int(*n)),
+                (Value::Float(x), Typed::Any | Typed::Number) => number(value, op, Num::Float(*x)),
+                (Value::String(literal_text), Typed::Any | Typed::Text) => {
+                    let right = string(literal_text);
+                    if op == CompareOp::Ne && holds == Holds::Any {
+                        and([is_string(value), cmp(value, "!=", &right)])
+                    } else {
+                        // `==` and the orderings are false on nil and on every other
+                        // type in OTTL too (byte-wise order = code point order).
+                        cmp(value, op_text(op), &right)
+                    }
+                }
+                (Value::Bool(b), Typed::Any) => match op {
+                    CompareOp::Eq => cmp(value, "==", &b.to_string()),
+                    CompareOp::Ne => and([is_bool(value), cmp(value, "!=", &b.to_string())]),
+                    // OTTL orders booleans; CPL does not.
+                    _ => Cond::Const(false),
+                },
+                // Every other pairing is "never" in spec/types.md.
+                _ => Cond::Const(false),
+            },
+            Test::String {
+                op,
+                negated,
+                literal,
+            } => {
+                let Value::String(needle) = &literal.value else {
+                    return Cond::Const(false);
+                };
+                if typed == Typed::Number {
+                    return Cond::Const(false);
+                }
+                let guard = if holds == Holds::Str {
+                    Cond::Const(true)
+                } else {
+                    is_string(value)
+                };
+                let pattern = match op {
+                    StringOp::Contains | StringOp::StartsWith | StringOp::EndsWith
+                        if needle.is_empty() =>
+                    {
+                        // Every string contains, starts and ends with "".
+                        return if negated { Cond::Const(false) } else { guard };
+                    }
+                    StringOp::Contains => regex_syntax::escape(needle),
+                    StringOp::StartsWith => format!(r"\A{}", regex_syntax::escape(needle)),
+                    StringOp::EndsWith => format!(r"{}\z", regex_syntax::escape(needle)),
+                    StringOp::Matches => match re2::translate(needle) {
+                        Some((pattern, issues)) => {
+                            self.inexact.extend(issues.into_iter().map(|issue| Inexact {
+                                issue,
+                                span: literal.span,
+                            }));
+                            pattern
+                        }
+                        // The loader reported it (E112); such a policy does not load.
+                        None => return Cond::Const(false),
+                    },
+                };
+                let test = call(format!("IsMatch({value}, {})", string(&pattern)));
+                and([guard, if negated { not(test) } else { test }])
+            }
+        }
+    }
+}
+
+/// The value of the first present source decides: source `i` applies when every
+/// earlier one is nil. `test` is false on a nil source, so the source's own presence
+/// needs no test.
+fn first_present(sources: &[String], mut test: impl FnMut(usize, &str) -> Cond) -> Cond {
+    or(sources
+        .iter()
+        .enumerate()
+        .map(|(i, source)| {
+            let mut items: Vec<Cond> = sources[..i]
+                .iter()
+                .map(|earlier| cmp(earlier, "==", "nil"))
+                .collect();
+            items.push(test(i, source));
+            and(items)
+        })
+        .collect::<Vec<_>>())
+}
+
+/// A number comparison on a value of any type (spec/types.md, "Comparison").
+fn number(value: &str, op: CompareOp, literal: Num) -> Cond {
+    if let Some(k) = small_int(literal) {
+        let test = cmp(value, op_text(op), &k.to_string());
+        return if op == CompareOp::Ne {
+            and([or([is_int(value), is_double(value)]), test])
+        } else {
+            test
+        };
+    }
+    or([
+        and([is_int(value), int_side(op, literal).cond(value)]),
+        and([is_double(value), double_side(op, literal).cond(value)]),
+    ])
+}
+
+/// A test on the span duration.
+fn duration(test: Test<'_>) -> Cond {
+    let Test::Compare(op, literal) = test else {
+        // A string test on a duration is false in both forms.
+        return Cond::Const(false);
+    };
+    let literal = match literal.value {
+        // A number means milliseconds; a duration literal carries its unit.
+        Value::Int(n) => DurationLiteral::Nanos(i128::from(n) * 1_000_000),
+        Value::Duration(nanos, _) => DurationLiteral::Nanos(i128::from(nanos)),
+        Value::Float(x) => DurationLiteral::Millis(x),
+        _ => return Cond::Const(false),
+    };
+    let intervals = duration_intervals(op, literal);
+    and([duration_present(), duration_in(&intervals)])
+}
+
+/// A test on span kind or status: `==` and `!=` with a constant, nothing else.
+fn constant(test: Test<'_>, path: &str, ottl: impl Fn(&str) -> Option<String>) -> Cond {
+    match test {
+        Test::Compare(op @ (CompareOp::Eq | CompareOp::Ne), literal) => match &literal.value {
+            Value::Name(name) => match ottl(name) {
+                Some(constant) => cmp(path, op_text(op), &constant),
+                // The loader reports unknown constants (E116).
+                None => Cond::Const(false),
+            },
+            _ => Cond::Const(false),
+        },
+        _ => Cond::Const(false),
+    }
+}
+
+/// `exists(field)`.
+fn exists(field: &Field) -> Cond {
+    let builtin = match &field.kind {
+        FieldKind::Builtin(builtin) => *builtin,
+        attribute => {
+            let path = attribute_path(attribute).unwrap_or_default();
+            return cmp(&path, "!=", "nil");
+        }
+    };
+    match builtin {
+        BuiltinField::StatusCode
+        | BuiltinField::Method
+        | BuiltinField::UserId
+        | BuiltinField::Path => or(builtin
+            .attribute_sources()
+            .iter()
+            .map(|key| cmp(&span_attribute(key), "!=", "nil"))
+            .collect::<Vec<_>>()),
+        BuiltinField::Service => cmp(&resource_attribute("service.name"), "!=", "nil"),
+        BuiltinField::ParentSpanId => not(call("IsRootSpan()".to_owned())),
+        BuiltinField::Duration | BuiltinField::DurationMs => duration_present(),
+        // name, kind, status, error, trace_id and span_id always have a value.
+        _ => Cond::Const(true),
+    }
+}

@@ -1,0 +1,48 @@
+//! The worked examples of spec/targets/otel-collector.md §4: each `yaml cpl-compile`
+//! block compiles to the `yaml tail-sampling` block after it, byte for byte.
+
+use cpl_collector::compile::{compile, to_yaml, CompileOptions, Output};
+
+const SPEC: &str = include_str!("../../spec/targets/otel-collector.md");
+
+/// The fenced blocks of section 4 with the given info string, in order, with the line
+/// of their fence.
+fn blocks(info: &str) -> Vec<(usize, String)> {
+    let section = SPEC
+        .split("\n## ")
+        .find(|s| s.starts_with("4. "))
+        .expect("section 4");
+    let mut out = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for (i, line) in section.lines().enumerate() {
+        match &mut open {
+            Some(_) if line == "```" => out.extend(open.take()),
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            None if line == format!("```{info}") => open = Some((i, String::new())),
+            None => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn worked_examples_compile_as_written() {
+    let inputs = blocks("yaml cpl-compile");
+    let outputs = blocks("yaml tail-sampling");
+    assert!(!inputs.is_empty(), "no examples found");
+    assert_eq!(inputs.len(), outputs.len(), "every input needs its output");
+    for ((line, policy), (_, expected)) in inputs.iter().zip(&outputs) {
+        let loaded = cpl_syntax::load_policy(policy);
+        let policy = loaded
+            .policy
+            .unwrap_or_else(|| panic!("example at section line {line} does not load"));
+        let compiled = compile(&policy, &CompileOptions::default())
+            .unwrap_or_else(|e| panic!("example at section line {line} is refused: {e:?}"));
+        let yaml = to_yaml(&compiled, Output::Processor, &[]).expect("emits");
+        let yaml = yaml.strip_prefix("---\n").unwrap_or(&yaml);
+        assert_eq!(yaml, expected, "example at section line {line}");
+    }
+}
