@@ -87,6 +87,8 @@ registry! {
     UNDOTTED_ATTRIBUTE = "W114" "undotted-attribute" Warning "a name without dots that is no built-in field reads a span attribute";
     BARE_WORD_VALUE = "E115" "bare-word-value" Error "an unquoted word where a value was expected";
     UNKNOWN_ENUM_VALUE = "E116" "unknown-enum-value" Error "a span kind or status constant that does not exist";
+    UNKNOWN_TYPE_NAME = "E117" "unknown-type-name" Error "a type test names a type other than `int`, `float`, `string` or `bool`";
+    TYPE_TEST_ON_BUILTIN = "E118" "type-test-on-builtin" Error "a type test on a built-in field or a trace-state entry, whose type is fixed";
     YAML_SYNTAX = "E200" "yaml-syntax" Error "the file is not well-formed YAML";
     DUPLICATE_KEY = "E201" "duplicate-key" Error "a mapping has the same key twice";
     UNKNOWN_KEY = "E202" "unknown-key" Error "a key the policy schema does not define";

@@ -48,6 +48,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     FieldKind::SpanAttribute(key) if key.contains('.') => "clarvynn cannot parse dotted names".to_owned(),
                     FieldKind::SpanAttribute(_) => "its engine fails the condition with \"Unknown attribute\" at run time".to_owned(),
                     FieldKind::Builtin(_) => format!("`{field}` is a CPL field; clarvynn fails the condition with \"Unknown attribute\""),
+                    FieldKind::TraceState(_) => "clarvynn cannot read the trace state".to_owned(),
                 };
                 out.push(
                     Diagnostic::new(

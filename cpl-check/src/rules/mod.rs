@@ -511,6 +511,7 @@ pub(crate) fn families(formula: &Formula) -> HashSet<String> {
             .map_or_else(|| format!("span:{key}"), |b| b.name().to_owned()),
             FieldKind::ResourceAttribute(key) if key == "service.name" => "service".to_owned(),
             FieldKind::ResourceAttribute(key) => format!("resource:{key}"),
+            FieldKind::TraceState(key) => format!("trace_state:{key}"),
         })
         .collect()
 }
