@@ -28,7 +28,9 @@
 //! set (52 bytes at least). Per distinct span: one `u64` in its trace's copy set, a
 //! hash set at most 7/8 full, so 10 to 21 bytes (spec/replay.md, "Overlapping inputs").
 //! A policy with more than 64 rules, or a trace with a tenant id, adds a small heap
-//! block per trace.
+//! block per trace. A policy with trace-level parts (`any(…)`, `trace_duration`,
+//! `span_count`) cannot be decided span by span: its replay keeps every distinct span
+//! until [`Replay::finish`], and so holds the whole input in memory.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
@@ -104,6 +106,9 @@ pub struct SpanSummary {
     error: bool,
     start: u64,
     end: u64,
+    /// The span itself, kept only for a policy with trace-level parts, which is decided
+    /// on whole traces at the end.
+    span: Option<Box<Span>>,
 }
 
 /// The state of one trace while its spans arrive.
@@ -224,6 +229,8 @@ pub struct Replay<'e> {
     options: ReplayOptions,
     slow: Evaluator,
     traces: TraceMap,
+    /// The distinct spans of each trace, for a policy with trace-level parts only.
+    trace_spans: HashMap<[u8; 16], Vec<Span>, BuildHasherDefault<TraceIdHasher>>,
     services: HashMap<String, u32>,
     input: InputReport,
 }
@@ -236,6 +243,7 @@ impl<'e> Replay<'e> {
             options,
             slow: slow_condition(options.slow_threshold_nanos),
             traces: TraceMap::default(),
+            trace_spans: HashMap::default(),
             services: HashMap::new(),
             input: InputReport::default(),
         }
@@ -249,6 +257,7 @@ impl<'e> Replay<'e> {
     /// Summarises decoded spans; reads only the evaluators, so any thread may call it.
     pub fn summarize(evaluator: &Evaluator, spans: &[Span]) -> Vec<SpanSummary> {
         let error = &*ERROR_CONDITION;
+        let whole_traces = evaluator.reads_trace();
         spans
             .iter()
             .map(|span| {
@@ -259,13 +268,19 @@ impl<'e> Replay<'e> {
                 SpanSummary {
                     trace_id: span.trace_id.0,
                     copy_key: copy_key(span),
-                    matched: evaluator.matches(span),
+                    // Decided on the whole trace at the end instead.
+                    matched: if whole_traces {
+                        RuleSet::new()
+                    } else {
+                        evaluator.matches(span)
+                    },
                     tenant,
                     service: span.resource.service_name().map(str::to_owned),
                     bytes: span.encoded_len,
                     error: satisfies(error, span),
                     start: span.start_time_unix_nano,
                     end: span.end_time_unix_nano,
+                    span: whole_traces.then(|| Box::new(span.clone())),
                 }
             })
             .collect()
@@ -281,6 +296,12 @@ impl<'e> Replay<'e> {
                 continue;
             }
             trace.matched.union_with(&summary.matched);
+            if let Some(span) = summary.span {
+                self.trace_spans
+                    .entry(summary.trace_id)
+                    .or_default()
+                    .push(*span);
+            }
             trace.tenant.merge(&summary.tenant);
             trace.spans += 1;
             trace.bytes += summary.bytes;
@@ -316,7 +337,12 @@ impl<'e> Replay<'e> {
     }
 
     /// Decides every trace and sums the decisions.
-    pub fn finish(self) -> Report {
+    pub fn finish(mut self) -> Report {
+        for (trace_id, spans) in &self.trace_spans {
+            if let Some(trace) = self.traces.get_mut(trace_id) {
+                self.evaluator.add_trace_matches(spans, &mut trace.matched);
+            }
+        }
         let mut tally = Tally::new(self.evaluator, &self.services);
         for (trace_id, trace) in &self.traces {
             let slow = satisfies(

@@ -263,6 +263,11 @@ fn walk<'e>(expr: &'e Expr, positive: bool, conjuncts: &[&'e Expr], out: &mut Ve
             walk(inner, !positive, &[], out);
             return;
         }
+        // The predicates inside `any(…)` are predicates of a span too.
+        ExprKind::Any(inner) => {
+            walk(inner, positive, &[], out);
+            return;
+        }
         ExprKind::Compare { field, op, value } => (field, Test::Compare(*op, value)),
         ExprKind::StringTest {
             field,
