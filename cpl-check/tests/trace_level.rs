@@ -37,7 +37,11 @@ fn the_engine_does_not_guess_about_trace_level_parts() {
         "x is int",
         "fnv_sample(10)",
     ] {
-        assert_eq!(satisfiable(&parse(opaque)), Satisfiability::Unknown, "{opaque}");
+        assert_eq!(
+            satisfiable(&parse(opaque)),
+            Satisfiability::Unknown,
+            "{opaque}"
+        );
     }
 }
 
@@ -49,11 +53,17 @@ fn the_same_text_is_the_same_atom() {
         Satisfiability::No
     );
     assert_eq!(
-        equivalent(&parse("any(x == 1) AND y == 2"), &parse("y == 2 AND any(x == 1)")),
+        equivalent(
+            &parse("any(x == 1) AND y == 2"),
+            &parse("y == 2 AND any(x == 1)")
+        ),
         Verdict::Yes
     );
     assert_eq!(
-        implies(&parse("span_count > 3 AND status == ERROR"), &parse("span_count > 3")),
+        implies(
+            &parse("span_count > 3 AND status == ERROR"),
+            &parse("span_count > 3")
+        ),
         Verdict::Yes
     );
     // A branch that does not need the atom is decided as usual, with a real witness.

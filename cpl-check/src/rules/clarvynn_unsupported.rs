@@ -103,12 +103,12 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let text = written(when, predicate.field.span);
             if !clarvynn_field(field) {
                 let reason = match field {
+                    FieldKind::TraceState(_) => "clarvynn cannot read the trace state".to_owned(),
                     _ if text.contains('[') => "clarvynn has no quoted keys".to_owned(),
                     FieldKind::ResourceAttribute(_) => "clarvynn cannot read resource attributes".to_owned(),
                     FieldKind::SpanAttribute(key) if key.contains('.') => "clarvynn cannot parse dotted names".to_owned(),
                     FieldKind::SpanAttribute(_) => "its engine fails the condition with \"Unknown attribute\" at run time".to_owned(),
                     FieldKind::Builtin(_) => format!("`{field}` is a CPL field; clarvynn fails the condition with \"Unknown attribute\""),
-                    FieldKind::TraceState(_) => "clarvynn cannot read the trace state".to_owned(),
                 };
                 out.push(
                     Diagnostic::new(
