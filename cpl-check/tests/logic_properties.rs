@@ -162,6 +162,8 @@ fn value(span: &TSpan, field: &FieldKind) -> V {
             BuiltinField::ParentSpanId => span.parent.clone().map_or(V::Missing, V::Str),
             _ => V::Missing,
         },
+        // The generators never write trace-state fields.
+        FieldKind::TraceState(_) => V::Missing,
     }
 }
 

@@ -14,7 +14,7 @@ use std::hash::Hash;
 use std::ops::Range;
 
 use cpl_syntax::ast::{
-    CompareOp, Expr, ExprKind, Field as AstField, FieldKind, Literal, StringOp, Value,
+    CompareOp, Expr, ExprKind, Field as AstField, FieldKind, Literal, StringOp, Value, ValueType,
 };
 use cpl_syntax::fields::BuiltinField;
 use cpl_syntax::{Condition, When};
@@ -65,6 +65,17 @@ pub enum CompileError {
         rule: String,
         /// The unreadable part.
         #[label("here")]
+        span: Range<usize>,
+    },
+    /// A type test with a type name that is not one, or on a field that is not an
+    /// attribute (the loader's **E117** and **E118**).
+    #[error("condition `{rule}`: invalid type test")]
+    #[diagnostic(code(cpl::eval::invalid_type_test))]
+    InvalidTypeTest {
+        /// The condition's name.
+        rule: String,
+        /// Where the test is written.
+        #[label("not a type test on an attribute")]
         span: Range<usize>,
     },
     /// A built-in field this version of the evaluator does not know.
@@ -139,6 +150,14 @@ pub(crate) enum Field {
     ParentSpanId,
     /// `duration` / `duration_ms` (only in `exists`; comparisons use `Pred::Duration*`).
     Duration,
+    /// `trace_duration` (only in `exists`; comparisons use `Pred::TraceDuration*`).
+    TraceDuration,
+    /// `sampled`: bit 0 of the span's trace flags.
+    Sampled,
+    /// `span_count` (only in `exists`; comparisons use `Pred::SpanCount`).
+    SpanCount,
+    /// `trace_state["key"]`: an index into [`Program::trace_state_keys`].
+    TraceState(u32),
     /// A field read from attributes: an index into [`Program::sources`], whose value
     /// is resolved at most once per span.
     Slot(u32),
@@ -152,6 +171,16 @@ pub(crate) struct Program {
     /// The source keys of the built-in fields with several sources.
     pub(crate) key_sets: Vec<KeySet>,
     pub(crate) sources: Vec<Source>,
+    /// The keys of the `trace_state["key"]` fields.
+    pub(crate) trace_state_keys: Vec<Box<str>>,
+    /// The bodies of the `any(…)` parts, inner ones before the parts that hold them,
+    /// so that a trace's results can be computed in this order.
+    pub(crate) quantifiers: Vec<Node>,
+    /// Whether some condition has a trace-level part (`any`, `trace_duration`,
+    /// `span_count`).
+    pub(crate) trace_level: bool,
+    /// Whether some condition reads the trace state or trace flags.
+    pub(crate) span_detail: bool,
 }
 
 /// A string test with its literal prepared.
@@ -199,6 +228,22 @@ pub(crate) enum Pred {
     Duration { op: CompareOp, nanos: i128 },
     /// The duration in float milliseconds against a float literal.
     DurationMillis { op: CompareOp, millis: f64 },
+    /// The trace's duration against exact nanoseconds.
+    TraceDuration { op: CompareOp, nanos: i128 },
+    /// The trace's duration in float milliseconds against a float literal.
+    TraceDurationMillis { op: CompareOp, millis: f64 },
+    /// The trace's span count against a number.
+    SpanCount { op: CompareOp, literal: Num },
+    /// `sampled == literal` / `sampled != literal`.
+    Sampled { equal: bool, literal: bool },
+    /// `f is T` (or, `negated`, `f is not T`) on an attribute slot.
+    IsType {
+        slot: u32,
+        ty: ValueType,
+        negated: bool,
+    },
+    /// `fnv_sample`: the hash of salt and trace id at most `threshold`.
+    Fnv { salt: Box<[u8]>, threshold: u64 },
     /// A string test, true on a string value when the test passes (or, `negated`, fails).
     Test {
         field: Field,
@@ -228,6 +273,8 @@ pub(crate) enum Node {
     Not(Box<Node>),
     And(Box<[Node]>),
     Or(Box<[Node]>),
+    /// `any(…)`: an index into [`Program::quantifiers`].
+    Any(u32),
 }
 
 /// Compiles the conditions of one policy, sharing one key and field table.
@@ -242,6 +289,8 @@ pub(crate) struct Compiler {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Shape {
     Int,
+    /// `span_count`.
+    Count,
     Duration,
     Str,
     Bool,
@@ -290,7 +339,9 @@ impl Compiler {
         let key = match field {
             FieldKind::SpanAttribute(key) => self.intern(Scope::Span, key),
             FieldKind::ResourceAttribute(key) => self.intern(Scope::Resource, key),
-            FieldKind::Builtin(_) => return Err(CompileError::TenantAttribute { span }),
+            FieldKind::Builtin(_) | FieldKind::TraceState(_) => {
+                return Err(CompileError::TenantAttribute { span })
+            }
         };
         Ok(self.slot(Source::Attr(key)))
     }
@@ -341,6 +392,61 @@ impl Compiler {
                 let (field, _) = self.field(field, site)?;
                 exists(field)
             }
+            ExprKind::TypeTest {
+                field,
+                negated,
+                type_name,
+            } => {
+                let ty = match &type_name.value {
+                    Value::Name(name) => ValueType::from_name(name),
+                    _ => None,
+                };
+                let invalid = || CompileError::InvalidTypeTest {
+                    rule: site.rule.to_owned(),
+                    span: site.span(expr.span),
+                };
+                let Some(ty) = ty else {
+                    return Err(invalid());
+                };
+                if !matches!(
+                    field.kind,
+                    FieldKind::SpanAttribute(_) | FieldKind::ResourceAttribute(_)
+                ) {
+                    return Err(invalid());
+                }
+                let (Some(Field::Slot(slot)), _) = self.field(field, site)? else {
+                    return Err(invalid());
+                };
+                Node::Pred(Pred::IsType {
+                    slot,
+                    ty,
+                    negated: *negated,
+                })
+            }
+            ExprKind::Any(inner) => {
+                self.program.trace_level = true;
+                // Inner parts first: their results are ready when this one is computed.
+                let body = chains(self.expr(inner, site)?);
+                self.program.quantifiers.push(body);
+                let index = self.program.quantifiers.len() - 1;
+                Node::Any(u32::try_from(index).unwrap_or(u32::MAX))
+            }
+            ExprKind::FnvSample { percent, salt } => {
+                #[allow(clippy::cast_precision_loss)] // as the collector reads the number
+                let percent = match percent.value {
+                    Value::Int(n) => n as f64,
+                    Value::Float(x) => x,
+                    _ => f64::NAN,
+                };
+                let salt = match &salt.value {
+                    Value::String(text) => text.as_bytes().into(),
+                    _ => Box::default(),
+                };
+                Node::Pred(Pred::Fnv {
+                    salt,
+                    threshold: crate::fnv::fnv_threshold(percent),
+                })
+            }
             _ => {
                 return Err(CompileError::Unparsed {
                     rule: site.rule.to_owned(),
@@ -369,6 +475,16 @@ impl Compiler {
         site: &Site<'_>,
     ) -> Result<(Option<Field>, Shape), CompileError> {
         let source = match &field.kind {
+            FieldKind::TraceState(key) => {
+                self.program.span_detail = true;
+                let keys = &mut self.program.trace_state_keys;
+                let index = keys.iter().position(|k| **k == **key).unwrap_or_else(|| {
+                    keys.push(key.as_str().into());
+                    keys.len() - 1
+                });
+                let index = u32::try_from(index).unwrap_or(u32::MAX);
+                return Ok((Some(Field::TraceState(index)), Shape::Str));
+            }
             FieldKind::SpanAttribute(key) => Source::Attr(self.intern(Scope::Span, key)),
             FieldKind::ResourceAttribute(key) => Source::Attr(self.intern(Scope::Resource, key)),
             FieldKind::Builtin(builtin) => match builtin {
@@ -389,6 +505,18 @@ impl Compiler {
                 BuiltinField::Kind => return Ok((None, Shape::Kind)),
                 BuiltinField::Status => return Ok((None, Shape::Status)),
                 BuiltinField::Error => return Ok((None, Shape::Bool)),
+                BuiltinField::Sampled => {
+                    self.program.span_detail = true;
+                    return Ok((Some(Field::Sampled), Shape::Bool));
+                }
+                BuiltinField::TraceDuration => {
+                    self.program.trace_level = true;
+                    return Ok((Some(Field::TraceDuration), Shape::Duration));
+                }
+                BuiltinField::SpanCount => {
+                    self.program.trace_level = true;
+                    return Ok((Some(Field::SpanCount), Shape::Count));
+                }
                 _ => {
                     return Err(CompileError::UnknownField {
                         rule: site.rule.to_owned(),
@@ -431,6 +559,31 @@ impl Compiler {
                 }
             }
             (Value::Name(_), ..) => return Err(invalid_constant(literal, site)),
+            (Value::Int(n), Shape::Count, _) => Pred::SpanCount {
+                op,
+                literal: Num::Int(*n),
+            },
+            (Value::Float(x), Shape::Count, _) => Pred::SpanCount {
+                op,
+                literal: Num::Float(*x),
+            },
+            (Value::Int(n), Shape::Duration, Some(Field::TraceDuration)) => Pred::TraceDuration {
+                op,
+                nanos: i128::from(*n) * 1_000_000,
+            },
+            (Value::Float(x), Shape::Duration, Some(Field::TraceDuration)) => {
+                Pred::TraceDurationMillis { op, millis: *x }
+            }
+            (Value::Duration(nanos, _), Shape::Duration, Some(Field::TraceDuration)) => {
+                Pred::TraceDuration {
+                    op,
+                    nanos: i128::from(*nanos),
+                }
+            }
+            (Value::Bool(b), Shape::Bool, Some(Field::Sampled)) if equality => Pred::Sampled {
+                equal: op == CompareOp::Eq,
+                literal: *b,
+            },
             (Value::Int(n), Shape::Int | Shape::Any, Some(Field::Slot(slot))) => Pred::Num {
                 slot,
                 op,
@@ -576,7 +729,8 @@ fn invalid_constant(literal: &Literal, site: &Site<'_>) -> CompileError {
 /// no `Field`, and always have a value).
 fn exists(field: Option<Field>) -> Node {
     match field {
-        Some(Field::Name | Field::TraceId | Field::SpanId) | None => Node::Const(true),
+        Some(Field::Name | Field::TraceId | Field::SpanId | Field::Sampled | Field::SpanCount)
+        | None => Node::Const(true),
         Some(field) => Node::Pred(Pred::Exists(field)),
     }
 }

@@ -15,6 +15,7 @@ use crate::compare::{cmp_num, holds, nanos_to_millis, Num};
 use crate::compile::{Field, Node, Pred, Program, Scope, Source, Test};
 use crate::tenant::TenantId;
 use crate::view::{AttrValue, SpanView};
+use cpl_syntax::ast::ValueType;
 
 /// A field's value on one span, in the terms comparisons need.
 ///
@@ -126,6 +127,44 @@ fn resolve<'s, S: SpanView + ?Sized>(
     };
 }
 
+/// The trace-level values of one trace (spec/sampling.md, "Decisions"): computed once
+/// per trace, before its spans are evaluated, for policies with trace-level parts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Trace {
+    pub(crate) span_count: u64,
+    /// `trace_duration`: latest end minus earliest start over the spans that have a
+    /// duration.
+    pub(crate) duration: Option<u64>,
+    /// The result of each `any(…)` part, by its index in `Program::quantifiers`.
+    pub(crate) any: Vec<bool>,
+}
+
+impl Trace {
+    /// Computes the trace-level values of `spans`.
+    pub(crate) fn of<S: SpanView>(program: &Program, spans: &[S]) -> Self {
+        let mut window: Option<(u64, u64)> = None;
+        for span in spans {
+            if duration(span).is_some() {
+                let (start, end) = (span.start_time_unix_nano(), span.end_time_unix_nano());
+                window = Some(window.map_or((start, end), |(s, e)| (s.min(start), e.max(end))));
+            }
+        }
+        let mut trace = Trace {
+            span_count: spans.len() as u64,
+            duration: window.map(|(start, end)| end - start),
+            any: Vec::with_capacity(program.quantifiers.len()),
+        };
+        // Inner parts come first, so each body reads only results computed already.
+        for body in &program.quantifiers {
+            let result = spans
+                .iter()
+                .any(|span| Ctx::<_, 16>::with_trace(program, span, Some(&trace)).eval(body));
+            trace.any.push(result);
+        }
+        trace
+    }
+}
+
 /// The evaluation state for one span.
 ///
 /// `N` is the number of attribute-derived fields cached inline (at most 64); fields
@@ -133,6 +172,8 @@ fn resolve<'s, S: SpanView + ?Sized>(
 pub(crate) struct Ctx<'e, 's, S: ?Sized, const N: usize> {
     program: &'e Program,
     span: &'s S,
+    /// The span's trace; `None` when the span is decided as a trace of its own.
+    trace: Option<&'e Trace>,
     /// Bit `i`: field slot `i` has been resolved and `values[i]` holds its value.
     resolved: u64,
     values: [Val<'s>; N],
@@ -141,9 +182,15 @@ pub(crate) struct Ctx<'e, 's, S: ?Sized, const N: usize> {
 
 impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
     pub(crate) fn new(program: &'e Program, span: &'s S) -> Self {
+        Self::with_trace(program, span, None)
+    }
+
+    /// A context whose trace-level parts read `trace` (`None`: the span alone).
+    pub(crate) fn with_trace(program: &'e Program, span: &'s S, trace: Option<&'e Trace>) -> Self {
         Self {
             program,
             span,
+            trace,
             resolved: 0,
             values: [Val::Missing; N],
             spare: Val::Missing,
@@ -199,7 +246,39 @@ impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
                 Some(_) => Val::Other,
                 None => Val::Missing,
             },
+            Field::TraceDuration => match self.trace_duration() {
+                Some(_) => Val::Other,
+                None => Val::Missing,
+            },
+            // Only `exists` reads the span count through here: it always has one.
+            Field::SpanCount => Val::Other,
+            Field::Sampled => Val::Bool(self.span.flags() & 1 == 1),
+            Field::TraceState(index) => self
+                .program
+                .trace_state_keys
+                .get(index as usize)
+                .and_then(|key| crate::tracestate::entry(self.span.trace_state(), key))
+                .map_or(Val::Missing, Val::Str),
         }
+    }
+
+    fn trace_duration(&self) -> Option<u64> {
+        match self.trace {
+            Some(trace) => trace.duration,
+            None => duration(self.span),
+        }
+    }
+
+    /// `any(…)` part `index`: its result over the trace, or on the span alone.
+    fn any(&mut self, index: u32) -> bool {
+        if let Some(trace) = self.trace {
+            return trace.any.get(index as usize).copied().unwrap_or(false);
+        }
+        let program = self.program;
+        program
+            .quantifiers
+            .get(index as usize)
+            .is_some_and(|body| self.eval(body))
     }
 
     /// Applies `test` to the field's value if it is a string (ids as lowercase hex).
@@ -257,6 +336,7 @@ impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
             Node::Or(items) => items.iter().any(|item| self.eval(item)),
             Node::Not(inner) => !self.eval(inner),
             Node::Const(value) => *value,
+            Node::Any(index) => self.any(*index),
         }
     }
 
@@ -339,6 +419,32 @@ impl<'e, 's, S: SpanView + ?Sized, const N: usize> Ctx<'e, 's, S, N> {
                 Val::Bool(value) => (value == *literal) == *equal,
                 _ => false,
             },
+            Pred::TraceDuration { op, nanos } => self
+                .trace_duration()
+                .is_some_and(|d| holds(*op, Some(i128::from(d).cmp(nanos)))),
+            Pred::TraceDurationMillis { op, millis } => self
+                .trace_duration()
+                .is_some_and(|d| holds(*op, nanos_to_millis(d).partial_cmp(millis))),
+            Pred::SpanCount { op, literal } => {
+                let count = self.trace.map_or(1, |trace| trace.span_count);
+                let count = i64::try_from(count).unwrap_or(i64::MAX);
+                holds(*op, cmp_num(Num::Int(count), *literal))
+            }
+            Pred::Sampled { equal, literal } => {
+                let sampled = self.span.flags() & 1 == 1;
+                (sampled == *literal) == *equal
+            }
+            Pred::IsType { slot, ty, negated } => match (*self.slot(*slot), ty) {
+                (Val::Missing, _) => false,
+                (Val::Int(_), ValueType::Int)
+                | (Val::Float(_), ValueType::Float)
+                | (Val::Str(_), ValueType::String)
+                | (Val::Bool(_), ValueType::Bool) => !*negated,
+                _ => *negated,
+            },
+            Pred::Fnv { salt, threshold } => {
+                crate::fnv::fnv_hash(salt, self.span.trace_id()) <= *threshold
+            }
             Pred::Exists(Field::Slot(slot)) => !matches!(self.slot(*slot), Val::Missing),
             Pred::Exists(field) => !matches!(self.value(*field), Val::Missing),
         }

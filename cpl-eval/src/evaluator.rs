@@ -15,7 +15,7 @@ use cpl_syntax::{Action, Condition, Policy};
 
 use crate::compile::{CompileError, Compiler, Node, Program};
 use crate::decision::{Decision, Reason, RuleSet};
-use crate::eval::Ctx;
+use crate::eval::{Ctx, Trace};
 use crate::tenant::TenantId;
 use crate::threshold::Rate;
 use crate::view::SpanView;
@@ -85,17 +85,20 @@ struct Override {
 /// attribute-derived field of the policy (fields beyond 64 are not cached).
 macro_rules! with_ctx {
     ($self:ident, $span:expr, |$ctx:ident| $body:expr) => {
+        with_ctx!($self, $span, None, |$ctx| $body)
+    };
+    ($self:ident, $span:expr, $trace:expr, |$ctx:ident| $body:expr) => {
         match $self.program.sources.len() {
             0..=4 => {
-                let mut $ctx = Ctx::<_, 4>::new(&$self.program, $span);
+                let mut $ctx = Ctx::<_, 4>::with_trace(&$self.program, $span, $trace);
                 $body
             }
             5..=16 => {
-                let mut $ctx = Ctx::<_, 16>::new(&$self.program, $span);
+                let mut $ctx = Ctx::<_, 16>::with_trace(&$self.program, $span, $trace);
                 $body
             }
             _ => {
-                let mut $ctx = Ctx::<_, 64>::new(&$self.program, $span);
+                let mut $ctx = Ctx::<_, 64>::with_trace(&$self.program, $span, $trace);
                 $body
             }
         }
@@ -208,7 +211,9 @@ impl Evaluator {
 
     /// Adds to `matched` every rule that `span` matches. Call it for each span of a
     /// trace with the same set, then [`Evaluator::decide_trace`]. Rules already in the
-    /// set are not evaluated again.
+    /// set are not evaluated again. Trace-level parts read `span` as a trace of its own;
+    /// for a policy that [reads traces](Evaluator::reads_trace), use
+    /// [`Evaluator::add_trace_matches`].
     pub fn add_matches<S: SpanView + ?Sized>(&self, span: &S, matched: &mut RuleSet) {
         with_ctx!(self, span, |ctx| {
             for (index, rule) in self.rules.iter().enumerate() {
@@ -217,6 +222,44 @@ impl Evaluator {
                 }
             }
         });
+    }
+
+    /// Whether some condition has a trace-level part (`any(…)`, `trace_duration`,
+    /// `span_count`): such a policy must see every span of a trace at once, through
+    /// [`Evaluator::add_trace_matches`], to mean what it says (spec/sampling.md,
+    /// "Deciding one span").
+    pub fn reads_trace(&self) -> bool {
+        self.program.trace_level
+    }
+
+    /// Whether some condition reads a span's trace state or trace flags
+    /// (`trace_state["key"]`, `sampled`): a reader must keep them
+    /// ([`SpanView::trace_state`], [`SpanView::flags`]).
+    pub fn reads_span_detail(&self) -> bool {
+        self.program.span_detail
+    }
+
+    /// Adds to `matched` every rule that some span of the trace made of `spans`
+    /// matches, with the trace-level parts of the conditions evaluated over all of
+    /// them. For a policy without trace-level parts this is [`Evaluator::add_matches`]
+    /// on each span. Rules already in the set are not evaluated again.
+    pub fn add_trace_matches<S: SpanView>(&self, spans: &[S], matched: &mut RuleSet) {
+        if !self.program.trace_level {
+            for span in spans {
+                self.add_matches(span, matched);
+            }
+            return;
+        }
+        let trace = Trace::of(&self.program, spans);
+        for span in spans {
+            with_ctx!(self, span, Some(&trace), |ctx| {
+                for (index, rule) in self.rules.iter().enumerate() {
+                    if !matched.contains(index) && ctx.eval(&rule.node) {
+                        matched.insert(index);
+                    }
+                }
+            });
+        }
     }
 
     /// The rules that `span` matches.

@@ -121,8 +121,10 @@ mod compile;
 mod decision;
 mod eval;
 mod evaluator;
+mod fnv;
 mod tenant;
 mod threshold;
+mod tracestate;
 mod view;
 
 pub use compile::CompileError;
@@ -130,6 +132,7 @@ pub use cpl_syntax::Action;
 pub use cpl_syntax::{SpanKind, StatusCode};
 pub use decision::{Decision, Reason, RuleSet};
 pub use evaluator::{Evaluator, Rule};
+pub use fnv::{fnv_hash, fnv_threshold};
 pub use tenant::{TenantId, TraceTenant};
 pub use threshold::{keeps, randomness, threshold};
 pub use view::{keys_equal, AttrValue, KeySet, SpanView};

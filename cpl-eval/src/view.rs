@@ -72,6 +72,19 @@ pub trait SpanView {
             .enumerate()
             .find_map(|(i, key)| self.attribute(key).map(|value| (i, value)))
     }
+
+    /// The span's W3C `tracestate` header, as written (`""` when it has none): what
+    /// `trace_state["key"]` reads. The default has none.
+    #[allow(clippy::unnecessary_literal_bound)] // implementations borrow from the span
+    fn trace_state(&self) -> &str {
+        ""
+    }
+
+    /// The span's OTLP `flags`: the W3C trace flags in the low 8 bits (bit 0 is
+    /// `sampled`). The default is 0.
+    fn flags(&self) -> u32 {
+        0
+    }
 }
 
 /// The source keys of a field, in order of preference, prepared for matching: see
@@ -159,6 +172,12 @@ impl<T: SpanView + ?Sized> SpanView for &T {
     }
     fn first_attribute(&self, keys: &KeySet) -> Option<(usize, AttrValue<'_>)> {
         (**self).first_attribute(keys)
+    }
+    fn trace_state(&self) -> &str {
+        (**self).trace_state()
+    }
+    fn flags(&self) -> u32 {
+        (**self).flags()
     }
 }
 

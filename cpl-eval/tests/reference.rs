@@ -12,9 +12,10 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use cpl_eval::{AttrValue, Evaluator, RuleSet, SpanKind, SpanView, StatusCode, TraceTenant};
-use cpl_otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
+use cpl_otlp::{AnyValue, KeyValue, Resource, Span, SpanDetail, SpanId, TraceId};
 use cpl_syntax::ast::{
     CompareOp, DurationUnit, Expr, ExprKind, Field, FieldKind, Literal, StringOp, Value,
+    DEFAULT_HASH_SALT,
 };
 use cpl_syntax::fields::BuiltinField;
 use cpl_syntax::{Action, Policy, Span as Pos};
@@ -45,6 +46,9 @@ struct TSpan {
     end: u64,
     attrs: Vec<(String, TVal)>,
     resource: Vec<(String, TVal)>,
+    /// The W3C `tracestate` header (`""`: none).
+    trace_state: String,
+    flags: u32,
 }
 
 fn to_any(value: &TVal) -> AnyValue {
@@ -81,7 +85,13 @@ fn to_otlp(span: &TSpan) -> Span {
             attributes: kvs(&span.resource),
         }),
         encoded_len: 0,
-        detail: None,
+        detail: (!span.trace_state.is_empty() || span.flags != 0).then(|| {
+            Box::new(SpanDetail {
+                trace_state: span.trace_state.clone(),
+                flags: span.flags,
+                ..SpanDetail::default()
+            })
+        }),
     }
 }
 
@@ -175,7 +185,52 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// `trace.ParseTraceState(header).Get(key)`, restated with the W3C grammar's regexes
+/// (the generated headers are ASCII, where Go's low-byte test is the grammar).
+fn reference_trace_state(header: &str, key: &str) -> Option<String> {
+    let key_re = regex::Regex::new(
+        r"^(?:[a-z][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})$",
+    )
+    .expect("valid");
+    let value_re =
+        regex::Regex::new(r"^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$")
+            .expect("valid");
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for member in header.split(',').filter(|m| !m.is_empty()) {
+        let at = member.find('=')?;
+        let k = member[..at].trim_start_matches([' ', '\t']);
+        let v = member[at + 1..].trim_end_matches([' ', '\t']);
+        if !key_re.is_match(k) || !value_re.is_match(v) || entries.iter().any(|(e, _)| e == k) {
+            return None;
+        }
+        entries.push((k.to_owned(), v.to_owned()));
+    }
+    if entries.len() > 32 {
+        return None;
+    }
+    entries.into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// The trace's duration by the spec: over the spans with a duration.
+fn reference_trace_duration(trace: &[TSpan]) -> RVal {
+    let timed: Vec<&TSpan> = trace
+        .iter()
+        .filter(|s| s.start != 0 && s.end != 0 && s.end >= s.start)
+        .collect();
+    match (
+        timed.iter().map(|s| s.start).min(),
+        timed.iter().map(|s| s.end).max(),
+    ) {
+        (Some(start), Some(end)) => RVal::Dur(end - start),
+        _ => RVal::Missing,
+    }
+}
+
 fn resolve(field: &FieldKind, span: &TSpan) -> RVal {
+    resolve_in(field, span, std::slice::from_ref(span))
+}
+
+fn resolve_in(field: &FieldKind, span: &TSpan, trace: &[TSpan]) -> RVal {
     let first = |keys: &[&str]| {
         keys.iter()
             .enumerate()
@@ -188,7 +243,13 @@ fn resolve(field: &FieldKind, span: &TSpan) -> RVal {
     match field {
         FieldKind::SpanAttribute(key) => plain(lookup(&span.attrs, key)),
         FieldKind::ResourceAttribute(key) => plain(lookup(&span.resource, key)),
+        FieldKind::TraceState(key) => {
+            reference_trace_state(&span.trace_state, key).map_or(RVal::Missing, RVal::Str)
+        }
         FieldKind::Builtin(builtin) => match builtin {
+            BuiltinField::Sampled => RVal::Bool(span.flags % 2 == 1),
+            BuiltinField::SpanCount => RVal::Int(i64::try_from(trace.len()).expect("small")),
+            BuiltinField::TraceDuration => reference_trace_duration(trace),
             BuiltinField::StatusCode => {
                 match first(&["http.response.status_code", "http.status_code"]) {
                     None => RVal::Missing,
@@ -338,11 +399,69 @@ fn compare(value: &RVal, op: CompareOp, literal: &Value) -> bool {
     }
 }
 
+/// The thresholds of spec/sampling.md, "Hash sampling", for the percentages the
+/// generators use (computed with exact rationals, not with the evaluator's code).
+fn reference_fnv_threshold(percent: &Value) -> u64 {
+    match percent {
+        Value::Int(0) => 0,
+        Value::Int(1) => 0x028f_5c28_f5c2_8f5f,
+        Value::Int(10) => 0x1999_9999_9999_99ff,
+        Value::Int(25) => 0x3fff_ffff_ffff_ffff,
+        Value::Int(50) => 0x7fff_ffff_ffff_ffff,
+        Value::Float(x) if x.to_bits() == 12.5f64.to_bits() => 0x1fff_ffff_ffff_ffff,
+        Value::Float(x) if x.to_bits() == 99.9f64.to_bits() => 0xffbe_76c8_b439_5fff,
+        Value::Float(x) if x.to_bits() == 33.3f64.to_bits() => 0x553f_7ced_9168_6fff,
+        Value::Int(100 | 150) => u64::MAX,
+        other => panic!("no reference threshold for {other:?}"),
+    }
+}
+
+fn reference_fnv(salt: &str, trace_id: [u8; 16]) -> u64 {
+    let mut hash: u64 = 14_695_981_039_346_656_037;
+    for byte in salt.bytes().chain(trace_id) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(1_099_511_628_211);
+    }
+    hash
+}
+
 fn reference(expr: &Expr, span: &TSpan) -> bool {
+    reference_in(expr, span, std::slice::from_ref(span))
+}
+
+/// `expr` on `span`, a span of `trace`.
+fn reference_in(expr: &Expr, span: &TSpan, trace: &[TSpan]) -> bool {
+    let reference = |e: &Expr, s: &TSpan| reference_in(e, s, trace);
+    let resolve = |f: &FieldKind, s: &TSpan| resolve_in(f, s, trace);
     match &expr.kind {
         ExprKind::And(items) => items.iter().all(|e| reference(e, span)),
         ExprKind::Or(items) => items.iter().any(|e| reference(e, span)),
         ExprKind::Not(inner) => !reference(inner, span),
+        ExprKind::Any(inner) => trace.iter().any(|s| reference(inner, s)),
+        ExprKind::TypeTest {
+            field,
+            negated,
+            type_name,
+        } => {
+            let Value::Name(name) = &type_name.value else {
+                panic!("type name")
+            };
+            let is = match (resolve(&field.kind, span), name.as_str()) {
+                (RVal::Missing, _) => return false,
+                (RVal::Int(_), "int")
+                | (RVal::Float(_), "float")
+                | (RVal::Str(_), "string")
+                | (RVal::Bool(_), "bool") => true,
+                _ => false,
+            };
+            is != *negated
+        }
+        ExprKind::FnvSample { percent, salt } => {
+            let Value::String(salt) = &salt.value else {
+                panic!("salt")
+            };
+            reference_fnv(salt, span.trace_id) <= reference_fnv_threshold(&percent.value)
+        }
         ExprKind::Compare { field, op, value } => {
             compare(&resolve(&field.kind, span), *op, &value.value)
         }
@@ -566,6 +685,8 @@ fn tspan() -> impl Strategy<Value = TSpan> {
                         .into_iter()
                         .map(|(k, v)| (k.to_owned(), v))
                         .collect(),
+                    trace_state: String::new(),
+                    flags: 0,
                 }
             },
         )
@@ -989,4 +1110,256 @@ fn reference_arithmetic_agrees_with_known_values() {
     );
     let id = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128.to_be_bytes();
     assert!(reference_keeps(0.25, id) && !reference_keeps(0.1, id));
+}
+
+// ----- trace-level parts
+
+const TRACE_STATES: &[&str] = &[
+    "",
+    "vendor=keep",
+    "congo=t61rcWkgMzE, vendor=keep",
+    "vendor=keep,oops",
+    "vendor=keep,vendor=drop",
+    "vendor=drop",
+    "ot=th:8;rv:ab, \tvendor=keep \t",
+    "Vendor=keep",
+    "vendor=ke=ep",
+    "t0@vendor=x,vendor=  keep",
+];
+
+const PERCENTS: &[f64] = &[0.0, 1.0, 10.0, 25.0, 50.0, 100.0, 150.0, 12.5, 99.9, 33.3];
+
+fn trace_field() -> impl Strategy<Value = FieldKind> {
+    prop_oneof![
+        2 => proptest::sample::select(&[
+            BuiltinField::TraceDuration,
+            BuiltinField::SpanCount,
+            BuiltinField::Sampled,
+            BuiltinField::Status,
+            BuiltinField::Duration,
+        ][..]).prop_map(FieldKind::Builtin),
+        1 => proptest::sample::select(&["vendor", "ot", "congo", "t0@vendor"][..])
+            .prop_map(|k| FieldKind::TraceState(k.to_owned())),
+        2 => proptest::sample::select(&["x", "y"][..]).prop_map(|k| FieldKind::SpanAttribute(k.to_owned())),
+        1 => Just(FieldKind::ResourceAttribute("x".to_owned())),
+    ]
+}
+
+fn trace_literal(field: &FieldKind) -> BoxedStrategy<Value> {
+    match field {
+        FieldKind::Builtin(BuiltinField::Status) => {
+            proptest::sample::select(&["UNSET", "OK", "ERROR"][..])
+                .prop_map(|n| Value::Name(n.to_owned()))
+                .boxed()
+        }
+        FieldKind::Builtin(BuiltinField::SpanCount) => {
+            prop_oneof![(0i64..5).prop_map(Value::Int), Just(Value::Float(2.5)),].boxed()
+        }
+        FieldKind::Builtin(BuiltinField::TraceDuration | BuiltinField::Duration) => prop_oneof![
+            prop_oneof![
+                Just(0i64),
+                Just(1_000_000_000),
+                Just(1_000_000_001),
+                Just(2_000_000_000)
+            ]
+            .prop_map(|ns| Value::Duration(ns, DurationUnit::Nanoseconds)),
+            Just(Value::Int(1000)),
+            Just(Value::Float(1000.5)),
+        ]
+        .boxed(),
+        FieldKind::Builtin(BuiltinField::Sampled) => any::<bool>().prop_map(Value::Bool).boxed(),
+        FieldKind::TraceState(_) => {
+            proptest::sample::select(&["keep", "drop", "  keep", "x", "t61rcWkgMzE"][..])
+                .prop_map(|v| Value::String(v.to_owned()))
+                .boxed()
+        }
+        _ => tval()
+            .prop_filter_map("a literal", |v| match v {
+                TVal::Str(s) => Some(Value::String(s)),
+                TVal::Int(i) => Some(Value::Int(i)),
+                TVal::Double(d) if !d.is_nan() => Some(Value::Float(d)),
+                TVal::Bool(b) => Some(Value::Bool(b)),
+                _ => None,
+            })
+            .boxed(),
+    }
+}
+
+fn trace_predicate() -> impl Strategy<Value = Expr> {
+    let ops =
+        proptest::sample::select(&[CompareOp::Eq, CompareOp::Ne, CompareOp::Lt, CompareOp::Ge][..]);
+    let compare = trace_field().prop_flat_map(move |kind| {
+        let f = Field {
+            kind: kind.clone(),
+            span: Pos::default(),
+        };
+        (ops.clone(), trace_literal(&kind)).prop_map(move |(op, value)| {
+            node(ExprKind::Compare {
+                field: f.clone(),
+                op,
+                value: lit(value),
+            })
+        })
+    });
+    let exists = trace_field().prop_map(|kind| {
+        node(ExprKind::Exists(Field {
+            kind,
+            span: Pos::default(),
+        }))
+    });
+    let type_test = (
+        proptest::sample::select(&["x", "y"][..]),
+        any::<bool>(),
+        any::<bool>(),
+        proptest::sample::select(&["int", "float", "string", "bool"][..]),
+    )
+        .prop_map(|(key, resource, negated, ty)| {
+            let kind = if resource {
+                FieldKind::ResourceAttribute(key.to_owned())
+            } else {
+                FieldKind::SpanAttribute(key.to_owned())
+            };
+            node(ExprKind::TypeTest {
+                field: Field {
+                    kind,
+                    span: Pos::default(),
+                },
+                negated,
+                type_name: lit(Value::Name(ty.to_owned())),
+            })
+        });
+    let fnv = (
+        proptest::sample::select(PERCENTS),
+        proptest::sample::select(&[DEFAULT_HASH_SALT, "", "tenant-a"][..]),
+    )
+        .prop_map(|(percent, salt)| {
+            #[allow(clippy::cast_possible_truncation)] // whole percentages only
+            let percent = if percent.fract() == 0.0 {
+                Value::Int(percent as i64)
+            } else {
+                Value::Float(percent)
+            };
+            node(ExprKind::FnvSample {
+                percent: lit(percent),
+                salt: lit(Value::String(salt.to_owned())),
+            })
+        });
+    prop_oneof![4 => compare, 1 => exists, 2 => type_test, 1 => fnv, 2 => predicate()]
+}
+
+fn trace_expr() -> impl Strategy<Value = Expr> {
+    trace_predicate().prop_recursive(4, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 2..4)
+                .prop_map(|items| node(ExprKind::And(items))),
+            proptest::collection::vec(inner.clone(), 2..4)
+                .prop_map(|items| node(ExprKind::Or(items))),
+            inner.clone().prop_map(|e| node(ExprKind::Not(Box::new(e)))),
+            inner.prop_map(|e| node(ExprKind::Any(Box::new(e)))),
+        ]
+    })
+}
+
+fn trace_span() -> impl Strategy<Value = TSpan> {
+    (
+        tspan(),
+        proptest::sample::select(TRACE_STATES),
+        prop_oneof![Just(0u32), Just(1), Just(0x101), Just(0x2)],
+        prop_oneof![Just(0u64), Just(400_000_000), Just(1_000_000_000)],
+    )
+        .prop_map(|(mut span, trace_state, flags, shift)| {
+            trace_state.clone_into(&mut span.trace_state);
+            span.flags = flags;
+            if span.start != 0 && span.end >= span.start {
+                span.start = span.start.saturating_add(shift);
+                span.end = span.end.saturating_add(shift);
+            }
+            span
+        })
+}
+
+const TRACE_POLICY: &str = r#"
+sampling:
+  base_rate: 0.5
+  conditions:
+    - name: a
+      when: "exists(x)"
+    - name: b
+      when: "exists(x)"
+      action: drop
+    - name: c
+      when: "exists(x)"
+    - name: d
+      when: "exists(x)"
+      rate: 0.5
+"#;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Trace-level parts, trace state, flags, type tests and `fnv_sample` decide
+    /// whole traces as the reference does, and single spans as traces of their own.
+    #[test]
+    fn trace_level_decisions_equal_reference(
+        exprs in proptest::collection::vec(trace_expr(), 4),
+        spans in proptest::collection::vec(trace_span(), 1..5),
+    ) {
+        let policy = policy_with(TRACE_POLICY, &exprs);
+        let evaluator = Evaluator::compile(&policy).expect("compiles");
+        let trace_id = spans[0].trace_id;
+        let spans: Vec<TSpan> = spans.into_iter().map(|mut s| { s.trace_id = trace_id; s }).collect();
+
+        let mut expected = None;
+        for condition in &policy.sampling.conditions {
+            if spans.iter().any(|s| reference_in(&condition.when.expr, s, &spans)) {
+                let keep = condition.action() == Action::Keep
+                    && reference_keeps(condition.keep_rate(), trace_id);
+                expected = Some((keep, format!("rule {}", condition.name.value)));
+                break;
+            }
+        }
+        let (keep, reason) = expected
+            .unwrap_or_else(|| (reference_keeps(0.5, trace_id), "base rate 0.5".to_owned()));
+
+        let otlp: Vec<Span> = spans.iter().map(to_otlp).collect();
+        let mut matched = RuleSet::new();
+        evaluator.add_trace_matches(&otlp, &mut matched);
+        let decision = evaluator.decide_trace(trace_id, &matched, None);
+        prop_assert_eq!(decision.keep, keep, "{} {:?}", decision, exprs.iter().map(ToString::to_string).collect::<Vec<_>>());
+        prop_assert_eq!(decision.reason.to_string(), reason);
+
+        // Each span alone: a trace of that one span.
+        for (span, one) in spans.iter().zip(&otlp) {
+            let alone = std::slice::from_ref(span);
+            let expected = policy.sampling.conditions.iter().find(|c| reference_in(&c.when.expr, span, alone));
+            let decision = evaluator.decide_span(one);
+            let reason = expected.map_or_else(|| "base rate 0.5".to_owned(), |c| format!("rule {}", c.name.value));
+            prop_assert_eq!(decision.reason.to_string(), reason);
+        }
+        prop_assert_eq!(evaluator.reads_trace(), exprs.iter().any(Expr::is_trace_level));
+    }
+}
+
+#[test]
+fn reference_trace_state_agrees_with_the_spec_example() {
+    assert_eq!(
+        reference_trace_state("congo=t61rcWkgMzE, vendor=keep", "vendor").as_deref(),
+        Some("keep")
+    );
+    assert_eq!(reference_trace_state("vendor=keep,oops", "vendor"), None);
+    let id = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128.to_be_bytes();
+    assert_eq!(reference_fnv(DEFAULT_HASH_SALT, id), 0xa545_33ba_2e49_70b5);
+    for percent in PERCENTS {
+        #[allow(clippy::cast_possible_truncation)]
+        let literal = if percent.fract() == 0.0 {
+            Value::Int(*percent as i64)
+        } else {
+            Value::Float(*percent)
+        };
+        assert_eq!(
+            cpl_eval::fnv_threshold(*percent),
+            reference_fnv_threshold(&literal),
+            "{percent}"
+        );
+    }
 }

@@ -3,8 +3,8 @@
 //! Each ```` ```json sampling-example ```` block is a trace and its expected decision,
 //! decided with the policy of the closest ```` ```yaml policy-ok ```` block above it
 //! (the block format is described in the chapter, "Worked examples"). The trace is
-//! decided as `cpl replay` does (matches of every span, the trace's tenant, then
-//! `decide_trace`), and a single-span trace must also get the same decision from
+//! decided as `cpl replay` does (the matches of the whole trace, the trace's tenant,
+//! then `decide_trace`), and a single-span trace must also get the same decision from
 //! `decide_span`.
 
 mod common;
@@ -12,7 +12,7 @@ mod common;
 use std::sync::Arc;
 
 use cpl_eval::{Evaluator, RuleSet, SpanKind, StatusCode, TraceTenant};
-use cpl_otlp::{AnyValue, KeyValue, Resource, Span, SpanId, TraceId};
+use cpl_otlp::{AnyValue, KeyValue, Resource, Span, SpanDetail, SpanId, TraceId};
 use serde_json::Value;
 
 const CHAPTER: &str = include_str!("../../spec/sampling.md");
@@ -66,8 +66,14 @@ fn status(name: &str) -> StatusCode {
 
 fn span(trace_id: TraceId, index: usize, json: &Value) -> Span {
     let text = |key: &str| json.get(key).and_then(Value::as_str);
-    let start = 1_000_000_000;
+    let start =
+        1_000_000_000 + json.get("start_ms").and_then(Value::as_u64).unwrap_or(0) * 1_000_000;
     let millis = json.get("duration_ms").and_then(Value::as_u64).unwrap_or(0);
+    let trace_state = text("trace_state").unwrap_or_default();
+    let flags = json
+        .get("flags")
+        .and_then(Value::as_u64)
+        .map_or(0, |f| u32::try_from(f).expect("32-bit flags"));
     Span {
         trace_id,
         span_id: text("span_id")
@@ -94,7 +100,13 @@ fn span(trace_id: TraceId, index: usize, json: &Value) -> Span {
             attributes: key_values(json.get("resource")),
         }),
         encoded_len: 0,
-        detail: None,
+        detail: (!trace_state.is_empty() || flags != 0).then(|| {
+            Box::new(SpanDetail {
+                trace_state: trace_state.to_owned(),
+                flags,
+                ..SpanDetail::default()
+            })
+        }),
     }
 }
 
@@ -151,8 +163,8 @@ fn worked_examples() {
                     .unwrap_or_default();
                 let mut matched = RuleSet::new();
                 let mut tenant = TraceTenant::new();
+                evaluator.add_trace_matches(&spans, &mut matched);
                 for span in &spans {
-                    evaluator.add_matches(span, &mut matched);
                     if let Some(id) = evaluator.tenant_of(span) {
                         tenant.observe(span.parent_span_id.is_none(), id);
                     }
@@ -199,4 +211,33 @@ fn the_threshold_table() {
         rows += 1;
     }
     assert!(rows >= 10, "only {rows} threshold rows found");
+}
+
+/// The test vectors of "Hash sampling" match `fnv_threshold` and `fnv_hash`.
+#[test]
+fn the_hash_sampling_vectors() {
+    let mut rows = 0;
+    for line in CHAPTER.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [_, input, value, _] = cells.as_slice() else {
+            continue;
+        };
+        let Some(hex) = value.strip_prefix("`0x").and_then(|v| v.strip_suffix('`')) else {
+            continue;
+        };
+        let expected = u64::from_str_radix(hex, 16).expect("hex");
+        if let Some(percent) = input.strip_prefix("*T* for `P` = ") {
+            let percent: f64 = percent.parse().expect("a percentage");
+            assert_eq!(cpl_eval::fnv_threshold(percent), expected, "{input}");
+        } else {
+            assert_eq!(
+                *input,
+                "*H* for salt `default-hash-seed`, trace id `4bf92f3577b34da6a3ce929d0e0e4736`"
+            );
+            let id = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").expect("hex");
+            assert_eq!(cpl_eval::fnv_hash(b"default-hash-seed", id.0), expected);
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 6, "hash sampling vectors found");
 }

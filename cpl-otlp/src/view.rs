@@ -94,4 +94,13 @@ impl SpanView for Span {
     fn first_attribute(&self, keys: &KeySet) -> Option<(usize, AttrValue<'_>)> {
         first_of(&self.attributes, keys)
     }
+    // Kept only at `Fidelity::Full`; without the detail a span has neither.
+    fn trace_state(&self) -> &str {
+        self.detail
+            .as_ref()
+            .map_or("", |detail| detail.trace_state.as_str())
+    }
+    fn flags(&self) -> u32 {
+        self.detail.as_ref().map_or(0, |detail| detail.flags)
+    }
 }

@@ -89,8 +89,8 @@ pub fn run_tests(evaluator: &Evaluator, file: &TestFile) -> Vec<CaseResult> {
 fn run_case(evaluator: &Evaluator, case: &TestCase) -> CaseResult {
     let mut matched = RuleSet::new();
     let mut tenant = TraceTenant::new();
+    evaluator.add_trace_matches(&case.spans, &mut matched);
     for span in &case.spans {
-        evaluator.add_matches(span, &mut matched);
         if let Some(id) = evaluator.tenant_of(span) {
             tenant.observe(span.parent_span_id.is_none(), id);
         }
@@ -452,7 +452,7 @@ impl Loader<'_> {
                     key: key.clone(),
                     value,
                 }),
-                FieldKind::Builtin(_) => {}
+                FieldKind::Builtin(_) | FieldKind::TraceState(_) => {}
             }
         }
         for (key, key_node, value) in entries {

@@ -28,7 +28,9 @@
 //! set (52 bytes at least). Per distinct span: one `u64` in its trace's copy set, a
 //! hash set at most 7/8 full, so 10 to 21 bytes (spec/replay.md, "Overlapping inputs").
 //! A policy with more than 64 rules, or a trace with a tenant id, adds a small heap
-//! block per trace.
+//! block per trace. A policy with trace-level parts (`any(…)`, `trace_duration`,
+//! `span_count`) cannot be decided span by span: its replay keeps every distinct span
+//! until [`Replay::finish`], and so holds the whole input in memory.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
@@ -106,7 +108,8 @@ pub struct SpanSummary {
     error: bool,
     start: u64,
     end: u64,
-    /// The span itself, for deciders that need the whole trace (a collector config).
+    /// The span itself, for deciders that need the whole trace: a collector config, or a
+    /// policy with trace-level parts (decided on whole traces at the end).
     span: Option<Box<Span>>,
 }
 
@@ -267,8 +270,10 @@ pub struct Replay<'e> {
     options: ReplayOptions,
     slow: Evaluator,
     traces: TraceMap,
-    /// Per trace, its spans in arrival order (collector replays only).
-    arrivals: HashMap<[u8; 16], Vec<Span>, BuildHasherDefault<TraceIdHasher>>,
+    /// The spans of each trace, for deciders that need whole traces only: every copy in
+    /// arrival order for a collector config, the distinct spans for a policy with
+    /// trace-level parts.
+    trace_spans: HashMap<[u8; 16], Vec<Span>, BuildHasherDefault<TraceIdHasher>>,
     services: HashMap<String, u32>,
     input: InputReport,
 }
@@ -286,7 +291,7 @@ impl<'e> Replay<'e> {
             options,
             slow: slow_condition(options.slow_threshold_nanos),
             traces: TraceMap::default(),
-            arrivals: HashMap::default(),
+            trace_spans: HashMap::default(),
             services: HashMap::new(),
             input: InputReport::default(),
         }
@@ -300,6 +305,7 @@ impl<'e> Replay<'e> {
     /// Summarises decoded spans; reads only the evaluators, so any thread may call it.
     pub fn summarize(evaluator: &Evaluator, spans: &[Span]) -> Vec<SpanSummary> {
         let error = &*ERROR_CONDITION;
+        let whole_traces = evaluator.reads_trace();
         spans
             .iter()
             .map(|span| {
@@ -310,14 +316,19 @@ impl<'e> Replay<'e> {
                 SpanSummary {
                     trace_id: span.trace_id.0,
                     copy_key: copy_key(span),
-                    matched: evaluator.matches(span),
+                    // Decided on the whole trace at the end instead.
+                    matched: if whole_traces {
+                        RuleSet::new()
+                    } else {
+                        evaluator.matches(span)
+                    },
                     tenant,
                     service: span.resource.service_name().map(str::to_owned),
                     bytes: span.encoded_len,
                     error: satisfies(error, span),
                     start: span.start_time_unix_nano,
                     end: span.end_time_unix_nano,
-                    span: None,
+                    span: whole_traces.then(|| Box::new(span.clone())),
                 }
             })
             .collect()
@@ -327,18 +338,20 @@ impl<'e> Replay<'e> {
     /// already merged is counted in `input.duplicate_spans` and otherwise ignored; for a
     /// collector config every copy counts, as the collector does not deduplicate.
     pub fn add(&mut self, summaries: Vec<SpanSummary>) {
+        let every_copy = matches!(self.decider, Decider::Collector(_));
         for mut summary in summaries {
             let trace = self.traces.entry(summary.trace_id).or_default();
-            if let Some(span) = summary.span.take() {
-                self.arrivals
-                    .entry(summary.trace_id)
-                    .or_default()
-                    .push(*span);
-            } else if !trace.seen.insert(summary.copy_key) {
+            if !every_copy && !trace.seen.insert(summary.copy_key) {
                 self.input.duplicate_spans += 1;
                 continue;
             }
             trace.matched.union_with(&summary.matched);
+            if let Some(span) = summary.span.take() {
+                self.trace_spans
+                    .entry(summary.trace_id)
+                    .or_default()
+                    .push(*span);
+            }
             trace.tenant.merge(&summary.tenant);
             trace.spans += 1;
             trace.bytes += summary.bytes;
@@ -374,7 +387,14 @@ impl<'e> Replay<'e> {
     }
 
     /// Decides every trace and sums the decisions.
-    pub fn finish(self) -> Report {
+    pub fn finish(mut self) -> Report {
+        if let Decider::Policy(evaluator) = self.decider {
+            for (trace_id, spans) in &self.trace_spans {
+                if let Some(trace) = self.traces.get_mut(trace_id) {
+                    evaluator.add_trace_matches(spans, &mut trace.matched);
+                }
+            }
+        }
         let mut tally = Tally::new(self.decider, &self.services);
         for (trace_id, trace) in &self.traces {
             let slow = satisfies(
@@ -385,7 +405,10 @@ impl<'e> Replay<'e> {
                     end: trace.end,
                 },
             );
-            let arrived = self.arrivals.get(trace_id).map_or(&[][..], Vec::as_slice);
+            let arrived = self
+                .trace_spans
+                .get(trace_id)
+                .map_or(&[][..], Vec::as_slice);
             tally.trace(*trace_id, trace, arrived, slow);
         }
         tally.report(self.input, &self.options)

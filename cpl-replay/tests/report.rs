@@ -347,3 +347,44 @@ fn tenants_are_broken_down_and_every_trace_is_decided_once() {
             .sum::<u64>();
     assert_eq!(decided, report.traces.total);
 }
+
+/// A policy with trace-level parts is decided on whole traces, whichever batches the
+/// spans of a trace arrive in; copies still count once (`span_count` included).
+#[test]
+fn trace_level_rules_see_the_whole_trace() {
+    let evaluator = compile(
+        "sampling:\n  base_rate: 0\n  conditions:\n    - name: error_without_route\n      when: \"any(status == ERROR) AND NOT any(exists(http.route))\"\n    - name: three_spans\n      when: \"span_count >= 3\"\n    - name: long\n      when: \"trace_duration >= 2s\"\n",
+    );
+    assert!(evaluator.reads_trace());
+    let second = 1_000_000_000;
+    // Trace 1: the error and the route are on different spans, in different batches.
+    let mut error = span(1, 1, second, 2 * second);
+    error.status = StatusCode::Error;
+    let mut routed = span(1, 2, second, 2 * second);
+    routed.attributes = vec![attribute("http.route", AnyValue::String("/a".into()))];
+    // Trace 2: an error, no route; decided by the first rule.
+    let mut lone_error = span(2, 1, second, 2 * second);
+    lone_error.status = StatusCode::Error;
+    // Trace 3: two spans, one of them given twice, that together last 2 s.
+    let early = span(3, 1, second, 2 * second);
+    let late = span(3, 2, 2 * second, 3 * second);
+    let report = replay(
+        &evaluator,
+        &[&[error, early.clone(), late], &[routed, lone_error, early]],
+        ReplayOptions::default(),
+    );
+    let decided: Vec<(String, u64)> = report
+        .rules
+        .iter()
+        .map(|rule| (rule.name.clone(), rule.traces))
+        .collect();
+    assert_eq!(
+        decided,
+        [
+            ("error_without_route".to_owned(), 1),
+            ("three_spans".to_owned(), 0),
+            ("long".to_owned(), 1),
+        ]
+    );
+    assert_eq!(report.input.duplicate_spans, 1);
+}

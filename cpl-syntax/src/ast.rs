@@ -87,8 +87,67 @@ pub enum ExprKind {
     },
     /// `exists(field)`.
     Exists(Field),
+    /// `field is T` / `field is not T`: a type test on an attribute (spec/expressions.md,
+    /// "Type tests"). The type name is kept as written, a [`Value::Name`]; the loader
+    /// checks it ([`ValueType::from_name`]).
+    TypeTest {
+        /// The left-hand side.
+        field: Field,
+        /// `is not`.
+        negated: bool,
+        /// The type name, as written.
+        type_name: Literal,
+    },
+    /// `any(expr)`: some span of the trace satisfies `expr` (a trace-level part).
+    Any(Box<Expr>),
+    /// `fnv_sample(percent, salt)`: the Collector's `probabilistic` hash test.
+    FnvSample {
+        /// The sampling percentage: an int or float literal.
+        percent: Literal,
+        /// The hash salt: a string literal (`"default-hash-seed"` when not written).
+        salt: Literal,
+    },
     /// A piece the parser could not read; its error has been reported.
     Error,
+}
+
+/// The salt `fnv_sample` uses when none is written: the Collector's default `hash_salt`.
+pub const DEFAULT_HASH_SALT: &str = "default-hash-seed";
+
+/// The type names of a type test (`x is int`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueType {
+    /// `int`: an OTLP `intValue`.
+    Int,
+    /// `float`: an OTLP `doubleValue`.
+    Float,
+    /// `string`: an OTLP `stringValue`.
+    String,
+    /// `bool`: an OTLP `boolValue`.
+    Bool,
+}
+
+impl ValueType {
+    /// The type a type name spells (lower case, exactly), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "int" => Self::Int,
+            "float" => Self::Float,
+            "string" => Self::String,
+            "bool" => Self::Bool,
+            _ => return None,
+        })
+    }
+
+    /// The type name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Int => "int",
+            Self::Float => "float",
+            Self::String => "string",
+            Self::Bool => "bool",
+        }
+    }
 }
 
 /// `==`, `!=`, `<`, `<=`, `>`, `>=`.
@@ -177,6 +236,18 @@ pub enum FieldKind {
     SpanAttribute(String),
     /// A resource attribute (`resource.service.name`, or `resource["odd key"]`).
     ResourceAttribute(String),
+    /// An entry of the span's W3C trace state (`trace_state["ot"]`).
+    TraceState(String),
+}
+
+impl FieldKind {
+    /// Whether the field has one value per trace (`trace_duration`, `span_count`).
+    pub fn is_trace_level(&self) -> bool {
+        matches!(
+            self,
+            FieldKind::Builtin(BuiltinField::TraceDuration | BuiltinField::SpanCount)
+        )
+    }
 }
 
 /// A literal with its span.
@@ -282,10 +353,37 @@ impl Expr {
                     }
                 }
                 ExprKind::Exists(field) => field.span = Span::default(),
+                ExprKind::TypeTest {
+                    field, type_name, ..
+                } => {
+                    field.span = Span::default();
+                    type_name.span = Span::default();
+                }
+                ExprKind::FnvSample { percent, salt } => {
+                    percent.span = Span::default();
+                    salt.span = Span::default();
+                }
                 _ => {}
             }
         });
         copy
+    }
+
+    /// Whether the expression has a trace-level part: `any(…)`, `trace_duration` or
+    /// `span_count` (spec/sampling.md, "Decisions").
+    pub fn is_trace_level(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |node| {
+            found |= match &node.kind {
+                ExprKind::Any(_) => true,
+                ExprKind::Compare { field, .. }
+                | ExprKind::StringTest { field, .. }
+                | ExprKind::In { field, .. }
+                | ExprKind::Exists(field) => field.kind.is_trace_level(),
+                _ => false,
+            };
+        });
+        found
     }
 
     /// Calls `visit` on this node and every descendant, parents first.
@@ -297,7 +395,7 @@ impl Expr {
                     item.walk(visit);
                 }
             }
-            ExprKind::Not(inner) => inner.walk(visit),
+            ExprKind::Not(inner) | ExprKind::Any(inner) => inner.walk(visit),
             _ => {}
         }
     }
@@ -310,7 +408,7 @@ impl Expr {
                     item.walk_mut(visit);
                 }
             }
-            ExprKind::Not(inner) => inner.walk_mut(visit),
+            ExprKind::Not(inner) | ExprKind::Any(inner) => inner.walk_mut(visit),
             _ => {}
         }
     }
@@ -383,6 +481,16 @@ impl fmt::Display for Expr {
                 f.write_str("]")
             }
             ExprKind::Exists(field) => write!(f, "exists({field})"),
+            ExprKind::TypeTest {
+                field,
+                negated,
+                type_name,
+            } => {
+                let not = if *negated { "not " } else { "" };
+                write!(f, "{field} is {not}{type_name}")
+            }
+            ExprKind::Any(inner) => write!(f, "any({inner})"),
+            ExprKind::FnvSample { percent, salt } => write!(f, "fnv_sample({percent}, {salt})"),
             ExprKind::Error => f.write_str("<error>"),
         }
     }
@@ -412,6 +520,7 @@ impl fmt::Display for FieldKind {
                     write!(f, "resource[{}]", QuotedString(key))
                 }
             }
+            FieldKind::TraceState(key) => write!(f, "trace_state[{}]", QuotedString(key)),
         }
     }
 }

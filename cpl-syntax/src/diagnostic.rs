@@ -87,6 +87,8 @@ registry! {
     UNDOTTED_ATTRIBUTE = "W114" "undotted-attribute" Warning "a name without dots that is no built-in field reads a span attribute";
     BARE_WORD_VALUE = "E115" "bare-word-value" Error "an unquoted word where a value was expected";
     UNKNOWN_ENUM_VALUE = "E116" "unknown-enum-value" Error "a span kind or status constant that does not exist";
+    UNKNOWN_TYPE_NAME = "E117" "unknown-type-name" Error "a type test names a type other than `int`, `float`, `string` or `bool`";
+    TYPE_TEST_ON_BUILTIN = "E118" "type-test-on-builtin" Error "a type test on a built-in field or a trace-state entry, whose type is fixed";
     YAML_SYNTAX = "E200" "yaml-syntax" Error "the file is not well-formed YAML";
     DUPLICATE_KEY = "E201" "duplicate-key" Error "a mapping has the same key twice";
     UNKNOWN_KEY = "E202" "unknown-key" Error "a key the policy schema does not define";
@@ -167,6 +169,7 @@ registry! {
     REGEX_CRLF_ANCHOR = "E501" "regex-crlf-anchor" Error "`cpl compile`: a `matches` pattern with CRLF-aware line anchors (`(?R)`), which the collector's RE2 lacks";
     APPROXIMATE_CRLF_ANCHOR = "W501" "approximate-crlf-anchor" Warning "`cpl compile --allow-approximate`: CRLF-aware line anchors compiled as RE2's LF-only anchors";
     REGEX_BYTES = "E502" "regex-bytes" Error "`cpl compile`: a `matches` pattern that matches bytes outside ASCII, which the collector's RE2 reads as UTF-8 text";
+    NOT_COMPILED = "E503" "not-compiled" Error "`cpl compile`: a construct the tail_sampling compilation has no exact form for (trace-level parts, `fnv_sample`, trace state, trace flags)";
 }
 
 /// Looks a code up by its code (`E101`) or its name (`unexpected-token`).

@@ -64,10 +64,16 @@ pub enum BuiltinField {
     ParentSpanId,
     /// `resource.service.name`.
     Service,
+    /// Bit 0 (sampled) of the span's W3C trace flags.
+    Sampled,
+    /// The trace's duration: latest end minus earliest start (trace-level).
+    TraceDuration,
+    /// The number of spans of the trace (trace-level).
+    SpanCount,
 }
 
 /// Every built-in field with its canonical name, in catalog order.
-pub const BUILTIN_FIELDS: [(BuiltinField, &str); 14] = [
+pub const BUILTIN_FIELDS: [(BuiltinField, &str); 17] = [
     (BuiltinField::StatusCode, "status_code"),
     (BuiltinField::Method, "method"),
     (BuiltinField::Path, "path"),
@@ -82,6 +88,9 @@ pub const BUILTIN_FIELDS: [(BuiltinField, &str); 14] = [
     (BuiltinField::SpanId, "span_id"),
     (BuiltinField::ParentSpanId, "parent_span_id"),
     (BuiltinField::Service, "service"),
+    (BuiltinField::Sampled, "sampled"),
+    (BuiltinField::TraceDuration, "trace_duration"),
+    (BuiltinField::SpanCount, "span_count"),
 ];
 
 impl BuiltinField {
@@ -104,8 +113,8 @@ impl BuiltinField {
     /// The type of the field's values.
     pub fn field_type(self) -> FieldType {
         match self {
-            Self::StatusCode => FieldType::Int,
-            Self::Duration | Self::DurationMs => FieldType::Duration,
+            Self::StatusCode | Self::SpanCount => FieldType::Int,
+            Self::Duration | Self::DurationMs | Self::TraceDuration => FieldType::Duration,
             Self::Method
             | Self::Path
             | Self::UserId
@@ -116,7 +125,7 @@ impl BuiltinField {
             | Self::Service => FieldType::String,
             Self::Kind => FieldType::SpanKind,
             Self::Status => FieldType::SpanStatus,
-            Self::Error => FieldType::Bool,
+            Self::Error | Self::Sampled => FieldType::Bool,
         }
     }
 
@@ -150,6 +159,7 @@ pub fn field_type(field: &FieldKind) -> FieldType {
                 .and_then(crate::semconv::Attribute::field_type)
                 .unwrap_or(FieldType::Any)
         }
+        FieldKind::TraceState(_) => FieldType::String,
     }
 }
 

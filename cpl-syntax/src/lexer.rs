@@ -70,6 +70,14 @@ pub enum Token<'src> {
     Attributes,
     /// `resource` (as in `resource["odd key"]`)
     Resource,
+    /// `trace_state` (as in `trace_state["ot"]`)
+    TraceState,
+    /// `is` (as in `x is int`)
+    Is,
+    /// `any` (as in `any(status == ERROR)`)
+    Any,
+    /// `fnv_sample` (as in `fnv_sample(10)`)
+    FnvSample,
     /// `==`
     Eq,
     /// `!=`
@@ -124,6 +132,10 @@ impl Token<'_> {
             Token::False => "false",
             Token::Attributes => "attributes",
             Token::Resource => "resource",
+            Token::TraceState => "trace_state",
+            Token::Is => "is",
+            Token::Any => "any",
+            Token::FnvSample => "fnv_sample",
             Token::Eq => "==",
             Token::Ne => "!=",
             Token::Lt => "<",
@@ -143,7 +155,7 @@ impl Token<'_> {
 /// The keyword an identifier spells, compared case-insensitively; `None` for a name.
 pub(crate) fn keyword(ident: &str) -> Option<Token<'static>> {
     // Keep in sync with spec/lexical.md, "Keywords".
-    const KEYWORDS: [(&str, Token<'static>); 13] = [
+    const KEYWORDS: [(&str, Token<'static>); 17] = [
         ("and", Token::And),
         ("or", Token::Or),
         ("not", Token::Not),
@@ -157,6 +169,10 @@ pub(crate) fn keyword(ident: &str) -> Option<Token<'static>> {
         ("false", Token::False),
         ("attributes", Token::Attributes),
         ("resource", Token::Resource),
+        ("trace_state", Token::TraceState),
+        ("is", Token::Is),
+        ("any", Token::Any),
+        ("fnv_sample", Token::FnvSample),
     ];
     if ident.len() > 11 || ident.contains('.') {
         return None;

@@ -750,6 +750,12 @@ impl Loader {
                 }
                 ExprKind::In { field, values, .. } => (field, values.iter().collect()),
                 ExprKind::Exists(field) => (field, Vec::new()),
+                ExprKind::TypeTest {
+                    field, type_name, ..
+                } => {
+                    self.check_type_test(field, type_name, map_span);
+                    (field, Vec::new())
+                }
                 _ => return,
             };
             let written = text.get(field.span.range()).unwrap_or("");
@@ -839,6 +845,67 @@ impl Loader {
                     format!("`{name}` is not a value of `{}`", field.kind),
                     span,
                     "unknown constant",
+                )
+                .with_help(help),
+            );
+        }
+    }
+
+    /// E117 for a type name that is not one, E118 for a type test on a built-in field.
+    fn check_type_test(
+        &mut self,
+        field: &crate::ast::Field,
+        type_name: &crate::ast::Literal,
+        map_span: &dyn Fn(crate::Span) -> Range<usize>,
+    ) {
+        const TYPES: [&str; 4] = ["int", "float", "string", "bool"];
+        let name = match &type_name.value {
+            Value::Name(name) => name.as_str(),
+            _ => "",
+        };
+        if crate::ast::ValueType::from_name(name).is_none() {
+            let help = match TYPES.iter().find(|t| t.eq_ignore_ascii_case(name)) {
+                Some(exact) => format!("type names are lower case: `{exact}`"),
+                None => match did_you_mean(name, TYPES.iter().copied()) {
+                    Some(candidate) => format!("did you mean `{candidate}`?"),
+                    None => format!("use one of {}", list_keys(&TYPES)),
+                },
+            };
+            self.report(
+                Diagnostic::new(
+                    &codes::UNKNOWN_TYPE_NAME,
+                    format!("`{name}` is not a type name"),
+                    map_span(type_name.span),
+                    "unknown type",
+                )
+                .with_help(help),
+            );
+        }
+        if let FieldKind::TraceState(_) = &field.kind {
+            self.report(
+                Diagnostic::new(
+                    &codes::TYPE_TEST_ON_BUILTIN,
+                    format!("`{}` is always a string", field.kind),
+                    map_span(field.span),
+                    "trace-state entry",
+                )
+                .with_help("test whether it is there with `exists(…)` instead"),
+            );
+        }
+        if let FieldKind::Builtin(builtin) = &field.kind {
+            let sources = builtin.attribute_sources();
+            let help = match sources.first() {
+                Some(key) => format!(
+                    "test the attribute it reads instead, e.g. `attributes[\"{key}\"] is {name}`"
+                ),
+                None => "the catalog fixes its type; compare it with a literal instead".to_owned(),
+            };
+            self.report(
+                Diagnostic::new(
+                    &codes::TYPE_TEST_ON_BUILTIN,
+                    format!("`{}` is a built-in field; its type is fixed", field.kind),
+                    map_span(field.span),
+                    "built-in field",
                 )
                 .with_help(help),
             );

@@ -273,14 +273,15 @@ fn expected_phrase(expected: &[String]) -> String {
     let names: Vec<&str> = expected.iter().map(|name| name.trim_matches('"')).collect();
     let starts_condition = names
         .iter()
-        .any(|name| matches!(*name, "NOT" | "(" | "exists"));
+        .any(|name| matches!(*name, "NOT" | "(" | "exists" | "any"));
     for name in &names {
         match *name {
             // Where a condition may start, names, keywords-as-names and the literals of
             // the mirrored form `500 <= status_code` all start one.
             "NOT" | "(" | "identifier" | "integer" | "float" | "duration" | "string literal"
             | "true" | "false" | "contains" | "in" | "matches" | "starts_with" | "ends_with"
-            | "exists" | "attributes" | "resource"
+            | "exists" | "attributes" | "resource" | "trace_state" | "is" | "any"
+            | "fnv_sample"
                 if starts_condition =>
             {
                 add("a condition");
@@ -288,7 +289,7 @@ fn expected_phrase(expected: &[String]) -> String {
             "identifier" | "integer" | "float" | "duration" | "string literal" | "true"
             | "false" => add("a value"),
             "==" | "!=" | "<" | "<=" | ">" | ">=" => add("a comparison operator"),
-            "contains" | "starts_with" | "ends_with" | "matches" | "in" => {
+            "contains" | "starts_with" | "ends_with" | "matches" | "in" | "is" => {
                 add("`contains`, `in` or another operator");
             }
             "AND" | "OR" => add("`AND` or `OR`"),

@@ -58,6 +58,9 @@ pub fn print_policy(policy: &Policy) -> String {
             FieldKind::ResourceAttribute(key) => format!("resource.{key}"),
             FieldKind::SpanAttribute(key) => key.clone(),
             FieldKind::Builtin(field) => field.name().to_owned(),
+            // The loader refuses a trace-state entry as the tenant attribute; printed
+            // as written all the same, so that the refusal is reported on reload.
+            FieldKind::TraceState(key) => format!("trace_state[{key:?}]"),
         };
         node.insert(key("attribute"), string(&attribute));
         if !tenants.overrides.is_empty() {

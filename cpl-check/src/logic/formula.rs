@@ -314,6 +314,9 @@ fn collect_fields(expr: &Expr, out: &mut Vec<FieldKind>) {
         else {
             return;
         };
+        if outside_model(&field.kind) {
+            return;
+        }
         let kind = match &field.kind {
             FieldKind::Builtin(BuiltinField::DurationMs) => {
                 FieldKind::Builtin(BuiltinField::Duration)
@@ -326,16 +329,56 @@ fn collect_fields(expr: &Expr, out: &mut Vec<FieldKind>) {
     });
 }
 
-/// The variable a field reads; `None` for `error`.
+/// The variable a field reads; `None` for `error`, and for the fields the model has no
+/// place for ([`outside_model`]), which never reach an atom.
 pub(crate) fn var_of(field: &FieldKind) -> Option<Var> {
     match field {
         FieldKind::Builtin(builtin) => BuiltinKey::of(*builtin).map(Var::Field),
         FieldKind::SpanAttribute(key) => Some(Var::Span(Arc::from(key.as_str()))),
         FieldKind::ResourceAttribute(key) => Some(Var::Resource(Arc::from(key.as_str()))),
+        FieldKind::TraceState(_) => None,
     }
 }
 
+/// Fields the span model does not have: the trace-level fields, the trace state and
+/// the trace flags (spec/lints.md, "Where the answer is unknown").
+fn outside_model(field: &FieldKind) -> bool {
+    matches!(
+        field,
+        FieldKind::TraceState(_)
+            | FieldKind::Builtin(
+                BuiltinField::Sampled | BuiltinField::TraceDuration | BuiltinField::SpanCount
+            )
+    )
+}
+
+/// A predicate the engine does not reason about, as an opaque atom identified by its
+/// canonical text: `any(…)`, type tests, `fnv_sample`, and predicates on fields outside
+/// the model. The same text is the same atom, so `A AND NOT A` still folds; anything
+/// that needs the atom's value is unknown.
+fn opaque_construct(expr: &Expr) -> Option<Formula> {
+    let opaque = match &expr.kind {
+        ExprKind::Any(_) | ExprKind::TypeTest { .. } | ExprKind::FnvSample { .. } => true,
+        ExprKind::Compare { field, .. }
+        | ExprKind::StringTest { field, .. }
+        | ExprKind::In { field, .. }
+        | ExprKind::Exists(field) => outside_model(&field.kind),
+        _ => false,
+    };
+    opaque.then(|| {
+        use std::hash::{DefaultHasher, Hasher as _};
+        let mut hasher = DefaultHasher::new();
+        hasher.write(expr.to_string().as_bytes());
+        // The top bit keeps these apart from the numbered opaque atoms.
+        let id = hasher.finish() | (1 << 63);
+        Formula::atom(Var::Field(BuiltinKey::Name), Pred::Opaque(id))
+    })
+}
+
 fn convert(expr: &Expr) -> Formula {
+    if let Some(atom) = opaque_construct(expr) {
+        return atom;
+    }
     match &expr.kind {
         ExprKind::And(items) => Formula::and(items.iter().map(convert)),
         ExprKind::Or(items) => Formula::or(items.iter().map(convert)),

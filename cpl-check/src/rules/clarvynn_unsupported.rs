@@ -6,7 +6,10 @@
 //! `duration`, `method`, `path`, `user_id`; so not `kind`, `status`, `error`, `name`,
 //! `service`, …), the operators `in`, `not in`, `starts_with`, `ends_with`, `matches`
 //! and `exists`, duration literals (`1.5s`), raw strings (`r'x'`), booleans and
-//! constants, and the mirrored form `500 <= status_code`. Lower-case keywords and
+//! constants, and the mirrored form `500 <= status_code`; and the constructs CPL has for
+//! the OpenTelemetry Collector: `any(…)` and `fnv_sample(…)` (reported once, at the
+//! keyword, and nothing inside them again), type tests (`x is int`), `trace_state["k"]`,
+//! `sampled`, `trace_duration` and `span_count`. Lower-case keywords and
 //! case-insensitive field names are fine in clarvynn and not reported.
 //!
 //! **Why it matters.** clarvynn never parses `when` at validation time: such a policy
@@ -26,8 +29,8 @@
 //!       when: "http.route starts_with '/pay'"   # L351 twice: dotted name, starts_with
 //! ```
 
-use cpl_syntax::ast::{StringOp, Value};
-use cpl_syntax::{codes, Diagnostic};
+use cpl_syntax::ast::{ExprKind, StringOp, Value};
+use cpl_syntax::{codes, Diagnostic, Span, When};
 
 use super::{at, clarvynn_field, operator_span, predicates, written, yaml_text, Context, Test};
 use cpl_syntax::ast::FieldKind;
@@ -35,14 +38,72 @@ use cpl_syntax::ast::FieldKind;
 const KNOWN: &str =
     "clarvynn knows only `status_code`, `duration_ms`, `duration`, `method`, `path` and `user_id`";
 
+/// Reports `any(…)`, `fnv_sample(…)` and type tests; returns the spans of the first
+/// two, whose insides are not reported again.
+fn collector_constructs(when: &When, out: &mut Vec<Diagnostic>) -> Vec<Span> {
+    let mut wholes: Vec<Span> = Vec::new();
+    when.expr.walk(&mut |node| {
+        if wholes
+            .iter()
+            .any(|outer| outer.start <= node.span.start && node.span.end <= outer.end)
+        {
+            return;
+        }
+        let keyword =
+            |len: usize| Span::new(node.span.start as usize, node.span.start as usize + len);
+        let (span, message, help) = match &node.kind {
+            ExprKind::Any(_) => {
+                wholes.push(node.span);
+                (
+                    keyword(3),
+                    "clarvynn 0.3.1 has no trace-level `any(…)`; it decides each span on its own",
+                    "clarvynn cannot express it; keep this policy off `--target clarvynn`",
+                )
+            }
+            ExprKind::FnvSample { .. } => {
+                wholes.push(node.span);
+                (
+                    keyword(10),
+                    "clarvynn 0.3.1 has no `fnv_sample`",
+                    "use `rate:` for a share of the matches, consistent by trace id",
+                )
+            }
+            ExprKind::TypeTest { .. } => (
+                node.span,
+                "clarvynn 0.3.1 has no `is` type tests",
+                "compare the value with a literal instead",
+            ),
+            _ => return,
+        };
+        out.push(
+            Diagnostic::new(
+                &codes::CLARVYNN_UNSUPPORTED,
+                message,
+                at(when, span),
+                "not in clarvynn",
+            )
+            .with_help(help),
+        );
+    });
+    wholes
+}
+
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for entry in &context.entries {
         let when = &entry.condition.when;
+        let wholes = collector_constructs(when, out);
         for predicate in predicates(&when.expr) {
+            let inside = |outer: &Span| {
+                outer.start <= predicate.node.span.start && predicate.node.span.end <= outer.end
+            };
+            if wholes.iter().any(inside) {
+                continue;
+            }
             let field = &predicate.field.kind;
             let text = written(when, predicate.field.span);
             if !clarvynn_field(field) {
                 let reason = match field {
+                    FieldKind::TraceState(_) => "clarvynn cannot read the trace state".to_owned(),
                     _ if text.contains('[') => "clarvynn has no quoted keys".to_owned(),
                     FieldKind::ResourceAttribute(_) => "clarvynn cannot read resource attributes".to_owned(),
                     FieldKind::SpanAttribute(key) if key.contains('.') => "clarvynn cannot parse dotted names".to_owned(),

@@ -80,7 +80,9 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// Whether the field is one spans often lack.
 fn often_missing(field: &FieldKind) -> bool {
     match field {
-        FieldKind::SpanAttribute(_) | FieldKind::ResourceAttribute(_) => true,
+        FieldKind::SpanAttribute(_)
+        | FieldKind::ResourceAttribute(_)
+        | FieldKind::TraceState(_) => true,
         FieldKind::Builtin(builtin) => matches!(
             builtin,
             BuiltinField::StatusCode

@@ -102,6 +102,6 @@ fn suggestion(field: &FieldKind) -> Option<(String, String)> {
             }
             None
         }
-        FieldKind::Builtin(_) => None,
+        FieldKind::Builtin(_) | FieldKind::TraceState(_) => None,
     }
 }

@@ -263,6 +263,11 @@ fn walk<'e>(expr: &'e Expr, positive: bool, conjuncts: &[&'e Expr], out: &mut Ve
             walk(inner, !positive, &[], out);
             return;
         }
+        // The predicates inside `any(…)` are predicates of a span too.
+        ExprKind::Any(inner) => {
+            walk(inner, positive, &[], out);
+            return;
+        }
         ExprKind::Compare { field, op, value } => (field, Test::Compare(*op, value)),
         ExprKind::StringTest {
             field,
@@ -511,6 +516,7 @@ pub(crate) fn families(formula: &Formula) -> HashSet<String> {
             .map_or_else(|| format!("span:{key}"), |b| b.name().to_owned()),
             FieldKind::ResourceAttribute(key) if key == "service.name" => "service".to_owned(),
             FieldKind::ResourceAttribute(key) => format!("resource:{key}"),
+            FieldKind::TraceState(key) => format!("trace_state:{key}"),
         })
         .collect()
 }

@@ -258,7 +258,7 @@ fn finding(field: &FieldKind, written: &str) -> Option<(String, String)> {
             }
             None
         }
-        FieldKind::Builtin(_) => None,
+        FieldKind::Builtin(_) | FieldKind::TraceState(_) => None,
     }
 }
 

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cpl_otlp::{
-    self as otlp, decode_raw, Decoded, Leniency, RawDocument, ReadError, ReadStats, TraceReader,
+    self as otlp, decode_raw, Decoded, Fidelity, Leniency, RawDocument, ReadError, ReadStats,
+    TraceReader,
 };
 use cpl_replay::{Decider, Replay, ReplayOptions, Report, SpanSummary};
 use rayon::prelude::*;
@@ -241,15 +242,31 @@ pub(crate) fn leniency(strict: bool) -> Leniency {
 fn open_input(
     input: &Path,
     leniency: Leniency,
+    fidelity: Fidelity,
 ) -> Result<TraceReader<Box<dyn BufRead + Send>>, String> {
     if input.as_os_str() == "-" {
         otlp::from_reader(std::io::stdin(), crate::input::STDIN_NAME)
-            .map(|reader| reader.with_leniency(leniency))
+            .map(|reader| reader.with_leniency(leniency).with_fidelity(fidelity))
             .map_err(|error| format!("cannot read standard input: {error}"))
     } else {
         otlp::open(input)
-            .map(|reader| reader.with_leniency(leniency))
+            .map(|reader| reader.with_leniency(leniency).with_fidelity(fidelity))
             .map_err(|error| format!("cannot read `{}`: {error}", input.display()))
+    }
+}
+
+/// How much of each span the replays read: everything for a collector config and for
+/// a policy that reads trace state or flags, only what CPL policies read otherwise
+/// (cheaper).
+fn fidelity(replays: &[Replay<'_>]) -> Fidelity {
+    let full = replays.iter().any(|replay| match replay.decider() {
+        Decider::Collector(_) => true,
+        Decider::Policy(evaluator) => evaluator.reads_span_detail(),
+    });
+    if full {
+        Fidelity::Full
+    } else {
+        Fidelity::Policy
     }
 }
 
@@ -321,8 +338,9 @@ pub(crate) fn replay_inputs(
         .map_err(|error| format!("cannot start worker threads: {error}"))?;
     let mut progress = Progress::new();
     let mut report = InputReport::new(reading.style);
+    let fidelity = fidelity(replays);
     for input in &capture_files(inputs)? {
-        let reader = open_input(input, reading.leniency)?;
+        let reader = open_input(input, reading.leniency, fidelity)?;
         let name = reader.name().to_owned();
         let stats = pool.install(|| replay_input(reader, replays, &mut progress, &mut report));
         report.input_done(&name, &stats);

@@ -122,7 +122,7 @@ pub(crate) fn attribute_path(field: &FieldKind) -> Option<String> {
     match field {
         FieldKind::SpanAttribute(key) => Some(span_attribute(key)),
         FieldKind::ResourceAttribute(key) => Some(resource_attribute(key)),
-        FieldKind::Builtin(_) => None,
+        FieldKind::Builtin(_) | FieldKind::TraceState(_) => None,
     }
 }
 
@@ -173,15 +173,98 @@ impl Translator {
                 );
                 and(items)
             }
-            ExprKind::Exists(field) => exists(field),
-            // A policy with a parse error does not load, so this is never reached.
-            _ => Cond::Const(false),
+            ExprKind::Exists(field) => self
+                .uncompiled_field(field)
+                .unwrap_or_else(|| exists(field)),
+            ExprKind::TypeTest {
+                field,
+                negated,
+                type_name,
+            } => self.type_test(field, *negated, type_name),
+            ExprKind::Any(_) => self.not_compiled(
+                expr.span,
+                "`any(…)`",
+                "a trace-level part inside a rule needs a trace-level policy inside the first-match chain, which v0.161's nesting (and → not → leaf) cannot hold",
+            ),
+            ExprKind::FnvSample { .. } => self.not_compiled(
+                expr.span,
+                "`fnv_sample(…)`",
+                "the collector's `probabilistic` hash is its own policy and cannot sit inside a negated prior of the first-match chain",
+            ),
+            // A policy with a parse error does not load, so `Error` is never reached; an
+            // expression kind added to CPL later is refused until it is compiled here.
+            _ => self.not_compiled(
+                expr.span,
+                "this expression",
+                "the compilation has no form for it yet",
+            ),
         }
+    }
+
+    /// Records `construct` as refused (E503) and stands in `false` for it; the
+    /// compilation fails, so the stand-in is never written.
+    fn not_compiled(&mut self, span: Span, construct: &'static str, why: &'static str) -> Cond {
+        self.inexact.push(Inexact {
+            issue: Issue::NotCompiled(construct, why),
+            span,
+        });
+        Cond::Const(false)
+    }
+
+    /// `field is T` / `field is not T` on an attribute: OTTL's `IsInt`, `IsDouble`,
+    /// `IsString` and `IsBool` test the same OTLP value types. `is not T` needs a value
+    /// (`!= nil`, false on an absent attribute and on one with no value, as CPL's
+    /// "missing"), then not that type.
+    fn type_test(&mut self, field: &Field, negated: bool, type_name: &Literal) -> Cond {
+        let Some(path) = attribute_path(&field.kind) else {
+            // The loader refuses type tests on built-in fields and trace state (E118).
+            return Cond::Const(false);
+        };
+        let Value::Name(name) = &type_name.value else {
+            return Cond::Const(false);
+        };
+        let test = match cpl_syntax::ast::ValueType::from_name(name) {
+            Some(cpl_syntax::ast::ValueType::Int) => is_int(&path),
+            Some(cpl_syntax::ast::ValueType::Float) => is_double(&path),
+            Some(cpl_syntax::ast::ValueType::String) => is_string(&path),
+            Some(cpl_syntax::ast::ValueType::Bool) => is_bool(&path),
+            // The loader refuses an unknown type name (E117).
+            None => return Cond::Const(false),
+        };
+        if negated {
+            and([cmp(&path, "!=", "nil"), not(test)])
+        } else {
+            test
+        }
+    }
+
+    /// The refusal (E503) of a field the scheme has no exact form for, if `field` is one.
+    fn uncompiled_field(&mut self, field: &Field) -> Option<Cond> {
+        let (construct, why) = match &field.kind {
+            FieldKind::TraceState(_) => (
+                "`trace_state[…]`",
+                "OTTL's trace-state parsing is not verified against CPL's (Go's `ParseTraceState`)",
+            ),
+            FieldKind::Builtin(BuiltinField::TraceDuration | BuiltinField::SpanCount) => (
+                "a trace-level field (`trace_duration`, `span_count`)",
+                "its value belongs to the whole trace, which an OTTL span condition cannot read",
+            ),
+            FieldKind::Builtin(BuiltinField::Sampled) => (
+                "`sampled`",
+                "OTTL's `span.flags` is outside the OTTL subset verified against the collector",
+            ),
+            _ => return None,
+        };
+        Some(self.not_compiled(field.span, construct, why))
     }
 
     /// A test on a field, by where the field's value comes from.
     fn field(&mut self, field: &Field, test: Test<'_>) -> Cond {
+        if let Some(refused) = self.uncompiled_field(field) {
+            return refused;
+        }
         let builtin = match &field.kind {
+            FieldKind::TraceState(_) => return Cond::Const(false),
             FieldKind::SpanAttribute(key) => {
                 return self.value(&span_attribute(key), Holds::Any, Typed::Any, test)
             }
@@ -274,9 +357,14 @@ impl Translator {
                 }
                 _ => Cond::Const(false),
             },
-            // Every built-in field is handled above; a new one would be caught by the
-            // tests of this module.
-            _ => Cond::Const(false),
+            // `trace_duration`, `span_count` and `sampled` are refused by
+            // `uncompiled_field` above; a field added to CPL later is refused until it
+            // is compiled here.
+            _ => self.not_compiled(
+                field.span,
+                "this built-in field",
+                "the compilation has no form for it yet",
+            ),
         }
     }
 

@@ -239,6 +239,13 @@ fn refusal(issue: Issue, span: Range<usize>, allow_approximate: bool) -> Diagnos
             "byte-oriented pattern",
         )
         .with_help("match the characters as Unicode text instead of `(?-u)` bytes"),
+        Issue::NotCompiled(construct, why) => Diagnostic::new(
+            &codes::NOT_COMPILED,
+            format!("{construct} cannot be compiled to tail_sampling: {why}"),
+            span,
+            construct,
+        )
+        .with_help("keep this condition in a CPL runtime (clarvynn, cpl-eval), or rewrite it without the construct"),
     }
 }
 

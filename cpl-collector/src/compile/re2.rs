@@ -35,6 +35,10 @@ pub(crate) enum Issue {
     Crlf,
     /// A byte-oriented class or literal outside ASCII (`(?-u:\xFF)`); no approximation.
     Bytes,
+    /// A construct the compilation scheme has no exact form for yet (a trace-level
+    /// part, `fnv_sample`, a trace-state entry, trace flags); no approximation. The
+    /// text names the construct and says why.
+    NotCompiled(&'static str, &'static str),
 }
 
 /// The pattern in RE2 syntax, with what could not be expressed exactly (and was
