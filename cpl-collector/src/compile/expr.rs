@@ -180,7 +180,7 @@ impl Translator {
                 field,
                 negated,
                 type_name,
-            } => self.type_test(field, *negated, type_name),
+            } => Self::type_test(field, *negated, type_name),
             ExprKind::Any(_) => self.not_compiled(
                 expr.span,
                 "`any(…)`",
@@ -215,7 +215,7 @@ impl Translator {
     /// `IsString` and `IsBool` test the same OTLP value types. `is not T` needs a value
     /// (`!= nil`, false on an absent attribute and on one with no value, as CPL's
     /// "missing"), then not that type.
-    fn type_test(&mut self, field: &Field, negated: bool, type_name: &Literal) -> Cond {
+    fn type_test(field: &Field, negated: bool, type_name: &Literal) -> Cond {
         let Some(path) = attribute_path(&field.kind) else {
             // The loader refuses type tests on built-in fields and trace state (E118).
             return Cond::Const(false);
