@@ -533,3 +533,47 @@ fn word_boundaries_are_refused_or_approximated() {
         PolicyKind::Ottl(vec![r#"IsMatch(span.name, "\\bretry\\b")"#.into()])
     );
 }
+
+/// What the scheme has no exact form for is refused (E503) at the construct, with or
+/// without `--allow-approximate`: never compiled as a silent `false`.
+#[test]
+fn trace_level_constructs_are_refused_where_written() {
+    for (when, construct) in [
+        ("NOT any(status == ERROR)", "any(status == ERROR)"),
+        ("trace_duration > 1s", "trace_duration"),
+        ("span_count >= 10", "span_count"),
+        ("exists(trace_duration)", "trace_duration"),
+        ("fnv_sample(10)", "fnv_sample(10)"),
+        (r#"trace_state["ot"] == "th:8""#, r#"trace_state["ot"]"#),
+        ("sampled == true", "sampled"),
+    ] {
+        let yaml = format!(
+            "sampling:\n  base_rate: 0\n  conditions:\n    - name: r\n      when: '{when}'\n"
+        );
+        let policy = load(&yaml);
+        for allow in [false, true] {
+            let refusals = compile(&policy, &CompileOptions::new(allow)).expect_err("refused");
+            assert_eq!(refusals.len(), 1, "{when}");
+            assert_eq!(refusals[0].code.code, "E503", "{when}");
+            assert_eq!(&yaml[refusals[0].span.clone()], construct, "{when}");
+        }
+    }
+}
+
+/// Type tests compile exactly to OTTL's type converters; `is not` needs a value.
+#[test]
+fn type_tests_compile_to_type_converters() {
+    let yaml = "sampling:\n  base_rate: 0\n  conditions:\n    - name: a\n      when: 'retries is int'\n    - name: b\n      when: 'resource.k is not string'\n";
+    let compiled = compile(&load(yaml), &CompileOptions::default()).expect("compiles");
+    let text = format!("{:?}", compiled.policies);
+    assert!(
+        text.contains(r#"IsInt(span.attributes[\"retries\"])"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"resource.attributes[\"k\"] != nil and not IsString(resource.attributes[\"k\"])"#
+        ),
+        "{text}"
+    );
+}
