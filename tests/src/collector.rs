@@ -349,7 +349,8 @@ fn quoted(text: &str) -> String {
 
 fn base_config(processor: &str, block: &str, port: u16, out: &Path) -> String {
     let mut processors = String::new();
-    for line in block.lines() {
+    // A document marker (`cpl compile` writes one) cannot stand inside the mapping.
+    for line in block.lines().filter(|line| line.trim_end() != "---") {
         processors.push_str("  ");
         processors.push_str(line);
         processors.push('\n');

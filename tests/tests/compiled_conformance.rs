@@ -186,10 +186,8 @@ fn compiled_policies_keep_what_cpl_keeps_in_the_reference_collector() {
             .unwrap_or_else(|e| panic!("{}: the evaluator refuses it: {e:?}", source.name));
         match compile(&policy, &CompileOptions::default()) {
             Ok(result) => {
+                // Exactly what `cpl compile` writes (the harness drops its `---`).
                 let block = to_yaml(&result, Output::Processor, &[]).expect("emits");
-                // The harness nests the block under `processors:`; a document marker
-                // cannot go there.
-                let block = block.strip_prefix("---\n").unwrap_or(&block).to_owned();
                 compiled.push((source.name.as_str(), block, evaluator));
             }
             Err(refusals) => note(&format!(
