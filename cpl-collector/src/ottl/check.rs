@@ -794,6 +794,33 @@ impl Checker<'_> {
                 };
                 Func::Substring(target?, start?, length?, utf8_safe?)
             }
+            "ExtractPatterns" => {
+                if !self.arity(name, args, 2..=2, span) {
+                    return None;
+                }
+                let target = self.boxed(&args[0]);
+                let (pattern, pattern_span) = self.string_literal_arg(name, &args[1])?;
+                let regex = match super::regex::compile(&pattern) {
+                    Ok(regex) => regex,
+                    Err(problem) => {
+                        self.push(error(
+                            &codes::OTTL_INVALID_REGEX,
+                            format!("`ExtractPatterns` pattern: {}", problem.message),
+                            pattern_span,
+                        ));
+                        return None;
+                    }
+                };
+                if !regex.has_named_group() {
+                    self.push(error(
+                        &codes::OTTL_INVALID_ARGUMENTS,
+                        "at least 1 named capture group must be supplied in the given regex",
+                        pattern_span,
+                    ));
+                    return None;
+                }
+                Func::ExtractPatterns(target?, regex)
+            }
             "Int" => Func::Int(one(self)?),
             "Double" => Func::Double(one(self)?),
             "String" => Func::String(one(self)?),

@@ -81,6 +81,7 @@ pub enum Field {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Func {
     IsMatch(Box<Expr>, GoRegex),
+    ExtractPatterns(Box<Expr>, GoRegex),
     Substring(Box<Expr>, Box<Expr>, Box<Expr>, bool),
     Int(Box<Expr>),
     Double(Box<Expr>),
@@ -432,6 +433,24 @@ impl Func {
                 None => Value::Bool(false),
                 Some(text) => Value::Bool(regex.is_match(&text)),
             },
+            // Go: a `StringGetter` target (nil or another type is an error), then a map
+            // of the named groups of the first match, empty without a match.
+            Func::ExtractPatterns(subject, regex) => {
+                let subject = eval(subject)?;
+                let text = value::string_strict(&subject)?;
+                let groups = regex.named_captures(text).unwrap_or_default();
+                Value::Map(
+                    groups
+                        .into_iter()
+                        .map(|(key, value)| cpl_otlp::KeyValue {
+                            key,
+                            value: cpl_otlp::AnyValue::String(
+                                String::from_utf8_lossy(&value).into_owned(),
+                            ),
+                        })
+                        .collect(),
+                )
+            }
             Func::Substring(subject, start, length, utf8_safe) => {
                 let start = value::int_strict(&eval(start)?)?;
                 if start < 0 {

@@ -176,6 +176,11 @@ impl fmt::Display for Func {
             Func::IsMatch(target, regex) => {
                 args(f, "IsMatch", &[target, &Quoted(regex.pattern().as_bytes())])
             }
+            Func::ExtractPatterns(target, regex) => args(
+                f,
+                "ExtractPatterns",
+                &[target, &Quoted(regex.pattern().as_bytes())],
+            ),
             Func::Substring(target, start, length, utf8_safe) => {
                 if *utf8_safe {
                     args(f, "Substring", &[target, start, length, &"true"])

@@ -44,6 +44,27 @@ impl GoRegex {
     pub fn is_match(&self, haystack: &[u8]) -> bool {
         self.regex.is_match(haystack)
     }
+
+    /// Whether the pattern has a named capture group (`ExtractPatterns` needs one).
+    pub fn has_named_group(&self) -> bool {
+        self.regex.capture_names().any(|name| name.is_some())
+    }
+
+    /// The named groups of the leftmost-first match, as Go's `FindStringSubmatch`
+    /// with `SubexpNames`: `None` without a match; a group that took no part is `""`.
+    pub fn named_captures(&self, haystack: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+        let captures = self.regex.captures(haystack)?;
+        Some(
+            self.regex
+                .capture_names()
+                .enumerate()
+                .filter_map(|(index, name)| {
+                    let text = captures.get(index).map_or(&[][..], |m| m.as_bytes());
+                    name.map(|name| (name.to_owned(), text.to_vec()))
+                })
+                .collect(),
+        )
+    }
 }
 
 /// Why a pattern was refused, with the byte range within the pattern.
