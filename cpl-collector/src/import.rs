@@ -116,7 +116,9 @@ fn unique_name(policy: Option<&Policy>, name: &str) -> String {
     if !taken(base) {
         return base.to_owned();
     }
-    (2..)
+    // A policy has finitely many conditions, so some suffix up to their count is free.
+    let count = policy.map_or(0, |p| p.sampling.conditions.len());
+    (2..=count + 2)
         .map(|n| format!("{base}-{n}"))
         .find(|candidate| !taken(candidate))
         .unwrap_or_default()
@@ -139,6 +141,12 @@ fn quote(value: &str) -> String {
     out.push('"');
     out
 }
+
+/// A condition no trace meets: a trace has at least zero spans.
+const NEVER: &str = "span_count < 0";
+
+/// A condition every trace meets: at 100% every hash is at most the threshold.
+const ALWAYS: &str = "fnv_sample(100, \"\")";
 
 fn list(values: &[String]) -> String {
     let items: Vec<String> = values.iter().map(|v| quote(v)).collect();
@@ -249,7 +257,7 @@ impl Translator<'_> {
             } => format!("fnv_sample({sampling_percentage}, {})", quote(hash_salt)),
             PolicyKind::StatusCode { codes } => {
                 if codes.is_empty() {
-                    return self.unsatisfiable(policy);
+                    return Some(NEVER.to_owned());
                 }
                 let tests: Vec<String> = codes
                     .iter()
@@ -262,7 +270,7 @@ impl Translator<'_> {
                 values,
                 regexes,
                 invert_match,
-            } => self.string_attribute(policy, key, values, regexes.as_deref(), *invert_match)?,
+            } => self.string_attribute(policy, key, values, regexes.as_deref(), *invert_match),
             PolicyKind::SpanCount {
                 min_spans,
                 max_spans,
@@ -275,7 +283,7 @@ impl Translator<'_> {
             }
             PolicyKind::TraceState { key, values } => {
                 if values.is_empty() {
-                    return self.unsatisfiable(policy);
+                    return Some(NEVER.to_owned());
                 }
                 format!("any(trace_state[{}] in {})", quote(key), list(values))
             }
@@ -343,12 +351,6 @@ impl Translator<'_> {
         })
     }
 
-    /// A policy that can never sample: imported as a condition no trace meets.
-    #[allow(clippy::unnecessary_wraps)]
-    fn unsatisfiable(&mut self, _policy: &TsPolicy) -> Option<String> {
-        Some("fnv_sample(0, \"\")".to_owned())
-    }
-
     fn string_attribute(
         &mut self,
         policy: &TsPolicy,
@@ -356,26 +358,18 @@ impl Translator<'_> {
         values: &[String],
         regexes: Option<&[regex::Regex]>,
         invert_match: bool,
-    ) -> Option<String> {
+    ) -> String {
         let span = format!("attributes[{}]", quote(key));
         let resource = format!("resource[{}]", quote(key));
         let Some(regexes) = regexes else {
             if values.is_empty() {
-                return if invert_match {
-                    Some("fnv_sample(100, \"\")".to_owned())
-                } else {
-                    self.unsatisfiable(policy)
-                };
+                return if invert_match { ALWAYS } else { NEVER }.to_owned();
             }
             let one = |field: &str| format!("{field} is string AND {field} in {}", list(values));
-            return Some(exists_form(&one(&span), &one(&resource), invert_match));
+            return exists_form(&one(&span), &one(&resource), invert_match);
         };
         if regexes.is_empty() {
-            return if invert_match {
-                Some("fnv_sample(100, \"\")".to_owned())
-            } else {
-                self.unsatisfiable(policy)
-            };
+            return if invert_match { ALWAYS } else { NEVER }.to_owned();
         }
         let matches_empty = regexes.iter().any(|r| r.is_match(""));
         let any_of = |field: &str| {
@@ -396,7 +390,7 @@ impl Translator<'_> {
                  value reads as \"\" in the collector, and as missing in CPL",
             );
         }
-        Some(exists_form(&on_span, &on_resource, invert_match))
+        exists_form(&on_span, &on_resource, invert_match)
     }
 }
 

@@ -5,6 +5,7 @@
 //! Plus snapshots of a few imports and of the shared corpus's collector configs.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::io::Write as _;
 
 use cpl_collector::decide::{decide, Keep};
@@ -49,7 +50,10 @@ fn traces(case: &Case) -> Vec<([u8; 16], Vec<Span>)> {
 }
 
 fn hex(id: [u8; 16]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
+    id.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 #[test]
@@ -127,10 +131,7 @@ fn exact_imports_keep_what_the_collector_keeps() {
 fn report(result: &Imported) -> String {
     let mut out = result.text.clone();
     for d in &result.diagnostics {
-        out.push_str(&format!(
-            "# {} {}: {}\n",
-            d.code.code, d.span.start, d.message
-        ));
+        let _ = writeln!(out, "# {} {}: {}", d.code.code, d.span.start, d.message);
     }
     out
 }
@@ -170,7 +171,7 @@ fn snapshots_of_shared_collector_configs() {
         let config = cpl_collector::config::read(&source);
         let mut out = String::new();
         for processor in &config.processors {
-            out.push_str(&format!("## {}\n", processor.id));
+            let _ = writeln!(out, "## {}", processor.id);
             out.push_str(&report(&import(processor)));
         }
         insta::assert_snapshot!(format!("import_shared_{index}"), out);

@@ -43,13 +43,13 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         return ExitStatus::Findings;
     }
     let processor = match (&args.processor, file.processors.as_slice()) {
-        (Some(id), _) => match file.processor(id) {
-            Some(processor) => processor,
-            None => {
+        (Some(id), _) => {
+            let Some(processor) = file.processor(id) else {
                 write_stderr(&format!("error: `{name}` has no processor `{id}`\n"));
                 return ExitStatus::Failure;
-            }
-        },
+            };
+            processor
+        }
         (None, [processor]) => processor,
         (None, []) => {
             write_stderr(&format!("error: `{name}` has no tail_sampling processor\n"));
