@@ -68,7 +68,12 @@ fn exact_imports_keep_what_the_collector_keeps() {
             continue;
         }
         let (processor, result) = imported(case);
-        if !result.is_exact() {
+        let approximate_only = !result.diagnostics.is_empty()
+            && result
+                .diagnostics
+                .iter()
+                .all(|d| d.severity != cpl_syntax::Severity::Error);
+        if !result.is_exact() && !approximate_only {
             let codes: Vec<&str> = result.diagnostics.iter().map(|d| d.code.code).collect();
             skipped.push(format!("{}: not exact ({})", case.name, codes.join(", ")));
             continue;
@@ -109,7 +114,14 @@ fn exact_imports_keep_what_the_collector_keeps() {
                 by_cpl.insert(hex(id));
             }
         }
-        if by_collector == by_cpl {
+        if approximate_only {
+            // Approximate imports (W530) are compared too, and reported, not asserted.
+            skipped.push(format!(
+                "{}: approximate (W530); agrees on these traces: {}",
+                case.name,
+                by_collector == by_cpl
+            ));
+        } else if by_collector == by_cpl {
             checked.push(format!("{} ({} kept)", case.name, by_collector.len()));
         } else {
             failures.push(format!(
