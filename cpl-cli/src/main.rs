@@ -57,6 +57,11 @@ enum Command {
     ///
     /// For example `cpl compile policy.yaml --target otel-collector -o tail_sampling.yaml`.
     Compile(commands::compile::Args),
+    /// Import a collector's `tail_sampling` processor as the equivalent CPL policy:
+    /// drop policies as drop rules, every other policy as a keep rule, `base_rate: 0`.
+    ///
+    /// For example `cpl import collector.yaml -o policy.yaml`.
+    Import(commands::import::Args),
     /// Explain a diagnostic code: what it finds, why it matters, an example.
     Explain(commands::explain::Args),
     /// Print the JSON Schema of policy files or of the `cpl.yaml` project file.
@@ -91,6 +96,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Compile(args) => commands::compile::run(&args),
+        Command::Import(args) => commands::import::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
         Command::Completions(args) => commands::completions::run(&args),

@@ -26,5 +26,6 @@
 pub mod compile;
 pub mod config;
 pub mod decide;
+pub mod import;
 pub mod ottl;
 pub mod policy;

@@ -104,7 +104,7 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
 
 /// Writes `text` to `path` through a temporary file in the same directory, renamed
 /// over `path` once complete: a reader sees the old file or the new one, never half.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

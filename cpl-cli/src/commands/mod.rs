@@ -4,6 +4,7 @@ pub(crate) mod compile;
 pub(crate) mod completions;
 pub(crate) mod diff;
 pub(crate) mod explain;
+pub(crate) mod import;
 mod input_report;
 pub(crate) mod lint;
 pub(crate) mod replay;
