@@ -358,67 +358,16 @@ fn ottl(
     Outcome::NotSampled
 }
 
-/// FNV-1a (64 bits) of the salt's bytes followed by the 16 trace id bytes.
+/// FNV-1a (64 bits) of the salt's bytes followed by the 16 trace id bytes: the
+/// evaluator's [`cpl_eval::fnv_hash`], which `fnv_sample` uses too.
 pub fn hash_trace_id(salt: &str, trace_id: &[u8; 16]) -> u64 {
-    use std::hash::Hasher as _;
-    let mut hasher = fnv::FnvHasher::default();
-    hasher.write(salt.as_bytes());
-    hasher.write(trace_id);
-    hasher.finish()
+    cpl_eval::fnv_hash(salt.as_bytes(), *trace_id)
 }
 
 /// The `probabilistic` threshold for `ratio` (= `sampling_percentage / 100`), as Go
-/// computes it: `(2^64 − 1) × ratio` in a `big.Float` of 64-bit precision (rounded to
-/// nearest, ties to even), then truncated to a `uint64` (0 below, `2^64 − 1` above).
-pub fn probabilistic_threshold(ratio: f64) -> u64 {
-    if ratio.is_nan() || ratio <= 0.0 {
-        return 0;
-    }
-    if ratio.is_infinite() {
-        return u64::MAX;
-    }
-    // ratio = mantissa × 2^exponent exactly.
-    let bits = ratio.to_bits();
-    let raw_exponent = i32::try_from((bits >> 52) & 0x7ff).unwrap_or(0);
-    let fraction = bits & ((1 << 52) - 1);
-    let (mantissa, exponent) = if raw_exponent == 0 {
-        (fraction, -1074)
-    } else {
-        (fraction | (1 << 52), raw_exponent - 1075)
-    };
-    // The exact product (2^64 − 1) × mantissa < 2^117.
-    let product = u128::from(u64::MAX) * u128::from(mantissa);
-    // Round to 64 significant bits, nearest-even.
-    let length = 128 - product.leading_zeros();
-    let (mut q, mut shift) = (product, 0i32);
-    if length > 64 {
-        let drop = length - 64;
-        let rest = product & ((1u128 << drop) - 1);
-        let half = 1u128 << (drop - 1);
-        q = product >> drop;
-        if rest > half || (rest == half && q & 1 == 1) {
-            q += 1;
-            if q == 1u128 << 64 {
-                q >>= 1;
-                shift += 1;
-            }
-        }
-        shift += i32::try_from(drop).unwrap_or(0);
-    }
-    // The value is q × 2^(shift + exponent); truncate it to an integer.
-    let total = shift + exponent;
-    let value = if total >= 0 {
-        if total >= 64 || q.leading_zeros() < u32::try_from(total).unwrap_or(0) + 64 {
-            return u64::MAX;
-        }
-        q << total
-    } else if total <= -128 {
-        0
-    } else {
-        q >> (-total)
-    };
-    u64::try_from(value).unwrap_or(u64::MAX)
-}
+/// computes it: the evaluator's [`cpl_eval::fnv_ratio_threshold`], one implementation
+/// for replaying a collector config and for an imported `fnv_sample`.
+pub use cpl_eval::fnv_ratio_threshold as probabilistic_threshold;
 
 /// A W3C `tracestate` as Go's `trace.ParseTraceState` reads it: `None` when it is
 /// invalid (a bad key or value, a member without `=`, a key twice, more than 32

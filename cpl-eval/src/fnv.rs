@@ -25,9 +25,14 @@ pub fn fnv_hash(salt: &[u8], trace_id: [u8; 16]) -> u64 {
 /// assert_eq!(cpl_eval::fnv_threshold(10.0), 0x1999_9999_9999_99ff);
 /// assert_eq!(cpl_eval::fnv_threshold(100.0), u64::MAX);
 /// ```
-#[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
 pub fn fnv_threshold(percent: f64) -> u64 {
-    let ratio = percent / 100.0;
+    fnv_ratio_threshold(percent / 100.0)
+}
+
+/// [`fnv_threshold`] of a ratio (`sampling_percentage / 100`, as the collector divides
+/// it), for callers that hold the ratio.
+#[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+pub fn fnv_ratio_threshold(ratio: f64) -> u64 {
     // NaN too: it is not greater than 0.
     if ratio.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         return 0;

@@ -132,7 +132,7 @@ pub use cpl_syntax::Action;
 pub use cpl_syntax::{SpanKind, StatusCode};
 pub use decision::{Decision, Reason, RuleSet};
 pub use evaluator::{Evaluator, Rule};
-pub use fnv::{fnv_hash, fnv_threshold};
+pub use fnv::{fnv_hash, fnv_ratio_threshold, fnv_threshold};
 pub use tenant::{TenantId, TraceTenant};
 pub use threshold::{keeps, randomness, threshold};
 pub use view::{keys_equal, AttrValue, KeySet, SpanView};
