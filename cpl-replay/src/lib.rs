@@ -11,6 +11,7 @@
 //!   [`cpl_otlp::Span`]s and check the decision the policy makes for each.
 #![warn(missing_docs)]
 
+pub mod fidelity;
 pub mod policy_tests;
 pub mod replay;
 

@@ -738,6 +738,10 @@ pub struct Report {
     /// (then `rules`, `base_rate` and `tenants` are empty).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collector: Option<CollectorReport>,
+    /// What the policy does to request counts, error rates and latency percentiles
+    /// (spec/replay.md, "Fidelity").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fidelity: Option<crate::fidelity::FidelityReport>,
 }
 
 /// What a `tail_sampling` processor decided (spec/targets/otel-collector.md §3.5).
