@@ -55,7 +55,12 @@ impl InputFormat {
     ///
     /// 1. no bytes: [`Empty`](Self::Empty);
     /// 2. the first byte that is not ASCII whitespace (after a UTF-8 byte order
-    ///    mark) is `{` or `[`, or there is none: [`Json`](Self::Json);
+    ///    mark) is `{` or `[`, or there is none: [`Json`](Self::Json), unless the
+    ///    first byte is `0x0a` and every field tag in the bytes read follows the
+    ///    OTLP `TracesData` schema (a protobuf message whose first length is 123,
+    ///    `{`, or 91, `[`; JSON text fails that walk within a few bytes, because
+    ///    its characters are not the field tags OTLP messages have):
+    ///    [`ProtobufMessage`](Self::ProtobufMessage);
     /// 3. the first byte is `0x0a` (field 1, `resource_spans`, length-delimited):
     ///    [`ProtobufMessage`](Self::ProtobufMessage);
     /// 4. at least 5 bytes, the first is below `0x0a` (a length under 160 MiB),
@@ -70,6 +75,11 @@ impl InputFormat {
         }
         let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
         match text.iter().find(|b| !b.is_ascii_whitespace()) {
+            // `\n{` is also a protobuf message whose first field has length 123:
+            // the schema walk tells the two apart.
+            Some(b'{' | b'[') if head[0] == 0x0a && follows_traces_schema(head) => {
+                return InputFormat::ProtobufMessage
+            }
             Some(b'{' | b'[') | None => return InputFormat::Json,
             Some(_) => {}
         }
@@ -89,6 +99,127 @@ impl InputFormat {
             InputFormat::Json
         }
     }
+}
+
+/// The OTLP trace messages whose fields [`follows_traces_schema`] checks.
+#[derive(Clone, Copy)]
+enum OtlpMessage {
+    TracesData,
+    ResourceSpans,
+    Resource,
+    ScopeSpans,
+    Scope,
+    KeyValue,
+    AnyValue,
+    Span,
+}
+
+/// What a field holds, for the schema walk.
+enum Field {
+    /// A varint.
+    Varint,
+    /// 8 bytes.
+    Fixed64,
+    /// 4 bytes.
+    Fixed32,
+    /// Length-delimited, read as a message of this type.
+    Message(OtlpMessage),
+    /// Length-delimited, skipped (strings, bytes, messages not walked).
+    Opaque,
+}
+
+impl OtlpMessage {
+    /// The field with this number, from the opentelemetry-proto definitions.
+    fn field(self, number: u64) -> Option<Field> {
+        use Field::{Fixed32, Fixed64, Message as M, Opaque, Varint};
+        use OtlpMessage as T;
+        Some(match (self, number) {
+            (T::TracesData, 1) => M(T::ResourceSpans),
+            (T::ResourceSpans, 1) => M(T::Resource),
+            (T::ResourceSpans, 2) => M(T::ScopeSpans),
+            (T::ScopeSpans, 1) => M(T::Scope),
+            (T::ScopeSpans, 2) => M(T::Span),
+            (T::Resource, 1) | (T::Scope, 3) | (T::Span, 9) => M(T::KeyValue),
+            (T::KeyValue, 2) => M(T::AnyValue),
+            // Strings, bytes, and messages the walk does not enter.
+            (T::ResourceSpans | T::ScopeSpans, 3)
+            | (T::Resource, 3)
+            | (T::Scope | T::KeyValue, 1)
+            | (T::Scope, 2)
+            | (T::AnyValue, 1 | 5 | 6 | 7)
+            | (T::Span, 1..=5 | 11 | 13 | 15) => Opaque,
+            (T::Resource, 2)
+            | (T::Scope, 4)
+            | (T::Span, 6 | 10 | 12 | 14)
+            | (T::AnyValue, 2 | 3) => Varint,
+            (T::AnyValue, 4) | (T::Span, 7 | 8) => Fixed64,
+            (T::Span, 16) => Fixed32,
+            _ => return None,
+        })
+    }
+}
+
+/// Whether every field tag within `head` (the start of an input) is one the
+/// OTLP `TracesData` schema has, with its wire type, and every nested length
+/// fits inside its parent. Running out of bytes mid-walk is a yes: the head is
+/// a prefix.
+fn follows_traces_schema(head: &[u8]) -> bool {
+    /// A varint at `*at`, or `None` when the head ends first.
+    fn varint(head: &[u8], at: &mut usize) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *head.get(*at)?;
+            *at += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        Some(u64::MAX)
+    }
+    // (message, absolute end offset) from the outermost in.
+    let mut stack = vec![(OtlpMessage::TracesData, u64::MAX)];
+    let mut at = 0usize;
+    while at < head.len() {
+        let Some(&(message, end)) = stack.last() else {
+            return true;
+        };
+        if at as u64 >= end {
+            stack.pop();
+            continue;
+        }
+        let Some(tag) = varint(head, &mut at) else {
+            return true;
+        };
+        let Some(field) = message.field(tag >> 3) else {
+            return false;
+        };
+        let wire = tag & 7;
+        match field {
+            Field::Varint if wire == 0 => {
+                if varint(head, &mut at).is_none() {
+                    return true;
+                }
+            }
+            Field::Fixed64 if wire == 1 => at += 8,
+            Field::Fixed32 if wire == 5 => at += 4,
+            Field::Message(_) | Field::Opaque if wire == 2 => {
+                let Some(len) = varint(head, &mut at) else {
+                    return true;
+                };
+                let child_end = (at as u64).saturating_add(len);
+                if child_end > end {
+                    return false;
+                }
+                match field {
+                    Field::Message(child) => stack.push((child, child_end)),
+                    _ => at = usize::try_from(child_end).unwrap_or(usize::MAX),
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Why a protobuf message could not be decoded, and where.

@@ -10,7 +10,7 @@ use crate::pb::common::v1 as pbc;
 use crate::pb::trace::v1 as pbt;
 use crate::{
     decode_document, encode_traces_data, from_reader, Compression, ErrorKind, Framing, InputFormat,
-    ReadError, Span, TraceReader,
+    ReadError, Span, TraceReader, SNIFF_BYTES,
 };
 
 fn root() -> PathBuf {
@@ -226,6 +226,50 @@ fn real_producers_protobuf_to_json_and_back() {
         bodies.extend(spans);
     }
     assert_eq!(sorted(bodies), sorted(json_spans(20)));
+}
+
+/// A protobuf message whose first length is 123 (`{`) or 91 (`[`) starts with
+/// bytes that read as JSON text (`\n{`); sniffing once took it for JSON Lines.
+#[test]
+fn protobuf_that_starts_like_json_is_protobuf() {
+    for first_length in [b'{', b'['] {
+        let message = (0..200)
+            .map(|n| span_message(string_value(&"x".repeat(n))).encode_to_vec())
+            .find(|m| m[0] == 0x0a && m[1] == first_length)
+            .expect("some string length gives that first length");
+        assert_eq!(
+            InputFormat::detect(&message[..SNIFF_BYTES]),
+            InputFormat::ProtobufMessage
+        );
+        let (spans, errors, framing) = read_all(message);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!((spans.len(), framing), (1, Some(Framing::ProtobufMessage)));
+    }
+    // JSON text that starts with a line break stays JSON.
+    for text in [
+        &b"\n{\"resourceSpans\":[]}"[..],
+        b"\n{\n  \"resourceSpans\": [",
+        b"\n{\n\t\"resourceSpans\": [",
+        b"\n{\n\"resourceSpans\":[",
+        b"\n{\r\n  \"resourceSpans\"",
+        b"\n[{\"resourceSpans\":[]}]",
+        b"\n{}",
+        b"\n\n{}",
+        b"\n {}",
+    ] {
+        assert_eq!(InputFormat::detect(text), InputFormat::Json, "{text:?}");
+    }
+}
+
+proptest::proptest! {
+    /// Every OTLP message of one span with a string attribute, whatever its
+    /// length, is sniffed as protobuf.
+    #[test]
+    fn encoded_messages_are_sniffed_as_protobuf(s in "\\PC{0,300}") {
+        let message = span_message(string_value(&s)).encode_to_vec();
+        let head = &message[..message.len().min(SNIFF_BYTES)];
+        proptest::prop_assert_eq!(InputFormat::detect(head), InputFormat::ProtobufMessage);
+    }
 }
 
 fn span_message(attribute: pbc::AnyValue) -> pbt::TracesData {
