@@ -142,10 +142,9 @@ impl OtlpMessage {
             (T::Resource, 1) | (T::Scope, 3) | (T::Span, 9) => M(T::KeyValue),
             (T::KeyValue, 2) => M(T::AnyValue),
             // Strings, bytes, and messages the walk does not enter.
-            (T::ResourceSpans | T::ScopeSpans, 3)
-            | (T::Resource, 3)
-            | (T::Scope | T::KeyValue, 1)
-            | (T::Scope, 2)
+            (T::ResourceSpans | T::ScopeSpans | T::Resource, 3)
+            | (T::Scope, 1 | 2)
+            | (T::KeyValue, 1)
             | (T::AnyValue, 1 | 5 | 6 | 7)
             | (T::Span, 1..=5 | 11 | 13 | 15) => Opaque,
             (T::Resource, 2)
