@@ -193,14 +193,14 @@ pub fn is_plain_dotted_name(key: &str) -> bool {
 }
 
 /// Whether the span attribute `key` prints as a bare name that resolves back to itself
-/// and loads clean. A bare key without a dot is the loader's E113 (close to a built-in
-/// field's name) or W114 (undotted-attribute), or is the built-in field itself, so
-/// every key without a dot prints as `attributes["key"]`.
+/// and loads: a bare key without a dot that is close to a built-in field's name is the
+/// loader's E113 (a misspelt field), so that key prints as `attributes["key"]`.
 pub(crate) fn reads_as_span_attribute(key: &str) -> bool {
-    key.contains('.')
-        && is_plain_dotted_name(key)
+    is_plain_dotted_name(key)
         && crate::lexer::keyword(key).is_none()
         && resolve_name(key) == FieldKind::SpanAttribute(key.to_owned())
+        && (key.contains('.')
+            || crate::did_you_mean(key, BUILTIN_FIELDS.iter().map(|(_, name)| *name)).is_none())
 }
 
 #[cfg(test)]
