@@ -6,14 +6,46 @@
 //! `invert_match` one `NOT any(…)`, and trace-level policies use `trace_duration` and
 //! `span_count`. `drop` policies become drop rules (listed first, since a drop vetoes),
 //! every other policy a keep rule, and `base_rate` is 0: the collector keeps exactly
-//! the traces some policy votes for. Wall-clock policies (`rate_limiting`,
-//! `bytes_limiting`, `composite`) and OTTL conditions cannot be imported (E530, E531);
-//! the rest still is. Where CPL and the collector differ only on attributes that are
-//! present with no value, the import says so (W530).
+//! the traces some policy votes for. A policy that is "some span matches" on its own
+//! is a rule whose `when:` is that span expression, without `any`. Wall-clock policies
+//! (`rate_limiting`, `bytes_limiting`, `composite`) cannot be imported (E530), nor can
+//! OTTL outside the subset that has an exact CPL form (E531, [`ottl`]); the rest
+//! still is. Where CPL and the collector differ only on attributes that are present
+//! with no value, the import says so (W530); likewise for `error_mode: propagate`
+//! (W531) and `IsMatch` on non-string attributes (W532).
+
+mod ottl;
 
 use cpl_syntax::{codes, Action, Condition, Diagnostic, Policy, StatusCode, When};
 
-use crate::policy::{Policy as TsPolicy, PolicyKind, Processor};
+use crate::policy::{ErrorMode, Policy as TsPolicy, PolicyKind, Processor};
+
+/// A policy's CPL form: a span expression (the policy samples when some span
+/// satisfies it, `any(…)` where it is part of a larger expression) or a trace-level
+/// expression. A rule matches a trace when some span satisfies its `when:`, so a
+/// span expression is a rule's `when:` as it is, without `any`.
+#[derive(Debug, Clone)]
+enum Form {
+    Span(String),
+    Trace(String),
+}
+
+impl Form {
+    /// The expression as a part of a trace-level expression.
+    fn trace(&self) -> String {
+        match self {
+            Form::Span(text) => format!("any({text})"),
+            Form::Trace(text) => text.clone(),
+        }
+    }
+
+    /// The expression as a rule's `when:`.
+    fn rule(self) -> String {
+        match self {
+            Form::Span(text) | Form::Trace(text) => text,
+        }
+    }
+}
 
 /// What importing one processor produced.
 #[derive(Debug, Clone)]
@@ -45,12 +77,12 @@ pub fn import(processor: &Processor) -> Imported {
         match &policy.kind {
             PolicyKind::Drop(subs) => {
                 if let Some(when) = tr.all(subs) {
-                    drops.push((policy.name.clone(), when, policy.span.clone()));
+                    drops.push((policy.name.clone(), when.rule(), policy.span.clone()));
                 }
             }
             _ => {
                 if let Some(when) = tr.policy(policy) {
-                    keeps.push((policy.name.clone(), when, policy.span.clone()));
+                    keeps.push((policy.name.clone(), when.rule(), policy.span.clone()));
                 }
             }
         }
@@ -125,7 +157,7 @@ fn unique_name(policy: Option<&Policy>, name: &str) -> String {
 }
 
 /// A CPL string literal with the value `value`.
-fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     for c in value.chars() {
@@ -159,8 +191,12 @@ struct Translator<'d> {
 
 impl Translator<'_> {
     fn approximate(&mut self, policy: &TsPolicy, why: &str) {
+        self.approximate_with(policy, &codes::APPROXIMATE_IMPORT, why);
+    }
+
+    fn approximate_with(&mut self, policy: &TsPolicy, code: &'static cpl_syntax::Code, why: &str) {
         self.diagnostics.push(Diagnostic::new(
-            &codes::APPROXIMATE_IMPORT,
+            code,
             format!("policy `{}` is imported approximately: {why}", policy.name),
             policy.span.clone(),
             "approximate",
@@ -179,41 +215,48 @@ impl Translator<'_> {
         );
     }
 
-    /// The AND of `subs`, each parenthesised.
-    fn all(&mut self, subs: &[TsPolicy]) -> Option<String> {
+    /// The AND of `subs`, each parenthesised; one sub-policy is itself.
+    fn all(&mut self, subs: &[TsPolicy]) -> Option<Form> {
         let mut parts = Vec::new();
         for sub in subs {
-            parts.push(format!("({})", self.policy(sub)?));
+            parts.push(self.policy(sub)?);
         }
-        if parts.is_empty() {
+        match parts.len() {
             // An empty `and` samples every trace.
-            return Some("fnv_sample(100, \"\")".to_owned());
+            0 => Some(Form::Trace(ALWAYS.to_owned())),
+            1 => parts.pop(),
+            _ => Some(Form::Trace(
+                parts
+                    .iter()
+                    .map(|part| format!("({})", part.trace()))
+                    .collect::<Vec<_>>()
+                    .join(" AND "),
+            )),
         }
-        Some(parts.join(" AND "))
     }
 
     /// One policy as a trace-level CPL expression, `None` (with a diagnostic) when it
     /// has none.
-    fn policy(&mut self, policy: &TsPolicy) -> Option<String> {
+    fn policy(&mut self, policy: &TsPolicy) -> Option<Form> {
         Some(match &policy.kind {
-            PolicyKind::AlwaysSample => "fnv_sample(100, \"\")".to_owned(),
+            PolicyKind::AlwaysSample => Form::Trace(ALWAYS.to_owned()),
             PolicyKind::Latency {
                 threshold_ms,
                 upper_threshold_ms,
             } => {
                 let lower = format!("trace_duration >= {}ms", i128::from(*threshold_ms) + 1);
                 if *upper_threshold_ms == 0 {
-                    lower
+                    Form::Trace(lower)
                 } else {
                     self.approximate(
                         policy,
                         "with `upper_threshold_ms` the collector also samples a trace some prefix of \
                          whose spans (in arrival order) is in range; CPL reads the whole trace",
                     );
-                    format!(
+                    Form::Trace(format!(
                         "{lower} AND trace_duration < {}ms",
                         i128::from(*upper_threshold_ms) + 1
-                    )
+                    ))
                 }
             }
             PolicyKind::NumericAttribute {
@@ -254,16 +297,19 @@ impl Translator<'_> {
                 sampling_percentage,
                 hash_salt,
                 ..
-            } => format!("fnv_sample({sampling_percentage}, {})", quote(hash_salt)),
+            } => Form::Trace(format!(
+                "fnv_sample({sampling_percentage}, {})",
+                quote(hash_salt)
+            )),
             PolicyKind::StatusCode { codes } => {
                 if codes.is_empty() {
-                    return Some(NEVER.to_owned());
+                    return Some(Form::Trace(NEVER.to_owned()));
                 }
                 let tests: Vec<String> = codes
                     .iter()
                     .map(|code| format!("status == {}", StatusCode::CONSTANTS[*code as usize]))
                     .collect();
-                format!("any({})", tests.join(" OR "))
+                Form::Span(tests.join(" OR "))
             }
             PolicyKind::StringAttribute {
                 key,
@@ -274,20 +320,18 @@ impl Translator<'_> {
             PolicyKind::SpanCount {
                 min_spans,
                 max_spans,
-            } => {
-                if *max_spans == 0 {
-                    format!("span_count >= {min_spans}")
-                } else {
-                    format!("span_count >= {min_spans} AND span_count <= {max_spans}")
-                }
-            }
+            } => Form::Trace(if *max_spans == 0 {
+                format!("span_count >= {min_spans}")
+            } else {
+                format!("span_count >= {min_spans} AND span_count <= {max_spans}")
+            }),
             PolicyKind::TraceState { key, values } => {
                 if values.is_empty() {
-                    return Some(NEVER.to_owned());
+                    return Some(Form::Trace(NEVER.to_owned()));
                 }
-                format!("any(trace_state[{}] in {})", quote(key), list(values))
+                Form::Span(format!("trace_state[{}] in {}", quote(key), list(values)))
             }
-            PolicyKind::TraceFlags => "any(sampled == true)".to_owned(),
+            PolicyKind::TraceFlags => Form::Span("sampled == true".to_owned()),
             PolicyKind::BooleanAttribute {
                 key,
                 value,
@@ -313,16 +357,13 @@ impl Translator<'_> {
                     *invert_match,
                 )
             }
-            PolicyKind::OttlCondition { .. } => {
-                self.refuse(
-                    policy,
-                    &codes::OTTL_NOT_IMPORTED,
-                    "OTTL conditions are not translated to CPL yet",
-                );
-                return None;
-            }
+            PolicyKind::OttlCondition {
+                error_mode,
+                span,
+                spanevent,
+            } => return self.ottl(policy, *error_mode, span, spanevent),
             PolicyKind::And(subs) => self.all(subs)?,
-            PolicyKind::Not(sub) => format!("NOT ({})", self.policy(sub)?),
+            PolicyKind::Not(sub) => Form::Trace(format!("NOT ({})", self.policy(sub)?.trace())),
             PolicyKind::Drop(subs) => {
                 // A nested `drop` votes `Dropped`, which an enclosing `and`/`not` does not
                 // treat as sampled.
@@ -351,6 +392,56 @@ impl Translator<'_> {
         })
     }
 
+    /// An `ottl_condition` policy: "some span satisfies some `span` condition"
+    /// (spec §5.1). `spanevent` conditions read span events, which CPL does not have.
+    fn ottl(
+        &mut self,
+        policy: &TsPolicy,
+        error_mode: ErrorMode,
+        span: &[crate::ottl::Condition],
+        spanevent: &[crate::ottl::Condition],
+    ) -> Option<Form> {
+        if !spanevent.is_empty() {
+            self.refuse(
+                policy,
+                &codes::OTTL_NOT_IMPORTED,
+                "`spanevent` conditions read span events, which CPL has no field for",
+            );
+            return None;
+        }
+        let mut translation = ottl::Translation::default();
+        let mut parts = Vec::new();
+        for (index, condition) in span.iter().enumerate() {
+            match translation.condition(condition.expr()) {
+                Ok(part) => parts.push(part),
+                Err(ottl::Refusal(what)) => {
+                    self.refuse(
+                        policy,
+                        &codes::OTTL_NOT_IMPORTED,
+                        &format!(
+                            "`span[{index}]` (`{}`) uses {what}, which has no exact CPL form",
+                            condition.text()
+                        ),
+                    );
+                    return None;
+                }
+            }
+        }
+        for (code, why) in &translation.approximations {
+            self.approximate_with(policy, code, why);
+        }
+        if translation.may_fail && error_mode == ErrorMode::Propagate {
+            self.approximate_with(
+                policy,
+                &codes::APPROXIMATE_ERROR_MODE,
+                "a condition can fail at run time, and with `error_mode: propagate` the first \
+                 failure (in span order) ends the policy even if a later span matches; CPL \
+                 reads a failure as false, as `ignore` does",
+            );
+        }
+        Some(Form::Span(ottl::Cpl::or(parts).text()))
+    }
+
     fn string_attribute(
         &mut self,
         policy: &TsPolicy,
@@ -358,18 +449,18 @@ impl Translator<'_> {
         values: &[String],
         regexes: Option<&[regex::Regex]>,
         invert_match: bool,
-    ) -> String {
+    ) -> Form {
         let span = format!("attributes[{}]", quote(key));
         let resource = format!("resource[{}]", quote(key));
         let Some(regexes) = regexes else {
             if values.is_empty() {
-                return if invert_match { ALWAYS } else { NEVER }.to_owned();
+                return Form::Trace(if invert_match { ALWAYS } else { NEVER }.to_owned());
             }
             let one = |field: &str| format!("{field} is string AND {field} in {}", list(values));
             return exists_form(&one(&span), &one(&resource), invert_match);
         };
         if regexes.is_empty() {
-            return if invert_match { ALWAYS } else { NEVER }.to_owned();
+            return Form::Trace(if invert_match { ALWAYS } else { NEVER }.to_owned());
         }
         let matches_empty = regexes.iter().any(|r| r.is_match(""));
         let any_of = |field: &str| {
@@ -395,11 +486,11 @@ impl Translator<'_> {
 }
 
 /// "Some span or some resource matches", or its negation.
-fn exists_form(on_span: &str, on_resource: &str, invert: bool) -> String {
-    let any = format!("any(({on_span}) OR ({on_resource}))");
+fn exists_form(on_span: &str, on_resource: &str, invert: bool) -> Form {
+    let some = Form::Span(format!("({on_span}) OR ({on_resource})"));
     if invert {
-        format!("NOT {any}")
+        Form::Trace(format!("NOT {}", some.trace()))
     } else {
-        any
+        some
     }
 }

@@ -427,9 +427,11 @@ impl Expr {
         // A nested chain of the same operator was parenthesised in the source (the
         // parser flattens unparenthesised chains), so it keeps its parentheses.
         if self.precedence() <= parent {
-            write!(f, "({self})")
+            f.write_str("(")?;
+            fmt::Display::fmt(self, f)?;
+            f.write_str(")")
         } else {
-            write!(f, "{self}")
+            fmt::Display::fmt(self, f)
         }
     }
 }
@@ -454,7 +456,8 @@ impl fmt::Display for Expr {
                 inner.fmt_operand(f, 2)
             }
             ExprKind::Compare { field, op, value } => {
-                write!(f, "{field} {} {value}", op.as_str())
+                fmt::Display::fmt(field, f)?;
+                write!(f, " {} {value}", op.as_str())
             }
             ExprKind::StringTest {
                 field,
@@ -463,7 +466,8 @@ impl fmt::Display for Expr {
                 value,
             } => {
                 let not = if *negated { "not " } else { "" };
-                write!(f, "{field} {not}{} {value}", op.as_str())
+                fmt::Display::fmt(field, f)?;
+                write!(f, " {not}{} {value}", op.as_str())
             }
             ExprKind::In {
                 field,
@@ -471,7 +475,8 @@ impl fmt::Display for Expr {
                 values,
             } => {
                 let not = if *negated { "not " } else { "" };
-                write!(f, "{field} {not}in [")?;
+                fmt::Display::fmt(field, f)?;
+                write!(f, " {not}in [")?;
                 for (i, value) in values.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
@@ -480,16 +485,25 @@ impl fmt::Display for Expr {
                 }
                 f.write_str("]")
             }
-            ExprKind::Exists(field) => write!(f, "exists({field})"),
+            ExprKind::Exists(field) => {
+                f.write_str("exists(")?;
+                fmt::Display::fmt(field, f)?;
+                f.write_str(")")
+            }
             ExprKind::TypeTest {
                 field,
                 negated,
                 type_name,
             } => {
                 let not = if *negated { "not " } else { "" };
-                write!(f, "{field} is {not}{type_name}")
+                fmt::Display::fmt(field, f)?;
+                write!(f, " is {not}{type_name}")
             }
-            ExprKind::Any(inner) => write!(f, "any({inner})"),
+            ExprKind::Any(inner) => {
+                f.write_str("any(")?;
+                fmt::Display::fmt(inner.as_ref(), f)?;
+                f.write_str(")")
+            }
             ExprKind::FnvSample { percent, salt } => write!(f, "fnv_sample({percent}, {salt})"),
             ExprKind::Error => f.write_str("<error>"),
         }
@@ -506,8 +520,12 @@ impl fmt::Display for FieldKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FieldKind::Builtin(field) => f.write_str(field.name()),
+            // The alternate form (`{:#}`, what the policy printer writes) also quotes
+            // every key without a dot: bare, it would load with W114.
             FieldKind::SpanAttribute(key) => {
-                if crate::fields::reads_as_span_attribute(key) {
+                if crate::fields::reads_as_span_attribute(key)
+                    && !(f.alternate() && !key.contains('.'))
+                {
                     f.write_str(key)
                 } else {
                     write!(f, "attributes[{}]", QuotedString(key))

@@ -171,8 +171,10 @@ registry! {
     REGEX_BYTES = "E502" "regex-bytes" Error "`cpl compile`: a `matches` pattern that matches bytes outside ASCII, which the collector's RE2 reads as UTF-8 text";
     NOT_COMPILED = "E503" "not-compiled" Error "`cpl compile`: a construct the tail_sampling compilation has no exact form for (trace-level parts, `fnv_sample`, trace state, trace flags)";
     NOT_IMPORTABLE = "E530" "not-importable" Error "`cpl import`: a tail_sampling policy with no CPL form (wall-clock `rate_limiting`, `bytes_limiting`, `composite`; a nested `drop`)";
-    OTTL_NOT_IMPORTED = "E531" "ottl-not-imported" Error "`cpl import`: an `ottl_condition` policy, whose OTTL is not translated to CPL";
+    OTTL_NOT_IMPORTED = "E531" "ottl-not-imported" Error "`cpl import`: an `ottl_condition` policy with OTTL that has no exact CPL form (span events, scope, times, most converters)";
     APPROXIMATE_IMPORT = "W530" "approximate-import" Warning "`cpl import`: a policy imported with a CPL form that differs on some traces (values present but empty, the latency prefix quirk)";
+    APPROXIMATE_ERROR_MODE = "W531" "approximate-error-mode" Warning "`cpl import`: an `ottl_condition` with `error_mode: propagate` whose conditions can fail at run time, imported as `ignore`";
+    APPROXIMATE_OTTL = "W532" "approximate-ottl" Warning "`cpl import`: an OTTL `IsMatch` on an attribute, which the collector also applies to the text of non-string values";
 }
 
 /// Looks a code up by its code (`E101`) or its name (`unexpected-token`).

@@ -162,7 +162,8 @@ fn conditions(conditions: &[Condition]) -> Yaml<'static> {
 fn condition(condition: &Condition) -> Yaml<'static> {
     let mut node = Mapping::new();
     node.insert(key("name"), string(&condition.name.value));
-    node.insert(key("when"), string(&condition.when.expr.to_string()));
+    // `{:#}`: the canonical text, with every undotted span attribute key quoted.
+    node.insert(key("when"), string(&format!("{:#}", condition.when.expr)));
     if let Some(enabled) = &condition.enabled {
         node.insert(
             key("enabled"),

@@ -744,3 +744,72 @@ proptest! {
         round_trip(&policy);
     }
 }
+
+/// A span attribute whose key has no dot prints as `attributes["key"]`: bare, it would
+/// read the built-in field of that name (`status`), be E113 (close to one), or W114
+/// (undotted-attribute). The printed policy loads with no diagnostic at all, and reads
+/// the span attribute again.
+#[test]
+fn undotted_attribute_keys_print_quoted_and_load_clean() {
+    let mut keys: Vec<String> = BUILTIN_FIELDS
+        .iter()
+        .flat_map(|(_, name)| [(*name).to_owned(), name.to_ascii_uppercase()])
+        .collect();
+    keys.extend(
+        [
+            "foo",
+            "tenant",
+            "http_route",
+            "stauts_code",
+            "x",
+            "in",
+            "any",
+        ]
+        .map(String::from),
+    );
+    for key in keys {
+        let field = FieldKind::SpanAttribute(key.clone());
+        let expr = Expr {
+            kind: ExprKind::Compare {
+                field: Field {
+                    kind: field.clone(),
+                    span: Span::default(),
+                },
+                op: CompareOp::Eq,
+                value: Literal {
+                    value: Value::String("v".into()),
+                    span: Span::default(),
+                },
+            },
+            span: Span::default(),
+        };
+        let when = When::from_expr(&expr).unwrap_or_else(|d| panic!("{key}: {d:?}"));
+        assert_eq!(
+            format!("{:#}", when.expr),
+            format!("attributes[\"{key}\"] == \"v\""),
+            "{key}"
+        );
+        let policy = Policy::new(0.0)
+            .unwrap()
+            .with_condition(Condition::new("c", when).unwrap())
+            .unwrap();
+        let text = round_trip(&policy);
+        let loaded = load_policy(&text);
+        assert!(
+            loaded.diagnostics.is_empty(),
+            "{key}: {:?}\n{text}",
+            loaded.diagnostics
+        );
+        let ExprKind::Compare { field: read, .. } =
+            &loaded.policy.unwrap().sampling.conditions[0].when.expr.kind
+        else {
+            panic!("{key}: not a comparison");
+        };
+        assert_eq!(read.kind, field, "{key}");
+    }
+    // A dotted key still prints bare.
+    assert_eq!(
+        when("attributes[\"http.route\"] == 'x'").expr.to_string(),
+        "http.route == \"x\""
+    );
+}

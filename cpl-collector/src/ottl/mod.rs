@@ -33,6 +33,7 @@ use std::ops::Range;
 pub use ast::{CompareOp, MathOp};
 pub use expr::{BoolExpr, Expr, Field, Func, Key};
 pub use regex::GoRegex;
+pub(crate) use value::compare;
 pub use value::Value;
 
 /// Which OTTL context a condition is parsed in: the `span` or the

@@ -40,6 +40,12 @@ impl GoRegex {
         &self.pattern
     }
 
+    /// The pattern CPL evaluates (Rust `regex` syntax, Go's meaning): what `cpl
+    /// import` writes as a `matches` pattern.
+    pub fn rust_pattern(&self) -> &str {
+        self.regex.as_str()
+    }
+
     /// Unanchored search, as Go's `MatchString`.
     pub fn is_match(&self, haystack: &[u8]) -> bool {
         self.regex.is_match(haystack)
