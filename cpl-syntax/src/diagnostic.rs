@@ -169,7 +169,9 @@ registry! {
     REGEX_CRLF_ANCHOR = "E501" "regex-crlf-anchor" Error "`cpl compile`: a `matches` pattern with CRLF-aware line anchors (`(?R)`), which the collector's RE2 lacks";
     APPROXIMATE_CRLF_ANCHOR = "W501" "approximate-crlf-anchor" Warning "`cpl compile --allow-approximate`: CRLF-aware line anchors compiled as RE2's LF-only anchors";
     REGEX_BYTES = "E502" "regex-bytes" Error "`cpl compile`: a `matches` pattern that matches bytes outside ASCII, which the collector's RE2 reads as UTF-8 text";
-    NOT_COMPILED = "E503" "not-compiled" Error "`cpl compile`: a construct the tail_sampling compilation has no exact form for (trace-level parts, `fnv_sample`, trace state, trace flags)";
+    NOT_COMPILED = "E503" "not-compiled" Error "`cpl compile`: a construct the tail_sampling compilation has no exact form for (a `trace_duration` bound inside a millisecond, `sampled` with other tests on its span, an empty `fnv_sample` salt, ...)";
+    TRACE_DURATION = "E504" "trace-duration" Error "`cpl compile`: a `trace_duration` comparison, which the collector's `latency` policy computes over every span's times";
+    APPROXIMATE_TRACE_DURATION = "W504" "approximate-trace-duration" Warning "`cpl compile --allow-approximate`: `trace_duration` compiled as `latency`, exact when every span has a duration";
     NOT_IMPORTABLE = "E530" "not-importable" Error "`cpl import`: a tail_sampling policy with no CPL form (wall-clock `rate_limiting`, `bytes_limiting`, `composite`; a nested `drop`)";
     OTTL_NOT_IMPORTED = "E531" "ottl-not-imported" Error "`cpl import`: an `ottl_condition` policy with OTTL that has no exact CPL form (span events, scope, times, most converters)";
     APPROXIMATE_IMPORT = "W530" "approximate-import" Warning "`cpl import`: a policy imported with a CPL form that differs on some traces (values present but empty, the latency prefix quirk)";

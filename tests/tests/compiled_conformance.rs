@@ -6,6 +6,13 @@
 //! `corpus/traces/shop.jsonl`, `conformance/compiled/traces.jsonl` (written by
 //! `conformance/compiled/generate.py`) and the shared `traces-small.jsonl` capture.
 //!
+//! A policy that compiles only with `--allow-approximate`, and then only with W504
+//! (`trace_duration`, spec/targets/otel-collector.md §4.4), is run too, and compared on
+//! the traces whose spans all have a duration (both times set, the end not before the
+//! start, below 2^63), where the approximation is exact; the traces left out are counted.
+//! `conformance/compiled/trace-level.jsonl` (written by `generate_trace_level.py`) has
+//! the edge cases of the trace-level parts.
+//!
 //! Without the collector binary the test says `SKIPPED: ...` on standard error and
 //! passes, unless `CPL_REQUIRE_COLLECTOR` is set; without `../shared` the shared
 //! capture is skipped just as loudly.
@@ -103,6 +110,7 @@ fn trace_files(root: &Path) -> Vec<Traces> {
     let mut files = vec![
         root.join("corpus/traces/shop.jsonl"),
         root.join("conformance/compiled/traces.jsonl"),
+        root.join("conformance/compiled/trace-level.jsonl"),
     ];
     if let Some(shared) = cpl_tests::shared_path("corpus/generated/traces-small.jsonl") {
         files.push(shared);
@@ -120,12 +128,30 @@ fn trace_files(root: &Path) -> Vec<Traces> {
         .collect()
 }
 
+fn hex(id: &[u8; 16]) -> String {
+    id.iter().fold(String::new(), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
+}
+
+/// Whether every span has a duration the collector's `latency` reads as CPL's
+/// `trace_duration` does: `0 < start <= end < 2^63`.
+fn well_formed(spans: &[cpl_otlp::Span]) -> bool {
+    spans.iter().all(|s| {
+        s.start_time_unix_nano > 0
+            && s.end_time_unix_nano >= s.start_time_unix_nano
+            && s.end_time_unix_nano < 1 << 63
+    })
+}
+
 /// The trace ids CPL keeps: spans grouped by trace, rules matched over each trace, its
-/// tenant found from its spans, and the decision's `keep`.
+/// tenant found from its spans, and the decision's `keep`; and the ids of the traces
+/// that are not [`well_formed`].
 fn cpl_kept(
     evaluator: &Evaluator,
     requests: &[String],
-) -> (usize, BTreeMap<String, Option<String>>) {
+) -> (usize, BTreeMap<String, Option<String>>, Vec<String>) {
     let mut traces: BTreeMap<[u8; 16], Vec<cpl_otlp::Span>> = BTreeMap::new();
     for request in requests {
         for span in cpl_otlp::decode_document(request.as_bytes()).expect("the request decodes") {
@@ -133,7 +159,11 @@ fn cpl_kept(
         }
     }
     let mut kept = BTreeMap::new();
+    let mut malformed = Vec::new();
     for (id, spans) in &traces {
+        if !well_formed(spans) {
+            malformed.push(hex(id));
+        }
         let mut matched = RuleSet::new();
         evaluator.add_trace_matches(spans, &mut matched);
         let mut tenant = TraceTenant::new();
@@ -143,14 +173,10 @@ fn cpl_kept(
             }
         }
         if evaluator.decide_trace(*id, &matched, tenant.get()).keep {
-            let hex = id.iter().fold(String::new(), |mut hex, b| {
-                let _ = write!(hex, "{b:02x}");
-                hex
-            });
-            kept.insert(hex, None);
+            kept.insert(hex(id), None);
         }
     }
-    (traces.len(), kept)
+    (traces.len(), kept, malformed)
 }
 
 struct Job<'a> {
@@ -158,6 +184,8 @@ struct Job<'a> {
     block: &'a str,
     evaluator: &'a Evaluator,
     traces: &'a Traces,
+    /// Compiled with W504: compare only on well-formed traces.
+    approximate: bool,
 }
 
 #[derive(Default)]
@@ -166,6 +194,7 @@ struct Totals {
     traces: usize,
     kept: usize,
     differing: usize,
+    left_out: usize,
 }
 
 #[test]
@@ -184,11 +213,28 @@ fn compiled_policies_keep_what_cpl_keeps_in_the_reference_collector() {
             .unwrap_or_else(|| panic!("{}: the policy does not load", source.name));
         let evaluator = Evaluator::compile(&policy)
             .unwrap_or_else(|e| panic!("{}: the evaluator refuses it: {e:?}", source.name));
-        match compile(&policy, &CompileOptions::default()) {
-            Ok(result) => {
+        let exact = compile(&policy, &CompileOptions::default());
+        let only_w504 =
+            |refusals: &[cpl_syntax::Diagnostic]| refusals.iter().all(|d| d.code.code == "E504");
+        let result = match exact {
+            Ok(result) => Ok((result, false)),
+            Err(refusals) if only_w504(&refusals) => {
+                let approximate = compile(&policy, &CompileOptions::new(true))
+                    .unwrap_or_else(|e| panic!("{}: refused approximately: {e:?}", source.name));
+                assert!(
+                    approximate.warnings.iter().all(|w| w.code.code == "W504"),
+                    "{}",
+                    source.name
+                );
+                Ok((approximate, true))
+            }
+            Err(refusals) => Err(refusals),
+        };
+        match result {
+            Ok((result, approximate)) => {
                 // Exactly what `cpl compile` writes (the harness drops its `---`).
                 let block = to_yaml(&result, Output::Processor, &[]).expect("emits");
-                compiled.push((source.name.as_str(), block, evaluator));
+                compiled.push((source.name.as_str(), block, evaluator, approximate));
             }
             Err(refusals) => note(&format!(
                 "compiled conformance: {} does not compile exactly ({}), not run",
@@ -208,12 +254,13 @@ fn compiled_policies_keep_what_cpl_keeps_in_the_reference_collector() {
     );
     let jobs: Vec<Job<'_>> = compiled
         .iter()
-        .flat_map(|(source, block, evaluator)| {
+        .flat_map(|(source, block, evaluator, approximate)| {
             traces.iter().map(move |traces| Job {
                 source,
                 block,
                 evaluator,
                 traces,
+                approximate: *approximate,
             })
         })
         .collect();
@@ -225,7 +272,8 @@ fn compiled_policies_keep_what_cpl_keeps_in_the_reference_collector() {
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::SeqCst);
                 let Some(job) = jobs.get(index) else { break };
-                let (count, expected) = cpl_kept(job.evaluator, &job.traces.requests);
+                let (count, mut expected, malformed) =
+                    cpl_kept(job.evaluator, &job.traces.requests);
                 let run = Run {
                     tail_sampling: job.block,
                     requests: &job.traces.requests,
@@ -236,9 +284,16 @@ fn compiled_policies_keep_what_cpl_keeps_in_the_reference_collector() {
                 let mut totals = totals.lock().expect("no worker panicked");
                 totals.runs += 1;
                 totals.traces += count;
-                totals.kept += expected.len();
                 match outcome {
-                    Ok(kept) => {
+                    Ok(mut kept) => {
+                        if job.approximate {
+                            totals.left_out += malformed.len();
+                            for id in &malformed {
+                                expected.remove(id);
+                                kept.traces.remove(id);
+                            }
+                        }
+                        totals.kept += expected.len();
                         let lines = differences(&expected, &kept.traces);
                         if !lines.is_empty() {
                             totals.differing += lines.len();
@@ -262,14 +317,17 @@ fn compiled_policies_keep_what_cpl_keeps_in_the_reference_collector() {
     let totals = totals.into_inner().expect("no worker panicked");
     let failures = failures.into_inner().expect("no worker panicked");
     note(&format!(
-        "compiled conformance: {} policies x {} trace files = {} runs, {} traces, {} kept by CPL, \
-         {} differ from the collector",
+        "compiled conformance: {} policies ({} with W504) x {} trace files = {} runs, {} traces, \
+         {} kept by CPL, {} differ from the collector, {} left out of W504 runs (a span \
+         without a duration)",
         compiled.len(),
+        compiled.iter().filter(|c| c.3).count(),
         traces.len(),
         totals.runs,
         totals.traces,
         totals.kept,
-        totals.differing
+        totals.differing,
+        totals.left_out
     ));
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -32,6 +32,7 @@ use super::numeric::{
     DurationLiteral,
 };
 use super::re2::{self, Issue};
+use super::trace::{self, Mixed, Tf, TraceLeaf};
 
 /// Something in an expression that maps only approximately (or not at all), with
 /// where it is (a span in the expression text).
@@ -57,6 +58,8 @@ pub(crate) const URL_PATH_PATTERN: &str =
 #[derive(Debug, Default)]
 pub(crate) struct Translator {
     pub(crate) inexact: Vec<Inexact>,
+    /// Where the expression reads `sampled` at span level.
+    pub(crate) sampled: Vec<Span>,
 }
 
 /// What values an OTTL value expression can hold.
@@ -126,6 +129,92 @@ pub(crate) fn attribute_path(field: &FieldKind) -> Option<String> {
     }
 }
 
+/// The OTTL path of a trace-state entry: the member's value, `""` when the state has
+/// no such key, nil when it does not parse (Go's `trace.ParseTraceState`, as CPL reads
+/// it: spec/fields.md).
+fn trace_state_path(key: &str) -> String {
+    format!("span.trace_state[{}]", string(key))
+}
+
+/// CPL's trace-state entry is present: OTTL's value is a string and not `""` (a
+/// present entry's value is never empty).
+fn trace_state_present(path: &str) -> Cond {
+    and([is_string(path), cmp(path, "!=", "\"\"")])
+}
+
+/// Whether `field` is one of the trace-level fields.
+fn trace_level(field: &Field) -> bool {
+    matches!(
+        field.kind,
+        FieldKind::Builtin(BuiltinField::TraceDuration | BuiltinField::SpanCount)
+    )
+}
+
+/// Whether `expr` has a trace-level part: `any(…)`, `fnv_sample(…)`, or a test on
+/// `trace_duration` or `span_count`.
+fn has_trace_part(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Any(_) | ExprKind::FnvSample { .. } => true,
+        ExprKind::And(items) | ExprKind::Or(items) => items.iter().any(has_trace_part),
+        ExprKind::Not(inner) => has_trace_part(inner),
+        ExprKind::Compare { field, .. } | ExprKind::In { field, .. } | ExprKind::Exists(field) => {
+            trace_level(field)
+        }
+        _ => false,
+    }
+}
+
+/// The number a literal is, if it is one.
+fn num(literal: &Literal) -> Option<Num> {
+    match literal.value {
+        Value::Int(n) => Some(Num::Int(n)),
+        Value::Float(x) => Some(Num::Float(x)),
+        _ => None,
+    }
+}
+
+/// The span counts `c` with `c op literal`, as inclusive ranges (`None`: no upper
+/// bound), before intersecting with "at least one span".
+fn count_ranges(op: CompareOp, literal: Num) -> Vec<(i128, Option<i128>)> {
+    const ALL: (i128, Option<i128>) = (i128::MIN, None);
+    let (floor, ceil, integral) = match literal {
+        Num::Int(n) => (i128::from(n), i128::from(n), true),
+        Num::Float(x) if x.is_nan() => {
+            return if op == CompareOp::Ne {
+                vec![ALL]
+            } else {
+                Vec::new()
+            };
+        }
+        Num::Float(x) if x.is_infinite() => {
+            let above = x > 0.0;
+            let holds = match op {
+                CompareOp::Lt | CompareOp::Le => above,
+                CompareOp::Gt | CompareOp::Ge => !above,
+                CompareOp::Eq => false,
+                CompareOp::Ne => true,
+            };
+            return if holds { vec![ALL] } else { Vec::new() };
+        }
+        // Saturating casts; |x| < 2^127 here for every count that matters.
+        #[allow(clippy::cast_possible_truncation)]
+        Num::Float(x) => (x.floor() as i128, x.ceil() as i128, x.fract() == 0.0),
+    };
+    match op {
+        CompareOp::Ge => vec![(ceil, None)],
+        CompareOp::Gt => vec![(floor.saturating_add(1), None)],
+        CompareOp::Le => vec![(i128::MIN, Some(floor))],
+        CompareOp::Lt => vec![(i128::MIN, Some(ceil.saturating_sub(1)))],
+        CompareOp::Eq if integral => vec![(floor, Some(floor))],
+        CompareOp::Eq => Vec::new(),
+        CompareOp::Ne if integral => vec![
+            (i128::MIN, Some(floor.saturating_sub(1))),
+            (floor.saturating_add(1), None),
+        ],
+        CompareOp::Ne => vec![ALL],
+    }
+}
+
 impl Translator {
     /// The OTTL condition equal to `expr` on every span.
     pub(crate) fn expr(&mut self, expr: &Expr) -> Cond {
@@ -173,9 +262,13 @@ impl Translator {
                 );
                 and(items)
             }
-            ExprKind::Exists(field) => self
-                .uncompiled_field(field)
-                .unwrap_or_else(|| exists(field)),
+            ExprKind::Exists(field) => {
+                if matches!(field.kind, FieldKind::Builtin(BuiltinField::Sampled)) {
+                    // Bit 0 of the flags is always there.
+                    return Cond::Const(true);
+                }
+                exists(field)
+            }
             ExprKind::TypeTest {
                 field,
                 negated,
@@ -199,6 +292,212 @@ impl Translator {
                 "the compilation has no form for it yet",
             ),
         }
+    }
+
+    /// `expr` with its trace-level parts as trace-level formulas and the rest as OTTL
+    /// span conditions.
+    pub(crate) fn mixed(&mut self, expr: &Expr) -> Mixed {
+        if !has_trace_part(expr) {
+            return Mixed::Span(self.expr(expr));
+        }
+        match &expr.kind {
+            ExprKind::And(items) => Mixed::And(items.iter().map(|i| self.mixed(i)).collect()),
+            ExprKind::Or(items) => Mixed::Or(items.iter().map(|i| self.mixed(i)).collect()),
+            ExprKind::Not(inner) => Mixed::Not(Box::new(self.mixed(inner))),
+            ExprKind::Any(inner) => {
+                let inner = self.mixed(inner);
+                Mixed::Trace(self.some_span(inner, expr.span))
+            }
+            ExprKind::FnvSample { percent, salt } => {
+                Mixed::Trace(self.fnv_sample(expr.span, percent, salt))
+            }
+            ExprKind::Compare { field, op, value } => {
+                Mixed::Trace(self.trace_compare(field, *op, value))
+            }
+            // `f in [..]` is `f == v1 OR ...`; `f not in [..]` is
+            // `exists(f) AND f != v1 AND ...` (spec/types.md, "Lists").
+            ExprKind::In {
+                field,
+                negated,
+                values,
+            } => {
+                let tests = values
+                    .iter()
+                    .map(|v| {
+                        let op = if *negated {
+                            CompareOp::Ne
+                        } else {
+                            CompareOp::Eq
+                        };
+                        self.trace_compare(field, op, v)
+                    })
+                    .collect::<Vec<_>>();
+                Mixed::Trace(if *negated {
+                    trace::and(std::iter::once(trace_exists(field)).chain(tests))
+                } else {
+                    trace::or(tests)
+                })
+            }
+            ExprKind::Exists(field) => Mixed::Trace(trace_exists(field)),
+            _ => Mixed::Span(self.expr(expr)),
+        }
+    }
+
+    /// "Some span satisfies `mixed`", refused (E503) past [`trace::MAX_PARTS`]
+    /// trace-level parts.
+    pub(crate) fn some_span(&mut self, mixed: Mixed, span: Span) -> Tf {
+        if let Some(tf) = trace::some_span(mixed) {
+            return tf;
+        }
+        self.refuse(
+            span,
+            "a condition with many trace-level parts",
+            format!(
+                "each trace-level part doubles the cases the collector's policies must spell out, and more than {} are not compiled",
+                trace::MAX_PARTS
+            ),
+            "split the condition into several rules".to_owned(),
+        );
+        Tf::Const(false)
+    }
+
+    fn refuse(&mut self, span: Span, construct: &'static str, why: String, help: String) {
+        self.inexact.push(Inexact {
+            issue: Issue::Refused {
+                construct,
+                why,
+                help,
+            },
+            span,
+        });
+    }
+
+    /// `fnv_sample(P, SALT)`: the `probabilistic` policy with the same percentage (the
+    /// emitted float reads back as the same double, and the collector divides it by
+    /// 100 and computes the threshold exactly as CPL does: spec/sampling.md).
+    fn fnv_sample(&mut self, span: Span, percent: &Literal, salt: &Literal) -> Tf {
+        #[allow(clippy::cast_precision_loss)]
+        let percentage = match percent.value {
+            // CPL reads an int literal as the nearest double, as `as` does.
+            Value::Int(n) => n as f64,
+            Value::Float(x) => x,
+            _ => return Tf::Const(false),
+        };
+        let Value::String(salt) = &salt.value else {
+            return Tf::Const(false);
+        };
+        if cpl_eval::fnv_ratio_threshold(percentage / 100.0) == u64::MAX {
+            // Every hash is at most 2^64 - 1: every trace passes, whatever the salt.
+            return Tf::Const(true);
+        }
+        if salt.is_empty() {
+            self.refuse(
+                span,
+                "`fnv_sample(…)` with an empty salt",
+                "the collector's `probabilistic` policy replaces an empty `hash_salt` with `default-hash-seed`, so it cannot hash with no salt".to_owned(),
+                "use a non-empty salt (the default is `default-hash-seed`)".to_owned(),
+            );
+            return Tf::Const(false);
+        }
+        trace::leaf(TraceLeaf::Probabilistic {
+            sampling_percentage: percentage,
+            hash_salt: salt.clone(),
+        })
+    }
+
+    /// A comparison on a trace-level field.
+    fn trace_compare(&mut self, field: &Field, op: CompareOp, literal: &Literal) -> Tf {
+        match field.kind {
+            FieldKind::Builtin(BuiltinField::SpanCount) => self.span_count(field.span, op, literal),
+            FieldKind::Builtin(BuiltinField::TraceDuration) => {
+                self.trace_duration(field.span, op, literal)
+            }
+            _ => trace::exists(self.field(field, Test::Compare(op, literal))),
+        }
+    }
+
+    /// `span_count op n`: `span_count` policies, one per range of counts (its bounds
+    /// are inclusive, and `max_spans: 0` is no upper bound, so `span_count <= 0` is
+    /// `false`, never `max_spans: 0`).
+    fn span_count(&mut self, span: Span, op: CompareOp, literal: &Literal) -> Tf {
+        let Some(n) = num(literal) else {
+            // An int compared with anything but a number is never true.
+            return Tf::Const(false);
+        };
+        let in_range = |v: i128| i32::try_from(v).ok();
+        let mut ranges = Vec::new();
+        for (lo, hi) in count_ranges(op, n) {
+            let lo = lo.max(1);
+            if hi.is_some_and(|hi| hi < lo) {
+                continue;
+            }
+            if lo == 1 && hi.is_none() {
+                return Tf::Const(true);
+            }
+            let (Some(min_spans), Some(max_spans)) = (in_range(lo), in_range(hi.unwrap_or(0)))
+            else {
+                self.refuse(
+                    span,
+                    "`span_count`",
+                    "the bound is beyond the collector's `span_count` settings, which are 32-bit integers".to_owned(),
+                    "compare with a count below 2147483648".to_owned(),
+                );
+                return Tf::Const(false);
+            };
+            ranges.push(trace::leaf(TraceLeaf::SpanCount {
+                min_spans,
+                max_spans,
+            }));
+        }
+        trace::or(ranges)
+    }
+
+    /// `trace_duration op v`: `latency` policies over whole milliseconds, where each
+    /// bound of the durations the comparison accepts falls on a whole millisecond.
+    fn trace_duration(&mut self, span: Span, op: CompareOp, literal: &Literal) -> Tf {
+        const MS: u64 = 1_000_000;
+        let literal = match literal.value {
+            Value::Int(n) => DurationLiteral::Nanos(i128::from(n) * 1_000_000),
+            Value::Duration(nanos, _) => DurationLiteral::Nanos(i128::from(nanos)),
+            Value::Float(x) => DurationLiteral::Millis(x),
+            _ => return Tf::Const(false),
+        };
+        let intervals = duration_intervals(op, literal);
+        if intervals.is_empty() {
+            return Tf::Const(false);
+        }
+        // More than `ms` whole milliseconds is at least `ms + 1` ms.
+        let at_least = |nanos: u64| match nanos / MS {
+            0 => Tf::Const(true),
+            ms => trace::leaf(TraceLeaf::Latency {
+                threshold_ms: i64::try_from(ms - 1).unwrap_or(i64::MAX),
+            }),
+        };
+        let mut cases = Vec::new();
+        for (lo, hi) in intervals {
+            let whole_hi = hi == u64::MAX || (hi + 1) % MS == 0;
+            if lo % MS != 0 || !whole_hi {
+                self.refuse(
+                    span,
+                    "`trace_duration`",
+                    "the collector's `latency` policy counts whole milliseconds, and this bound falls inside one".to_owned(),
+                    "compare with a whole number of milliseconds, `>=` or `<` (`trace_duration >= 1001ms` is `latency` with `threshold_ms: 1000`)".to_owned(),
+                );
+                return Tf::Const(false);
+            }
+            let upper = if hi == u64::MAX {
+                Tf::Const(true)
+            } else {
+                trace::not(at_least(hi + 1))
+            };
+            cases.push(trace::and([at_least(lo), upper]));
+        }
+        self.inexact.push(Inexact {
+            issue: Issue::TraceDuration,
+            span,
+        });
+        // CPL's comparisons are false when no span has a duration.
+        trace::and([trace::exists(duration_present()), trace::or(cases)])
     }
 
     /// Records `construct` as refused (E503) and stands in `false` for it; the
@@ -238,33 +537,16 @@ impl Translator {
         }
     }
 
-    /// The refusal (E503) of a field the scheme has no exact form for, if `field` is one.
-    fn uncompiled_field(&mut self, field: &Field) -> Option<Cond> {
-        let (construct, why) = match &field.kind {
-            FieldKind::TraceState(_) => (
-                "`trace_state[…]`",
-                "OTTL's trace-state parsing is not verified against CPL's (Go's `ParseTraceState`)",
-            ),
-            FieldKind::Builtin(BuiltinField::TraceDuration | BuiltinField::SpanCount) => (
-                "a trace-level field (`trace_duration`, `span_count`)",
-                "its value belongs to the whole trace, which an OTTL span condition cannot read",
-            ),
-            FieldKind::Builtin(BuiltinField::Sampled) => (
-                "`sampled`",
-                "OTTL's `span.flags` is outside the OTTL subset verified against the collector",
-            ),
-            _ => return None,
-        };
-        Some(self.not_compiled(field.span, construct, why))
-    }
-
     /// A test on a field, by where the field's value comes from.
     fn field(&mut self, field: &Field, test: Test<'_>) -> Cond {
-        if let Some(refused) = self.uncompiled_field(field) {
-            return refused;
-        }
         let builtin = match &field.kind {
-            FieldKind::TraceState(_) => return Cond::Const(false),
+            FieldKind::TraceState(key) => {
+                let path = trace_state_path(key);
+                return and([
+                    trace_state_present(&path),
+                    self.value(&path, Holds::Any, Typed::Text, test),
+                ]);
+            }
             FieldKind::SpanAttribute(key) => {
                 return self.value(&span_attribute(key), Holds::Any, Typed::Any, test)
             }
@@ -357,9 +639,33 @@ impl Translator {
                 }
                 _ => Cond::Const(false),
             },
-            // `trace_duration`, `span_count` and `sampled` are refused by
-            // `uncompiled_field` above; a field added to CPL later is refused until it
-            // is compiled here.
+            BuiltinField::Sampled => match test {
+                Test::Compare(op @ (CompareOp::Eq | CompareOp::Ne), literal) => {
+                    match literal.value {
+                        Value::Bool(b) => {
+                            self.sampled.push(field.span);
+                            if (op == CompareOp::Eq) == b {
+                                trace::sampled()
+                            } else {
+                                not(trace::sampled())
+                            }
+                        }
+                        _ => Cond::Const(false),
+                    }
+                }
+                _ => Cond::Const(false),
+            },
+            // Comparisons on the trace-level fields are trace-level parts
+            // (`Translator::mixed`); a string test on them is never true.
+            BuiltinField::TraceDuration | BuiltinField::SpanCount => match test {
+                Test::String { .. } => Cond::Const(false),
+                Test::Compare(..) => self.not_compiled(
+                    field.span,
+                    "a trace-level field here",
+                    "the compilation has no form for it",
+                ),
+            },
+            // A field added to CPL later is refused until it is compiled here.
             _ => self.not_compiled(
                 field.span,
                 "this built-in field",
@@ -508,6 +814,7 @@ fn constant(test: Test<'_>, path: &str, ottl: impl Fn(&str) -> Option<String>) -
 fn exists(field: &Field) -> Cond {
     let builtin = match &field.kind {
         FieldKind::Builtin(builtin) => *builtin,
+        FieldKind::TraceState(key) => return trace_state_present(&trace_state_path(key)),
         attribute => {
             let path = attribute_path(attribute).unwrap_or_default();
             return cmp(&path, "!=", "nil");
@@ -524,8 +831,21 @@ fn exists(field: &Field) -> Cond {
             .collect::<Vec<_>>()),
         BuiltinField::Service => cmp(&resource_attribute("service.name"), "!=", "nil"),
         BuiltinField::ParentSpanId => not(call("IsRootSpan()".to_owned())),
-        BuiltinField::Duration | BuiltinField::DurationMs => duration_present(),
+        // `trace_duration` is handled as a trace-level part by `trace_exists`.
+        BuiltinField::Duration | BuiltinField::DurationMs | BuiltinField::TraceDuration => {
+            duration_present()
+        }
         // name, kind, status, error, trace_id and span_id always have a value.
         _ => Cond::Const(true),
+    }
+}
+
+/// `exists(f)` for a field that may be trace-level: `trace_duration` is present when
+/// some span has a duration, `span_count` always.
+fn trace_exists(field: &Field) -> Tf {
+    match field.kind {
+        FieldKind::Builtin(BuiltinField::TraceDuration) => trace::exists(duration_present()),
+        FieldKind::Builtin(BuiltinField::SpanCount) => Tf::Const(true),
+        _ => trace::exists(exists(field)),
     }
 }

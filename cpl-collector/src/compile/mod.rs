@@ -43,6 +43,7 @@ mod expr;
 mod numeric;
 mod re2;
 mod tenants;
+mod trace;
 mod yaml;
 
 use std::collections::HashMap;
@@ -52,7 +53,9 @@ use cpl_syntax::{codes, Action, Condition, Diagnostic, Policy};
 
 use cond::Cond;
 use re2::Issue;
+use trace::{Atom, Lit, Tf};
 
+pub use trace::TraceLeaf;
 pub use yaml::{to_yaml, Output};
 
 /// How to compile.
@@ -80,8 +83,18 @@ pub struct OttlPolicy {
     pub span: Vec<String>,
 }
 
+/// A `span_count`, `latency`, `probabilistic` or `trace_flags` policy (or
+/// sub-policy).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeafPolicy {
+    /// The policy's name.
+    pub name: String,
+    /// What it tests.
+    pub leaf: TraceLeaf,
+}
+
 /// A sub-policy of an `and` policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SubPolicy {
     /// An `ottl_condition` sub-policy.
@@ -93,10 +106,19 @@ pub enum SubPolicy {
         /// The policy it negates.
         inner: OttlPolicy,
     },
+    /// A trace-level leaf sub-policy.
+    Trace(LeafPolicy),
+    /// A `not` sub-policy named `name`, wrapping a trace-level leaf.
+    NotTrace {
+        /// The `not` policy's name.
+        name: String,
+        /// The policy it negates.
+        inner: LeafPolicy,
+    },
 }
 
 /// What a top-level policy is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PolicyKind {
     /// `always_sample`: keeps every trace (a policy that keeps everything).
@@ -105,10 +127,12 @@ pub enum PolicyKind {
     Ottl(Vec<String>),
     /// An `and` of sub-policies.
     And(Vec<SubPolicy>),
+    /// A single trace-level leaf policy.
+    Trace(TraceLeaf),
 }
 
 /// One top-level `tail_sampling` policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TailSamplingPolicy {
     /// Its name (`cpl-rule-2-server_errors`, `cpl-base-rate`, ...).
     pub name: String,
@@ -148,7 +172,9 @@ pub fn compile(policy: &Policy, options: &CompileOptions) -> Result<Compiled, Ve
     }
     let mut policies = Vec::new();
     for chain in tenants::chains(policy) {
-        chain.emit(&conditions, &mut policies);
+        chain
+            .emit(&conditions, &mut policies)
+            .map_err(|refusal| vec![*refusal])?;
     }
     if policies.is_empty() {
         policies.push(TailSamplingPolicy {
@@ -172,10 +198,11 @@ fn all_conditions(policy: &Policy) -> impl Iterator<Item = &Condition> {
         .chain(overrides.flat_map(|o| &o.conditions))
 }
 
-/// The OTTL condition of every CPL condition, by its place in the policy.
+/// What every CPL condition says about a trace ("some span satisfies it"), by its
+/// place in the policy.
 #[derive(Debug, Default)]
 struct Conditions {
-    by_span: HashMap<Range<usize>, Cond>,
+    by_span: HashMap<Range<usize>, Tf>,
 }
 
 impl Conditions {
@@ -186,18 +213,33 @@ impl Conditions {
         problems: &mut Vec<Diagnostic>,
     ) {
         let mut translator = expr::Translator::default();
-        let cond = translator.expr(&condition.when.expr);
+        let expr = &condition.when.expr;
+        let mixed = translator.mixed(expr);
+        let tf = translator.some_span(mixed, expr.span);
+        let mut conds = Vec::new();
+        tf.exists_conds(&mut conds);
+        if conds.iter().any(trace::mentions_sampled) {
+            for span in std::mem::take(&mut translator.sampled) {
+                translator.inexact.push(expr::Inexact {
+                    issue: Issue::NotCompiled(
+                        "`sampled`",
+                        "it compiles to the collector's `trace_flags` policy, \"some span is sampled\", and here it is combined with other tests on the same span (OTTL's `span.flags` is outside CPL's OTTL subset)",
+                    ),
+                    span,
+                });
+            }
+        }
         for inexact in translator.inexact {
             let span = condition.when.file_span(inexact.span);
             problems.push(refusal(inexact.issue, span, options.allow_approximate));
         }
-        self.by_span.insert(condition.span.clone(), cond);
+        self.by_span.insert(condition.span.clone(), tf);
     }
 
-    fn get(&self, condition: &Condition) -> &Cond {
+    fn get(&self, condition: &Condition) -> &Tf {
         self.by_span
             .get(&condition.span)
-            .unwrap_or(&Cond::Const(false))
+            .unwrap_or(&Tf::Const(false))
     }
 }
 
@@ -239,6 +281,31 @@ fn refusal(issue: Issue, span: Range<usize>, allow_approximate: bool) -> Diagnos
             "byte-oriented pattern",
         )
         .with_help("match the characters as Unicode text instead of `(?-u)` bytes"),
+        Issue::Refused {
+            construct,
+            why,
+            help,
+        } => Diagnostic::new(
+            &codes::NOT_COMPILED,
+            format!("{construct} cannot be compiled to tail_sampling: {why}"),
+            span,
+            construct,
+        )
+        .with_help(help),
+        Issue::TraceDuration if allow_approximate => Diagnostic::new(
+            &codes::APPROXIMATE_TRACE_DURATION,
+            "`trace_duration` compiled as the collector's `latency`, which also reads spans without a duration",
+            span,
+            "`trace_duration`",
+        )
+        .with_help("traces whose spans all have both times set, the end not before the start, are decided exactly"),
+        Issue::TraceDuration => Diagnostic::new(
+            &codes::TRACE_DURATION,
+            "the collector's `latency` policy does not compute `trace_duration` as CPL does",
+            span,
+            "`trace_duration`",
+        )
+        .with_help("pass `--allow-approximate` if every span of your traces has both times set, the end not before the start"),
         Issue::NotCompiled(construct, why) => Diagnostic::new(
             &codes::NOT_COMPILED,
             format!("{construct} cannot be compiled to tail_sampling: {why}"),
@@ -289,81 +356,174 @@ fn rate(p: f64) -> Rate {
     }
 }
 
-impl Chain<'_> {
-    fn emit(&self, conditions: &Conditions, out: &mut Vec<TailSamplingPolicy>) {
-        let mut priors: Vec<String> = Vec::new();
+/// The most top-level policies one rule (or the base rate) may expand into.
+const MAX_CASES: usize = 64;
+
+/// A rule's earlier rules, as their negations enter its policy.
+#[derive(Default)]
+struct Priors<'p> {
+    /// Conditions that are "some span satisfies C": one `not` of their list.
+    plain: Vec<String>,
+    /// Every other earlier rule's formula, and its condition.
+    general: Vec<(&'p Tf, &'p Condition)>,
+}
+
+impl<'p> Chain<'p> {
+    fn emit(
+        &self,
+        conditions: &'p Conditions,
+        out: &mut Vec<TailSamplingPolicy>,
+    ) -> Result<(), Box<Diagnostic>> {
+        let mut priors = Priors::default();
         for (index, condition) in self.conditions.iter().enumerate() {
             if !condition.is_enabled() {
                 continue;
             }
-            let cond = conditions.get(condition);
-            if *cond == Cond::Const(false) {
-                // Matches no span: decides nothing, and rules out nothing after it.
+            let tf = conditions.get(condition);
+            if *tf == Tf::Const(false) {
+                // Matches no trace: decides nothing, and rules out nothing after it.
                 continue;
             }
-            let text = cond.render();
             let name = format!("{}rule-{}-{}", self.prefix, index + 1, condition.name.value);
             if condition.action() == Action::Keep {
                 match rate(condition.keep_rate()) {
                     Rate::Nothing => {}
-                    rate => out.push(self.policy(&name, Some(&text), &priors, &rate)),
+                    rate => self
+                        .policies(&name, Some(tf), &priors, &rate, out)
+                        .ok_or_else(|| Box::new(too_large(condition)))?,
                 }
             }
-            if *cond == Cond::Const(true) {
+            if *tf == Tf::Const(true) {
                 // Every trace has a span, so this rule decides every trace that
                 // reaches it: later rules and the base rate never decide.
-                return;
+                return Ok(());
             }
-            priors.push(text);
+            match tf {
+                Tf::Atom(Atom::Exists(cond)) => priors.plain.push(cond.render()),
+                tf => priors.general.push((tf, condition)),
+            }
         }
         match rate(self.base_rate) {
             Rate::Nothing => {}
             rate => {
                 let name = format!("{}base-rate", self.prefix);
-                out.push(self.policy(&name, None, &priors, &rate));
+                self.policies(&name, None, &priors, &rate, out)
+                    .ok_or_else(|| {
+                        priors
+                            .general
+                            .last()
+                            .map_or_else(|| too_large_at(0..0), |(_, c)| too_large(c))
+                    })
+                    .map_err(Box::new)?;
             }
         }
+        Ok(())
     }
 
-    /// The policy for a rule (`matched` = its condition) or the base rate (`None`).
+    /// The policies for a rule (`matched` = what its condition says about a trace) or
+    /// the base rate (`None`): one per conjunction of the rule's match, its earlier
+    /// rules' negations and the rate. `None` past [`MAX_CASES`].
+    fn policies(
+        &self,
+        name: &str,
+        matched: Option<&Tf>,
+        priors: &Priors<'_>,
+        rate: &Rate,
+        out: &mut Vec<TailSamplingPolicy>,
+    ) -> Option<()> {
+        let cases_of_match = match matched {
+            Some(tf) => trace::dnf(tf, true, MAX_CASES)?,
+            None => vec![Vec::new()],
+        };
+        let mut earlier = vec![Vec::new()];
+        for (tf, _) in &priors.general {
+            earlier = trace::product(&earlier, &trace::dnf(tf, false, MAX_CASES)?, MAX_CASES)?;
+        }
+        let mut cases = Vec::new();
+        for m in &cases_of_match {
+            for e in &earlier {
+                if e.iter()
+                    .any(|(p, atom)| m.iter().any(|(q, b)| atom == b && p != q))
+                {
+                    continue;
+                }
+                let e: Vec<Lit> = e.iter().filter(|lit| !m.contains(lit)).cloned().collect();
+                cases.push((m, e));
+                if cases.len() > MAX_CASES {
+                    return None;
+                }
+            }
+        }
+        let several = cases.len() > 1;
+        for (k, (m, e)) in cases.into_iter().enumerate() {
+            let name = if several {
+                format!("{name}/{}", k + 1)
+            } else {
+                name.to_owned()
+            };
+            out.push(self.policy(&name, m, &e, &priors.plain, rate));
+        }
+        Some(())
+    }
+
+    /// One policy: the chain's guards, the literals of a case of the match, "no
+    /// earlier rule" and the rate.
     fn policy(
         &self,
         name: &str,
-        matched: Option<&str>,
-        priors: &[String],
+        matched: &[Lit],
+        earlier: &[Lit],
+        plain: &[String],
         rate: &Rate,
     ) -> TailSamplingPolicy {
-        let leaf = |suffix: &str, span: Vec<String>| OttlPolicy {
-            name: format!("{name}/{suffix}"),
-            span,
-        };
         let mut subs = Vec::new();
         for (i, (negated, guard)) in self.guards.iter().enumerate() {
-            let inner = leaf(&format!("tenant-{}", i + 1), vec![guard.render()]);
-            subs.push(if *negated {
-                SubPolicy::Not {
-                    name: format!("{name}/not-tenant-{}", i + 1),
-                    inner,
-                }
+            let lit = (!negated, Atom::Exists(guard.clone()));
+            subs.push(sub(name, &format!("tenant-{}", i + 1), &lit));
+        }
+        for (i, lit) in matched.iter().enumerate() {
+            let role = if matched.len() == 1 {
+                "match".to_owned()
             } else {
-                SubPolicy::Ottl(inner)
-            });
+                format!("match-{}", i + 1)
+            };
+            subs.push(sub(name, &role, lit));
         }
-        if let Some(text) = matched {
-            subs.push(SubPolicy::Ottl(leaf("match", vec![text.to_owned()])));
+        let mut no_earlier: Vec<String> = plain.to_vec();
+        let mut others = Vec::new();
+        for lit in earlier {
+            match lit {
+                (false, Atom::Exists(cond)) => {
+                    let text = cond.render();
+                    if !no_earlier.contains(&text) {
+                        no_earlier.push(text);
+                    }
+                }
+                lit => others.push(lit),
+            }
         }
-        if !priors.is_empty() {
+        if !no_earlier.is_empty() {
             subs.push(SubPolicy::Not {
                 name: format!("{name}/no-earlier-rule"),
-                inner: leaf("earlier-rules", priors.to_vec()),
+                inner: OttlPolicy {
+                    name: format!("{name}/earlier-rules"),
+                    span: no_earlier,
+                },
             });
         }
+        for (i, lit) in others.into_iter().enumerate() {
+            subs.push(sub(name, &format!("earlier-{}", i + 1), lit));
+        }
         if let Rate::AtLeast(t) = rate {
-            subs.push(SubPolicy::Ottl(leaf("rate", vec![rate_condition(*t)])));
+            subs.push(SubPolicy::Ottl(OttlPolicy {
+                name: format!("{name}/rate"),
+                span: vec![rate_condition(*t)],
+            }));
         }
         let kind = match subs.as_slice() {
             [] => PolicyKind::AlwaysSample,
             [SubPolicy::Ottl(only)] => PolicyKind::Ottl(only.span.clone()),
+            [SubPolicy::Trace(only)] => PolicyKind::Trace(only.leaf.clone()),
             _ => PolicyKind::And(subs),
         };
         TailSamplingPolicy {
@@ -371,6 +531,53 @@ impl Chain<'_> {
             kind,
         }
     }
+}
+
+/// The sub-policy `<policy>/<role>` for a test, or `<policy>/not-<role>` around it for
+/// its negation.
+fn sub(policy: &str, role: &str, (positive, atom): &Lit) -> SubPolicy {
+    let inner_name = format!("{policy}/{role}");
+    let not_name = format!("{policy}/not-{role}");
+    match (positive, atom) {
+        (true, Atom::Exists(cond)) => SubPolicy::Ottl(OttlPolicy {
+            name: inner_name,
+            span: vec![cond.render()],
+        }),
+        (false, Atom::Exists(cond)) => SubPolicy::Not {
+            name: not_name,
+            inner: OttlPolicy {
+                name: inner_name,
+                span: vec![cond.render()],
+            },
+        },
+        (true, Atom::Leaf(leaf)) => SubPolicy::Trace(LeafPolicy {
+            name: inner_name,
+            leaf: leaf.clone(),
+        }),
+        (false, Atom::Leaf(leaf)) => SubPolicy::NotTrace {
+            name: not_name,
+            inner: LeafPolicy {
+                name: inner_name,
+                leaf: leaf.clone(),
+            },
+        },
+    }
+}
+
+fn too_large(condition: &Condition) -> Diagnostic {
+    too_large_at(condition.when.file_span(condition.when.expr.span))
+}
+
+fn too_large_at(span: Range<usize>) -> Diagnostic {
+    Diagnostic::new(
+        &codes::NOT_COMPILED,
+        format!(
+            "the rule's trace-level parts cannot be compiled to tail_sampling: with the earlier rules they need more than {MAX_CASES} policies"
+        ),
+        span,
+        "trace-level parts",
+    )
+    .with_help("move rules with trace-level parts later, or split them")
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use std::fmt::Write as _;
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// Something in a pattern that RE2 cannot express exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Issue {
     /// A Unicode word boundary or a word start/end assertion; approximated by the
     /// ASCII `\b` / `\B`.
@@ -39,6 +39,21 @@ pub(crate) enum Issue {
     /// part, `fnv_sample`, a trace-state entry, trace flags); no approximation. The
     /// text names the construct and says why.
     NotCompiled(&'static str, &'static str),
+    /// A construct the collector cannot express exactly for the literal or salt
+    /// written (a `trace_duration` bound inside a millisecond, a `span_count` bound
+    /// beyond int32, an empty `fnv_sample` salt, too many trace-level parts); no
+    /// approximation.
+    Refused {
+        /// What is refused, as the label says it.
+        construct: &'static str,
+        /// Why, as the message says it.
+        why: String,
+        /// What to write instead.
+        help: String,
+    },
+    /// A `trace_duration` comparison: the collector's `latency` reads every span's
+    /// times, CPL only spans that have a duration.
+    TraceDuration,
 }
 
 /// The pattern in RE2 syntax, with what could not be expressed exactly (and was

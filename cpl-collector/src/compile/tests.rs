@@ -388,7 +388,9 @@ fn a_rule_true_on_every_span_ends_the_chain() {
     let PolicyKind::And(subs) = &c.policies[1].kind else {
         panic!("{c:#?}")
     };
-    assert!(matches!(&subs[0], SubPolicy::Ottl(p) if p.span == ["true"]));
+    // "Some span satisfies `true`" holds for every trace: no `match` sub-policy.
+    assert!(matches!(&subs[0], SubPolicy::Not { name, .. } if name.ends_with("/no-earlier-rule")));
+    assert_eq!(subs.len(), 2);
 }
 
 #[test]
@@ -445,6 +447,7 @@ fn tenants_are_guarded_chains() {
             .map(|s| match s {
                 SubPolicy::Ottl(p) => (false, p.span.clone()),
                 SubPolicy::Not { inner, .. } => (true, inner.span.clone()),
+                other => panic!("{other:?}"),
             })
             .collect()
     };
@@ -534,30 +537,139 @@ fn word_boundaries_are_refused_or_approximated() {
     );
 }
 
-/// What the scheme has no exact form for is refused (E503) at the construct, with or
-/// without `--allow-approximate`: never compiled as a silent `false`.
+/// What the collector cannot say exactly is refused at the construct (E503, or E504
+/// for `trace_duration`), never compiled as a silent `false`.
 #[test]
-fn trace_level_constructs_are_refused_where_written() {
-    for (when, construct) in [
-        ("NOT any(status == ERROR)", "any(status == ERROR)"),
-        ("trace_duration > 1s", "trace_duration"),
-        ("span_count >= 10", "span_count"),
-        ("exists(trace_duration)", "trace_duration"),
-        ("fnv_sample(10)", "fnv_sample(10)"),
-        (r#"trace_state["ot"] == "th:8""#, r#"trace_state["ot"]"#),
-        ("sampled == true", "sampled"),
+fn inexact_trace_level_parts_are_refused_where_written() {
+    for (when, construct, code, approximated) in [
+        ("trace_duration > 1s", "trace_duration", "E503", false),
+        ("trace_duration <= 1000", "trace_duration", "E503", false),
+        ("trace_duration == 5ms", "trace_duration", "E503", false),
+        ("trace_duration >= 1.5", "trace_duration", "E503", false),
+        ("trace_duration >= 1001ms", "trace_duration", "E504", true),
+        ("span_count >= 3000000000", "span_count", "E503", false),
+        ("span_count <= 2147483648", "span_count", "E503", false),
+        (
+            r#"fnv_sample(10, "")"#,
+            r#"fnv_sample(10, "")"#,
+            "E503",
+            false,
+        ),
+        (
+            "sampled == true AND kind == SERVER",
+            "sampled",
+            "E503",
+            false,
+        ),
+        ("any(sampled == false)", "sampled", "E503", false),
+        ("NOT sampled == true", "sampled", "E503", false),
     ] {
         let yaml = format!(
             "sampling:\n  base_rate: 0\n  conditions:\n    - name: r\n      when: '{when}'\n"
         );
         let policy = load(&yaml);
-        for allow in [false, true] {
-            let refusals = compile(&policy, &CompileOptions::new(allow)).expect_err("refused");
-            assert_eq!(refusals.len(), 1, "{when}");
-            assert_eq!(refusals[0].code.code, "E503", "{when}");
-            assert_eq!(&yaml[refusals[0].span.clone()], construct, "{when}");
-        }
+        let refusals = compile(&policy, &CompileOptions::default()).expect_err(when);
+        assert_eq!(refusals.len(), 1, "{when}");
+        assert_eq!(refusals[0].code.code, code, "{when}");
+        assert_eq!(&yaml[refusals[0].span.clone()], construct, "{when}");
+        let allowed = compile(&policy, &CompileOptions::new(true));
+        assert_eq!(allowed.is_ok(), approximated, "{when}");
     }
+}
+
+/// A condition with more trace-level parts than the cases allow is refused as a whole.
+#[test]
+fn too_many_trace_level_parts_are_refused() {
+    let when = (1..=9)
+        .map(|i| format!("any(x == {i})"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let yaml = format!(
+        "sampling:\n  base_rate: 0\n  conditions:\n    - name: r\n      when: 'y == 1 AND ({when})'\n"
+    );
+    let refusals = compile(&load(&yaml), &CompileOptions::default()).expect_err("refused");
+    assert_eq!(refusals[0].code.code, "E503");
+}
+
+/// The YAML a policy with trace-level parts compiles to.
+fn emitted(when: &str, allow_approximate: bool) -> String {
+    let yaml = format!(
+        "sampling:\n  base_rate: 0\n  conditions:\n    - name: r\n      when: {}\n",
+        quoted(when)
+    );
+    let compiled =
+        compile(&load(&yaml), &CompileOptions::new(allow_approximate)).expect("compiles");
+    let text = to_yaml(&compiled, Output::Processor, &[]).expect("emits");
+    format!("when: {when}\n{text}")
+}
+
+/// Each trace-level construct, alone: the policy it maps to.
+#[test]
+fn trace_level_constructs_map_to_their_policies() {
+    let mut out = String::new();
+    for when in [
+        "span_count >= 10",
+        "span_count > 2.5",
+        "span_count <= 3",
+        "span_count < 1",
+        "span_count == 4",
+        "span_count != 1",
+        "span_count != 4",
+        "span_count >= 0",
+        "exists(span_count)",
+        "span_count in [2, 3]",
+        "fnv_sample(12.5, 'salt')",
+        "fnv_sample(10)",
+        "fnv_sample(100, '')",
+        "fnv_sample(1e16)",
+        "any(sampled == true)",
+        "sampled != false",
+        "NOT any(sampled == true)",
+        "trace_state['ot'] == 'th:8'",
+        "trace_state['ot'] == ''",
+        "trace_state['ot'] != 'th:8'",
+        "trace_state['ot'] starts_with 'th'",
+        "exists(trace_state['ot'])",
+        "exists(trace_duration)",
+        "NOT exists(trace_duration)",
+        "any(status == ERROR)",
+        "NOT any(status == ERROR)",
+        "any(status == ERROR) AND any(kind == SERVER)",
+        "kind == SERVER AND NOT any(status == ERROR)",
+        "any(any(x == 1) AND y == 2)",
+        "span_count > 3 OR status == ERROR",
+    ] {
+        out.push_str(&emitted(when, false));
+        out.push('\n');
+    }
+    insta::assert_snapshot!(out);
+}
+
+/// `trace_duration` under `--allow-approximate`: whole-millisecond bounds as `latency`.
+#[test]
+fn trace_duration_maps_to_latency_when_approximate() {
+    let mut out = String::new();
+    for when in [
+        "trace_duration >= 1001ms",
+        "trace_duration >= 1s",
+        "trace_duration < 100",
+        "trace_duration >= 0ms",
+        "trace_duration >= 500ms AND trace_duration < 1s",
+        "NOT (trace_duration < 5ms)",
+    ] {
+        out.push_str(&emitted(when, true));
+        out.push('\n');
+    }
+    insta::assert_snapshot!(out);
+}
+
+/// Earlier rules with trace-level parts enter later rules as cases of their negation.
+#[test]
+fn trace_level_priors_become_cases() {
+    let yaml = "sampling:\n  base_rate: 0.5\n  conditions:\n    - name: big\n      when: 'span_count > 5'\n      action: drop\n    - name: errors\n      when: 'status == ERROR AND any(kind == SERVER)'\n    - name: hashed\n      when: 'fnv_sample(10)'\n      rate: 0.5\n";
+    let compiled = compile(&load(yaml), &CompileOptions::default()).expect("compiles");
+    let text = to_yaml(&compiled, Output::Processor, &[]).expect("emits");
+    insta::assert_snapshot!(text);
 }
 
 /// Type tests compile exactly to OTTL's type converters; `is not` needs a value.

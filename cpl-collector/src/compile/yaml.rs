@@ -9,7 +9,10 @@ use std::borrow::Cow;
 
 use saphyr::{LoadableYamlNode, Mapping, Scalar, Yaml, YamlEmitter};
 
-use super::{Compiled, OttlPolicy, PolicyKind, SubPolicy, TailSamplingPolicy};
+use super::cond::float;
+use super::{
+    Compiled, LeafPolicy, OttlPolicy, PolicyKind, SubPolicy, TailSamplingPolicy, TraceLeaf,
+};
 
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +52,59 @@ fn ottl_block(span: &[String]) -> Yaml<'static> {
     ])
 }
 
+/// A number, as YAML reads it: an int, or a float the collector's YAML library reads
+/// back as the same double (`float` writes the shortest round-trip form).
+fn number(text: String) -> Yaml<'static> {
+    Yaml::Value(Scalar::parse_from_cow(Cow::Owned(text)))
+}
+
+/// A leaf policy's `type` and settings block (none for `trace_flags`).
+fn leaf_settings(leaf: &TraceLeaf) -> (&'static str, Option<Yaml<'static>>) {
+    match leaf {
+        TraceLeaf::SpanCount {
+            min_spans,
+            max_spans,
+        } => {
+            let mut entries = vec![("min_spans", number(min_spans.to_string()))];
+            if *max_spans != 0 {
+                entries.push(("max_spans", number(max_spans.to_string())));
+            }
+            ("span_count", Some(map(entries)))
+        }
+        TraceLeaf::Latency { threshold_ms } => (
+            "latency",
+            Some(map(vec![(
+                "threshold_ms",
+                number(threshold_ms.to_string()),
+            )])),
+        ),
+        TraceLeaf::Probabilistic {
+            sampling_percentage,
+            hash_salt,
+        } => (
+            "probabilistic",
+            Some(map(vec![
+                ("hash_salt", s(hash_salt)),
+                ("sampling_percentage", number(float(*sampling_percentage))),
+            ])),
+        ),
+        TraceLeaf::TraceFlags => ("trace_flags", None),
+    }
+}
+
+fn leaf_entries(name: &str, leaf: &TraceLeaf) -> Yaml<'static> {
+    let (type_name, settings) = leaf_settings(leaf);
+    let mut entries = vec![("name", s(name)), ("type", s(type_name))];
+    if let Some(settings) = settings {
+        entries.push((type_name, settings));
+    }
+    map(entries)
+}
+
+fn leaf_policy(policy: &LeafPolicy) -> Yaml<'static> {
+    leaf_entries(&policy.name, &policy.leaf)
+}
+
 fn ottl_policy(policy: &OttlPolicy) -> Yaml<'static> {
     map(vec![
         ("name", s(&policy.name)),
@@ -65,6 +121,12 @@ fn sub_policy(sub: &SubPolicy) -> Yaml<'static> {
             ("type", s("not")),
             ("not", map(vec![("not_sub_policy", ottl_policy(inner))])),
         ]),
+        SubPolicy::Trace(policy) => leaf_policy(policy),
+        SubPolicy::NotTrace { name, inner } => map(vec![
+            ("name", s(name)),
+            ("type", s("not")),
+            ("not", map(vec![("not_sub_policy", leaf_policy(inner))])),
+        ]),
     }
 }
 
@@ -77,6 +139,7 @@ fn policy(policy: &TailSamplingPolicy) -> Yaml<'static> {
             ("type", s("ottl_condition")),
             ("ottl_condition", ottl_block(span)),
         ]),
+        PolicyKind::Trace(leaf) => leaf_entries(&policy.name, leaf),
         PolicyKind::And(subs) => map(vec![
             name,
             ("type", s("and")),
