@@ -301,9 +301,9 @@ fn inexact_note(
         out,
         "{}",
         if imported_parts_equivalent {
-            "the imported parts decide every trace alike; the policies above may still differ"
+            "the imported parts decide every trace alike; the policies listed may still make a difference"
         } else {
-            "the changes above are between the imported parts; the policies above may change them"
+            "the changes above are between the imported parts; the policies listed may add to them or cancel them"
         }
     );
 }
@@ -585,6 +585,11 @@ fn measured_table(out: &mut String, before: &Report, after: &Report) {
         if !keys.contains(&key(rule)) {
             keys.push(key(rule));
         }
+    }
+    // A collector report has no rules (its policies are in `collector`): per-rule rows
+    // would compare a rule with nothing.
+    if before.collector.is_some() || after.collector.is_some() {
+        keys.clear();
     }
     for k in keys {
         let find = |report: &Report| report.rules.iter().find(|r| key(r) == k).cloned();

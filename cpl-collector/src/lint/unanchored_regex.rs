@@ -67,8 +67,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         policy.name
                     ),
                     format!(
-                        "anchor it, `'^{}$'`, or turn off `enabled_regex_matching` to compare values exactly",
-                        value
+                        "anchor it, `'^{value}$'`, or turn off `enabled_regex_matching` to compare values exactly"
                     ),
                 ),
                 Problem::UnevenAlternation => (
@@ -76,10 +75,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         "the anchors of `{value}` in policy `{}` bind to single alternatives, not to the whole pattern",
                         policy.name
                     ),
-                    format!(
-                        "group the alternatives, `'^(?:{})$'`",
-                        strip_anchors(value)
-                    ),
+                    format!("group the alternatives, `'^(?:{})$'`", strip_anchors(value)),
                 ),
             };
             out.push(
