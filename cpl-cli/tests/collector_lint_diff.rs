@@ -57,7 +57,7 @@ fn lint_config_errors_fail_and_skip_the_lints() {
     .expect("write");
     let (code, stdout, _) = cpl(&["lint", path.to_str().expect("utf-8"), "--format", "concise"]);
     assert_eq!(code, 1);
-    assert!(stdout.contains(":5:30: E450"), "{stdout}");
+    assert!(stdout.contains(":5:33: E450"), "{stdout}");
     assert!(!stdout.contains("L403"), "{stdout}");
 }
 

@@ -284,10 +284,10 @@ fn inexact_note(
         out,
         "\nnot proven: the collector configs are not imported exactly:"
     );
-    for (file, policy, diagnostic) in inexact {
+    for (file, _, diagnostic) in inexact {
         let _ = writeln!(
             out,
-            "  {file}: policy `{policy}` ({} {}): {}",
+            "  {file}: {} {}: {}",
             diagnostic.code.code,
             if diagnostic.severity == Severity::Error {
                 "left out"
