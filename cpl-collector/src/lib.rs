@@ -16,16 +16,19 @@
 //!   (drop policies veto, then an OR of "sampled" votes);
 //! - `compile`: a CPL policy to a `tail_sampling` config that keeps exactly
 //!   the traces CPL keeps;
-//! - `import`: a `tail_sampling` config to the equivalent CPL policy.
+//! - `import`: a `tail_sampling` config to the equivalent CPL policy;
+//! - `lint`: the lints of `cpl lint COLLECTOR.yaml` (L401–L449).
 //!
 //! The semantics are specified in `spec/targets/otel-collector.md` and proven
 //! against the real collector by the conformance suite (`conformance/`).
 //! Dependencies point one way: the CLI uses this crate; this crate uses
-//! `cpl-syntax`, `cpl-eval` and `cpl-otlp`.
+//! `cpl-syntax`, `cpl-check` (its logic engine and attribute-name rules, for the
+//! lints), `cpl-eval` and `cpl-otlp`.
 
 pub mod compile;
 pub mod config;
 pub mod decide;
 pub mod import;
+pub mod lint;
 pub mod ottl;
 pub mod policy;

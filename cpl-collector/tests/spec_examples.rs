@@ -5,7 +5,10 @@
 //! - ```` ```yaml collector-err E406 ````: one whose diagnostics include E406;
 //! - ```` ```yaml collector-decide ````: a processor block followed by `traces:`, each
 //!   trace with its `spans`, the expected `keep` and, when kept, the `recorded` policy
-//!   (spec/targets/otel-collector.md §3).
+//!   (spec/targets/otel-collector.md §3);
+//! - ```` ```yaml collector-lint L401 ````: a config that reads cleanly and whose lints
+//!   include L401; ```` ```yaml collector-lint-clean L401 ````: one whose lints do not
+//!   (§7).
 //!
 //! Every failure is reported with its file and line.
 
@@ -75,6 +78,8 @@ fn spec_collector_examples() {
                 counts[2] += 1;
                 check_decide(&block.text)
             }
+            ["yaml", "collector-lint", code] => check_lint(&block.text, code, true),
+            ["yaml", "collector-lint-clean", code] => check_lint(&block.text, code, false),
             _ => Err(format!("malformed info string `{}`", block.info)),
         };
         if let Err(message) = result {
@@ -129,6 +134,31 @@ fn check_err(text: &str, code: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("expected {code}, got [{}]", describe(&file)))
+    }
+}
+
+fn check_lint(text: &str, code: &str, expected: bool) -> Result<(), String> {
+    let file = config::read(text);
+    if !file.diagnostics.is_empty() {
+        return Err(format!(
+            "the config does not read cleanly: [{}]",
+            describe(&file)
+        ));
+    }
+    let found = cpl_collector::lint::lint_file(text, &file, None);
+    let has = found.iter().any(|d| d.code.code == code);
+    if has == expected {
+        Ok(())
+    } else {
+        let codes: Vec<String> = found
+            .iter()
+            .map(|d| format!("{} ({})", d.code.code, d.message))
+            .collect();
+        Err(format!(
+            "expected {}{code}, got [{}]",
+            if expected { "" } else { "no " },
+            codes.join(", ")
+        ))
     }
 }
 

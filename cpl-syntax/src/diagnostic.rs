@@ -119,6 +119,12 @@ registry! {
     INVALID_ERROR_MODE = "E413" "invalid-error-mode" Error "an `error_mode` other than `propagate`, `ignore` and `silent`";
     UNRESOLVED_SUBSTITUTION = "E414" "unresolved-substitution" Error "a `${env:X}` or `${X}` substitution, which cannot be resolved offline";
     VALUE_OUT_OF_RANGE = "E415" "value-out-of-range" Error "a number the setting's Go type cannot hold, or that the collector cannot start with";
+    UNANCHORED_REGEX = "L401" "unanchored-regex" Warning "a `string_attribute` regex that reads as an exact value but matches any value containing it";
+    NUMERIC_ZERO_BOUND = "L402" "numeric-zero-bound" Warning "a `numeric_attribute` bound written as 0, which the collector reads as no bound";
+    LATENCY_UPPER_BOUND = "L403" "latency-upper-bound" Warning "a `latency` policy with `upper_threshold_ms`, whose decision depends on span arrival order";
+    PROBABILISTIC_WITH_THRESHOLDS = "L404" "probabilistic-with-thresholds" Warning "a `probabilistic` policy where traces carry OTEP 235 sampling thresholds it ignores";
+    SUBSUMED_POLICY = "L405" "subsumed-policy" Warning "a `tail_sampling` policy that never changes a decision: another policy of its kind covers every trace it matches";
+    NEVER_SAMPLES = "L406" "never-samples" Warning "a `tail_sampling` policy that no trace satisfies, or whose every trace a `drop` policy vetoes";
     TYPE_MISMATCH = "L301" "type-mismatch" Error "a field compared with a literal of a type its values never have";
     STRING_TEST_ON_NON_STRING = "L302" "string-test-on-non-string" Error "a string test on a field whose values are never strings, or with a literal that is not a string";
     ORDERING_ON_UNORDERED = "L303" "ordering-on-unordered" Error "`<`, `<=`, `>` or `>=` on a span kind, a span status or a boolean";

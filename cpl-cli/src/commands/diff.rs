@@ -1,4 +1,8 @@
 //! `cpl diff A B`: what differs between two policies by meaning (spec/diff.md).
+//!
+//! Either side may be a collector config (recognised by content): it is imported into
+//! CPL and compared as a policy, and an import that is not exact is said, never hidden
+//! (spec/targets/otel-collector.md §7.2).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -6,8 +10,10 @@ use std::path::PathBuf;
 use cpl_check::diff::{
     diff_policies, Aspect, Comparison, PolicyDiff, RateChange, RuleChange, RuleDiff, TenantDiff,
 };
+use cpl_collector::config::ConfigFile;
 use cpl_eval::Evaluator;
-use cpl_replay::{Replay, ReplayOptions, Report};
+use cpl_replay::{Decider, Replay, ReplayOptions, Report};
+use cpl_syntax::Severity;
 
 use crate::render::table::count;
 use crate::render::{write_stderr, write_stdout};
@@ -29,10 +35,15 @@ pub(crate) enum Format {
 /// Compare two policies by meaning.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The policy before (A).
+    /// The policy before (A): a CPL policy or a collector config with a `tail_sampling`
+    /// processor, told apart by content.
     before: PathBuf,
-    /// The policy after (B).
+    /// The policy after (B): a CPL policy or a collector config.
     after: PathBuf,
+    /// With collector configs of several processors: compare the processor
+    /// `tail_sampling/NAME` (give `NAME` or the whole id) of each.
+    #[arg(long, value_name = "NAME")]
+    processor: Option<String>,
     /// Replay both policies over this OTLP/JSON trace file (repeatable) and show the measured change.
     #[arg(long, value_name = "FILE")]
     traces: Vec<PathBuf>,
@@ -44,13 +55,118 @@ pub(crate) struct Args {
     format: Format,
 }
 
+/// One side of the diff: a CPL policy, or a collector config's processor imported.
+struct Side {
+    policy: cpl_syntax::Policy,
+    /// For a collector config: the file read and the index of the processor compared.
+    collector: Option<(ConfigFile, usize)>,
+    /// For a collector config: what its import could not say exactly (E530, E531, W530).
+    inexact: Vec<cpl_syntax::Diagnostic>,
+}
+
+impl Side {
+    fn processor(&self) -> Option<&cpl_collector::policy::Processor> {
+        self.collector
+            .as_ref()
+            .map(|(file, i)| &file.processors[*i])
+    }
+
+    /// The name of the collector policy a diagnostic of its import is about.
+    fn policy_at(&self, span: &std::ops::Range<usize>) -> String {
+        self.processor()
+            .and_then(|p| {
+                p.policies
+                    .iter()
+                    .find(|policy| policy.span.start <= span.start && span.end <= policy.span.end)
+            })
+            .map_or_else(String::new, |policy| policy.name.clone())
+    }
+
+    /// The file span of the collector policy a rule of the imported policy is named after.
+    fn rule_span(&self, name: &str) -> Option<std::ops::Range<usize>> {
+        self.processor()?
+            .policies
+            .iter()
+            .find(|policy| policy.name == name)
+            .map(|policy| policy.span.clone())
+    }
+}
+
+/// The policy at `path`, or the processor of the collector config at `path` imported
+/// into CPL; `None` after reporting why not (an exit-2 condition).
+fn load_side(path: &std::path::Path, processor: Option<&str>) -> Option<Side> {
+    let bytes = crate::policy_file::read(path)?;
+    let name = path.display().to_string();
+    let Some(source) = std::str::from_utf8(&bytes)
+        .ok()
+        .filter(|text| cpl_collector::config::recognise(text).is_some())
+    else {
+        let policy = crate::policy_file::load(path)?;
+        return Some(Side {
+            policy,
+            collector: None,
+            inexact: Vec::new(),
+        });
+    };
+    let file = cpl_collector::config::read(source);
+    let renderer = crate::render::HumanRenderer::new(crate::render::stderr_colour());
+    for diagnostic in &file.diagnostics {
+        if diagnostic.severity == Severity::Error {
+            write_stderr(&renderer.render(&name, source, diagnostic));
+        }
+    }
+    if file.has_errors() {
+        write_stderr(&format!(
+            "error: `{name}` is a collector config with errors; the collector would not start with it\n"
+        ));
+        return None;
+    }
+    let index = match (processor, file.processors.len()) {
+        (Some(id), _) => file
+            .processors
+            .iter()
+            .position(|p| p.id == id || p.id.strip_prefix("tail_sampling/") == Some(id)),
+        (None, 1) => Some(0),
+        (None, _) => None,
+    };
+    let Some(index) = index else {
+        let ids: Vec<String> = file
+            .processors
+            .iter()
+            .map(|p| format!("`{}`", p.id))
+            .collect();
+        match processor {
+            Some(id) => write_stderr(&format!(
+                "error: `{name}` has no processor `{id}`; it has {}\n",
+                ids.join(", ")
+            )),
+            None => write_stderr(&format!(
+                "error: `{name}` has several tail_sampling processors ({}); choose one with `--processor`\n",
+                ids.join(", ")
+            )),
+        }
+        return None;
+    };
+    let imported = cpl_collector::import::import(&file.processors[index]);
+    let Some(policy) = imported.policy else {
+        write_stderr(&format!("error: `{name}` cannot be imported into CPL\n"));
+        return None;
+    };
+    Some(Side {
+        policy,
+        collector: Some((file, index)),
+        inexact: imported.diagnostics,
+    })
+}
+
 pub(crate) fn run(args: &Args) -> ExitStatus {
-    let (Some(a), Some(b)) = (
-        crate::policy_file::load(&args.before),
-        crate::policy_file::load(&args.after),
+    let (Some(a_side), Some(b_side)) = (
+        load_side(&args.before, args.processor.as_deref()),
+        load_side(&args.after, args.processor.as_deref()),
     ) else {
         return ExitStatus::Failure;
     };
+    let (a, b) = (&a_side.policy, &b_side.policy);
     if let (Some(va), Some(vb)) = (&a.version, &b.version) {
         if va.value != vb.value {
             write_stderr(&format!(
@@ -60,7 +176,7 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
             return ExitStatus::Failure;
         }
     }
-    let diff = diff_policies(&a, &b);
+    let diff = diff_policies(a, b);
     let impact = if args.traces.is_empty() {
         None
     } else {
@@ -73,7 +189,7 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
             },
             jobs: None,
         };
-        match measure(&a, &b, &args.traces, &reading) {
+        match measure(&a_side, &b_side, &args.traces, &reading) {
             Ok(reports) => Some(reports),
             Err(message) => {
                 write_stderr(&format!("error: {message}\n"));
@@ -85,35 +201,60 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         args.before.display().to_string(),
         args.after.display().to_string(),
     );
+    let inexact: Vec<(String, String, &cpl_syntax::Diagnostic)> =
+        [(&name_a, &a_side), (&name_b, &b_side)]
+            .into_iter()
+            .flat_map(|(name, side)| {
+                side.inexact
+                    .iter()
+                    .map(move |d| (name.clone(), side.policy_at(&d.span), d))
+            })
+            .collect();
+    // An inexact import proves nothing about the whole config.
+    let equivalent = diff.is_equivalent() && inexact.is_empty();
     let text = match args.format {
         Format::Json => {
             let mut document = serde_json::json!({
                 "version": 1,
                 "before": name_a,
                 "after": name_b,
-                "equivalent": diff.is_equivalent(),
+                "equivalent": if inexact.is_empty() { serde_json::json!(diff.is_equivalent()) } else { serde_json::Value::Null },
             });
             if let (Some(map), Ok(serde_json::Value::Object(fields))) =
                 (document.as_object_mut(), serde_json::to_value(&diff))
             {
                 map.extend(fields);
+                if a_side.collector.is_some() || b_side.collector.is_some() {
+                    map.insert("exact".to_owned(), serde_json::json!(inexact.is_empty()));
+                    let list: Vec<serde_json::Value> = inexact
+                        .iter()
+                        .map(|(file, policy, d)| {
+                            serde_json::json!({"file": file, "policy": policy, "code": d.code.code, "message": d.message})
+                        })
+                        .collect();
+                    map.insert("inexact".to_owned(), serde_json::Value::Array(list));
+                }
                 if let Some((before, after)) = &impact {
                     map.insert("impact".to_owned(), impact_json(before, after));
                 }
             }
             format!("{document:#}\n")
         }
-        Format::Human => human(&diff, &name_a, &name_b, impact.as_ref()),
+        Format::Human => {
+            let mut text = human(&diff, &name_a, &name_b, impact.as_ref(), inexact.is_empty());
+            inexact_note(&mut text, &inexact, diff.is_equivalent());
+            text
+        }
         Format::Sarif | Format::Github => {
-            let files = findings(&diff, (&args.before, &a), (&args.after, &b));
+            let files = findings(&diff, (&args.before, &a_side), (&args.after, &b_side));
             let mut output = if args.format == Format::Sarif {
                 crate::render::sarif(&files, &[])
             } else {
                 crate::render::github(&files, &[])
             };
-            output.stderr = ci_summary(&diff, &files, &name_a, &name_b);
+            output.stderr = ci_summary(&diff, &files, &name_a, &name_b, inexact.is_empty());
             return match output.emit() {
-                Ok(()) if diff.is_equivalent() => ExitStatus::Clean,
+                Ok(()) if equivalent => ExitStatus::Clean,
                 Ok(()) => ExitStatus::Findings,
                 Err(_) => ExitStatus::Failure,
             };
@@ -122,26 +263,73 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     if write_stdout(&text).is_err() {
         return ExitStatus::Failure;
     }
-    if diff.is_equivalent() {
+    if equivalent {
         ExitStatus::Clean
     } else {
         ExitStatus::Findings
     }
 }
 
-/// Replays both policies over the traces, reading and decoding each document once.
+/// What the imports of collector configs could not say exactly, and what that means for
+/// the verdict.
+fn inexact_note(
+    out: &mut String,
+    inexact: &[(String, String, &cpl_syntax::Diagnostic)],
+    imported_parts_equivalent: bool,
+) {
+    if inexact.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nnot proven: the collector configs are not imported exactly:"
+    );
+    for (file, _, diagnostic) in inexact {
+        let _ = writeln!(
+            out,
+            "  {file}: {} {}: {}",
+            diagnostic.code.code,
+            if diagnostic.severity == Severity::Error {
+                "left out"
+            } else {
+                "approximate"
+            },
+            diagnostic.message
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        if imported_parts_equivalent {
+            "the imported parts decide every trace alike; the policies listed may still make a difference"
+        } else {
+            "the changes above are between the imported parts; the policies listed may add to them or cancel them"
+        }
+    );
+}
+
+/// Replays both sides over the traces, each with its own decider (a collector config's
+/// processor as the collector decides, a policy as CPL does), reading and decoding each
+/// document once.
 fn measure(
-    a: &cpl_syntax::Policy,
-    b: &cpl_syntax::Policy,
+    a: &Side,
+    b: &Side,
     traces: &[PathBuf],
     reading: &super::replay::Reading,
 ) -> Result<(Report, Report), String> {
-    let compile = |p| Evaluator::compile(p).map_err(|e| format!("cannot compile a policy: {e}"));
+    let compile = |side: &Side| -> Result<Option<Evaluator>, String> {
+        if side.collector.is_some() {
+            return Ok(None);
+        }
+        Evaluator::compile(&side.policy)
+            .map(Some)
+            .map_err(|e| format!("cannot compile a policy: {e}"))
+    };
     let (ea, eb) = (compile(a)?, compile(b)?);
-    let mut replays = [
-        Replay::new(&ea, ReplayOptions::default()),
-        Replay::new(&eb, ReplayOptions::default()),
-    ];
+    let (Some(ra), Some(rb)) = (replay_of(a, ea.as_ref()), replay_of(b, eb.as_ref())) else {
+        return Err("nothing to replay".to_owned());
+    };
+    let mut replays = [ra, rb];
     super::replay::replay_inputs(traces, &mut replays, reading)?;
     let [ra, rb] = replays;
     let (ra, rb) = (ra.finish(), rb.finish());
@@ -150,6 +338,18 @@ fn measure(
         return Err(message);
     }
     Ok((ra, rb))
+}
+
+/// The replay of one side: its processor's, or its compiled policy's.
+fn replay_of<'e>(side: &'e Side, evaluator: Option<&'e Evaluator>) -> Option<Replay<'e>> {
+    match (side.processor(), evaluator) {
+        (Some(processor), _) => Some(Replay::with_decider(
+            Decider::Collector(processor),
+            ReplayOptions::default(),
+        )),
+        (None, Some(evaluator)) => Some(Replay::new(evaluator, ReplayOptions::default())),
+        (None, None) => None,
+    }
 }
 
 fn impact_json(before: &Report, after: &Report) -> serde_json::Value {
@@ -184,34 +384,46 @@ fn impact_json(before: &Report, after: &Report) -> serde_json::Value {
 /// for the CI formats.
 fn findings(
     diff: &PolicyDiff,
-    (path_a, a): (&std::path::Path, &cpl_syntax::Policy),
-    (path_b, b): (&std::path::Path, &cpl_syntax::Policy),
+    (path_a, side_a): (&std::path::Path, &Side),
+    (path_b, side_b): (&std::path::Path, &Side),
 ) -> Vec<crate::render::FileReport> {
     use cpl_syntax::{codes, Diagnostic};
+    let (a, b) = (&side_a.policy, &side_b.policy);
     let source = |path: &std::path::Path| std::fs::read_to_string(path).unwrap_or_default();
     let mut in_a = Vec::new();
     let mut in_b = Vec::new();
+    // A collector side's rules are its policies: position at the policy; what has no
+    // policy (the base rate) at the processor.
+    let base_rate_span = side_b
+        .processor()
+        .map_or_else(|| b.sampling.base_rate.span.clone(), |p| p.span.clone());
     if let Some(change) = &diff.base_rate {
         in_b.push(Diagnostic::new(
             &codes::BASE_RATE_CHANGED,
             format!("base_rate changed: {}", ratio(change)),
-            b.sampling.base_rate.span.clone(),
+            base_rate_span,
             "changed",
         ));
     }
     let mut rule_findings = |rules: &[RuleDiff], tenant: Option<&str>| {
         for rule in rules {
-            let (code, target) = match rule.change {
-                RuleChange::Added { .. } => (&codes::RULE_ADDED, &mut in_b),
-                RuleChange::Removed { .. } => (&codes::RULE_REMOVED, &mut in_a),
+            let (code, target, side) = match rule.change {
+                RuleChange::Added { .. } => (&codes::RULE_ADDED, &mut in_b, side_b),
+                RuleChange::Removed { .. } => (&codes::RULE_REMOVED, &mut in_a, side_a),
                 RuleChange::Renamed { .. } | RuleChange::Changed { .. } => {
-                    (&codes::RULE_CHANGED, &mut in_b)
+                    (&codes::RULE_CHANGED, &mut in_b, side_b)
                 }
+            };
+            let span = match side.processor() {
+                Some(processor) => side
+                    .rule_span(&rule.name)
+                    .unwrap_or_else(|| processor.span.clone()),
+                None => rule.span.clone(),
             };
             target.push(Diagnostic::new(
                 code,
                 plain_message(rule, tenant),
-                rule.span.clone(),
+                span,
                 format!("`{}`", rule.name),
             ));
         }
@@ -256,6 +468,7 @@ fn findings(
         ));
     }
     let _ = a;
+    let source = |path: &std::path::Path| source(path);
     let report = |path: &std::path::Path, diagnostics: Vec<Diagnostic>| crate::render::FileReport {
         name: path.display().to_string(),
         source: source(path),
@@ -279,9 +492,20 @@ fn ratio(change: &RateChange) -> String {
     }
 }
 
-fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>) -> String {
+fn human(
+    diff: &PolicyDiff,
+    a: &str,
+    b: &str,
+    impact: Option<&(Report, Report)>,
+    exact: bool,
+) -> String {
     let mut out = String::new();
-    if diff.is_empty() {
+    if diff.is_empty() && !exact {
+        let _ = writeln!(
+            out,
+            "{a} → {b}: no difference between the imported policies"
+        );
+    } else if diff.is_empty() {
         let _ = writeln!(
             out,
             "{a} and {b} are equivalent: they decide every trace the same way"
@@ -324,7 +548,7 @@ fn human(diff: &PolicyDiff, a: &str, b: &str, impact: Option<&(Report, Report)>)
             }
         }
     }
-    if diff.is_equivalent() && !diff.is_empty() {
+    if exact && diff.is_equivalent() && !diff.is_empty() {
         let _ = writeln!(
             out,
             "\n{a} and {b} are equivalent: the changes above decide every trace the same way"
@@ -361,6 +585,11 @@ fn measured_table(out: &mut String, before: &Report, after: &Report) {
         if !keys.contains(&key(rule)) {
             keys.push(key(rule));
         }
+    }
+    // A collector report has no rules (its policies are in `collector`): per-rule rows
+    // would compare a rule with nothing.
+    if before.collector.is_some() || after.collector.is_some() {
+        keys.clear();
     }
     for k in keys {
         let find = |report: &Report| report.rules.iter().find(|r| key(r) == k).cloned();
@@ -423,6 +652,15 @@ fn measured_table(out: &mut String, before: &Report, after: &Report) {
             "    {label:<label_width$}  {x:>before_width$}  {y:>after_width$}  {delta}"
         );
     }
+    let unknown = |report: &Report| report.collector.as_ref().map_or(0, |c| c.not_reproducible);
+    if unknown(before) + unknown(after) > 0 {
+        let _ = writeln!(
+            out,
+            "  (not counted as kept: traces whose fate depends on a time-based policy, {} before and {} after)",
+            count(unknown(before)),
+            count(unknown(after))
+        );
+    }
     if !(before.complete && after.complete) {
         let _ = writeln!(
             out,
@@ -478,9 +716,17 @@ fn effect_text(action: &str, rate: f64) -> String {
 }
 
 /// The stderr line of the CI formats: `` `a` → `b`: 3 changes; … ``.
-fn ci_summary(diff: &PolicyDiff, files: &[crate::render::FileReport], a: &str, b: &str) -> String {
+fn ci_summary(
+    diff: &PolicyDiff,
+    files: &[crate::render::FileReport],
+    a: &str,
+    b: &str,
+    exact: bool,
+) -> String {
     let changes: usize = files.iter().map(|f| f.diagnostics.len()).sum();
-    let verdict = if diff.is_equivalent() {
+    let verdict = if !exact {
+        "not proven equivalent: a collector config is not imported exactly"
+    } else if diff.is_equivalent() {
         "every trace is decided alike"
     } else {
         "traces are decided differently"

@@ -5,6 +5,9 @@
 //! (`--project`, or a `cpl.yaml` in a linted directory, spec/project.md) the
 //! environments' policies are also compared with each other (parity), and the project's
 //! severity overrides and suppressions apply.
+//!
+//! A collector config (recognised by content, spec/targets/otel-collector.md §1.1) is
+//! read as the collector would read it and linted with `cpl_collector::lint` (§7).
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -81,6 +84,10 @@ pub(crate) struct Args {
     /// The project file (default: `cpl.yaml` in a linted directory).
     #[arg(long, value_name = "FILE")]
     project: Option<PathBuf>,
+    /// With collector configs: lint only the processor `tail_sampling/NAME` (give `NAME`
+    /// or the whole id); by default every `tail_sampling` processor is linted.
+    #[arg(long, value_name = "NAME")]
+    processor: Option<String>,
 }
 
 /// A linted file: what is shown, and what parity and suppression need.
@@ -120,7 +127,22 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         if is_project {
             continue;
         }
-        if !input.explicit && classify(&input.bytes) != YamlKind::Policy {
+        let kind = classify(&input.bytes);
+        if kind == YamlKind::Collector {
+            match lint_collector(&input.name, &input.bytes, args.processor.as_deref()) {
+                // Found in a directory, and no `tail_sampling` in it: not ours.
+                Ok((_, false)) if !input.explicit => skipped += 1,
+                Ok((report, _)) => files.push(Linted {
+                    report,
+                    path: None,
+                    policy: None,
+                    environment: None,
+                }),
+                Err(error) => read_errors.push(error),
+            }
+            continue;
+        }
+        if !input.explicit && kind != YamlKind::Policy {
             skipped += 1;
             continue;
         }
@@ -169,6 +191,8 @@ enum YamlKind {
     Policy,
     /// A project file: top-level `environments`.
     Project,
+    /// A collector config (spec/targets/otel-collector.md §1.1).
+    Collector,
     /// A policy tests file (top-level `cases`), or YAML that is something else.
     Other,
 }
@@ -179,6 +203,9 @@ fn classify(bytes: &[u8]) -> YamlKind {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return YamlKind::Other;
     };
+    if cpl_collector::config::recognise(text).is_some() {
+        return YamlKind::Collector;
+    }
     let (root, errors) = cpl_syntax::yaml::parse(text);
     let keys: Vec<&str> = match root.as_ref().map(|root| &root.value) {
         Some(NodeValue::Mapping(entries)) => entries
@@ -219,6 +246,44 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
     }
+}
+
+/// Reads and lints one collector config: the collector's load-time checks, then the
+/// lints of every processor (or of `--processor`), and whether the file has a
+/// `tail_sampling` processor at all (a file found in a directory without one is not
+/// ours); an error when `--processor` names no processor of the file.
+fn lint_collector(
+    name: &str,
+    bytes: &[u8],
+    processor: Option<&str>,
+) -> Result<(FileReport, bool), InputError> {
+    // `classify` recognised the file, so it is UTF-8.
+    let source = String::from_utf8_lossy(bytes).into_owned();
+    let file = cpl_collector::config::read(&source);
+    if let Some(id) = processor {
+        if !file.processors.is_empty() && file.processor(id).is_none() {
+            let ids: Vec<String> = file
+                .processors
+                .iter()
+                .map(|p| format!("`{}`", p.id))
+                .collect();
+            return Err(InputError {
+                name: name.to_owned(),
+                message: format!("no processor `{id}` here; it has {}", ids.join(", ")),
+            });
+        }
+    }
+    let found = !file.processors.is_empty();
+    let mut diagnostics = file.diagnostics.clone();
+    diagnostics.extend(cpl_collector::lint::lint_file(&source, &file, processor));
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    let report = FileReport {
+        name: name.to_owned(),
+        source,
+        diagnostics,
+        suppressed: Vec::new(),
+    };
+    Ok((report, found))
 }
 
 /// Loads and checks one policy; inline suppressions apply to every finding.

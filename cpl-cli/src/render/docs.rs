@@ -1,6 +1,7 @@
 //! The long explanation of a diagnostic code, for `cpl explain` and the `help` of
 //! SARIF rules. cpl-check owns the texts (a rule's own documentation, else the code's
-//! section of spec/diagnostics.md); this is the CLI's one door to them.
+//! section of spec/diagnostics.md), except for the collector lints (L401–L449), whose
+//! rules' documentation cpl-collector owns; this is the CLI's one door to them.
 
 use std::borrow::Cow;
 
@@ -8,6 +9,9 @@ use cpl_syntax::Code;
 
 /// What `code` finds, why it matters, and an example; `None` when nothing documents it.
 pub(crate) fn long_text(code: &Code) -> Option<Cow<'static, str>> {
+    if let Some(docs) = cpl_collector::lint::rule_docs(code.code) {
+        return Some(Cow::Owned(docs));
+    }
     cpl_check::rule_docs(code.code)
         .map(str::trim)
         .filter(|docs| !docs.is_empty())
@@ -29,6 +33,13 @@ mod tests {
                 "{code} runs into the next section"
             );
         }
+    }
+
+    #[test]
+    fn collector_lints_are_explained_by_their_rule() {
+        let text = long_text(&codes::UNANCHORED_REGEX).expect("L401");
+        assert!(text.starts_with("**What it finds.**"), "{text}");
+        assert!(text.contains("MatchString"), "{text}");
     }
 
     #[test]
