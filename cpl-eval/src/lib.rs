@@ -135,4 +135,7 @@ pub use evaluator::{Evaluator, Rule};
 pub use fnv::{fnv_hash, fnv_ratio_threshold, fnv_threshold};
 pub use tenant::{TenantId, TraceTenant};
 pub use threshold::{keeps, randomness, threshold};
+pub use tracestate::{
+    entry as tracestate_entry, ot_sampling, ot_value_with_threshold, OtSampling, ThresholdHex,
+};
 pub use view::{keys_equal, AttrValue, KeySet, SpanView};
