@@ -64,11 +64,7 @@ pub fn replay(policy: &str, inputs: &[String], reports: &[Report]) -> String {
 /// the same traces, side by side.
 pub fn diff(before: &str, after: &str, inputs: &[String], reports: (&Report, &Report)) -> String {
     let (a, b) = reports;
-    let title = format!(
-        "{} → {}",
-        name(before, NAME_CHARS),
-        name(after, NAME_CHARS)
-    );
+    let title = format!("{} → {}", name(before, NAME_CHARS), name(after, NAME_CHARS));
     page(
         &title,
         html! {
@@ -427,12 +423,14 @@ fn quality(report: &Report) -> Markup {
 fn bucket_labels(histogram: &DurationHistogram) -> Vec<String> {
     let bounds = &histogram.bounds_ms;
     (0..=bounds.len())
-        .map(|at| match (at.checked_sub(1).map(|i| bounds[i]), bounds.get(at)) {
-            (None, Some(high)) => format!("<{}", format::millis(*high)),
-            (Some(low), None) => format!("≥{}", format::millis(low)),
-            (Some(low), Some(_)) => format!("{}", format::millis(low)),
-            (None, None) => "all".to_owned(),
-        })
+        .map(
+            |at| match (at.checked_sub(1).map(|i| bounds[i]), bounds.get(at)) {
+                (None, Some(high)) => format!("<{}", format::millis(*high)),
+                (Some(low), None) => format!("≥{}", format::millis(low)),
+                (Some(low), Some(_)) => format!("{}", format::millis(low)),
+                (None, None) => "all".to_owned(),
+            },
+        )
         .collect()
 }
 
@@ -643,7 +641,11 @@ fn fidelity_section(fidelity: &FidelityReport) -> Markup {
     let hidden = |shown: usize, listed: usize, more: u64| {
         u64::try_from(listed.saturating_sub(shown)).unwrap_or(u64::MAX) + more
     };
-    let more_services = hidden(services.len(), fidelity.services.len(), fidelity.more_services);
+    let more_services = hidden(
+        services.len(),
+        fidelity.services.len(),
+        fidelity.more_services,
+    );
     let more_routes = hidden(routes.len(), fidelity.routes.len(), fidelity.more_routes);
     html! {
         section #fidelity {
@@ -766,7 +768,8 @@ fn diff_rules(a: &Report, b: &Report) -> Markup {
         label: "base rate".to_owned(),
         values: vec![b.base_rate.traces, a.base_rate.kept, b.base_rate.kept],
     });
-    let cell = |rule: &Option<cpl_replay::replay::RuleReport>, pick: fn(&cpl_replay::replay::RuleReport) -> String| {
+    let cell = |rule: &Option<cpl_replay::replay::RuleReport>,
+                pick: fn(&cpl_replay::replay::RuleReport) -> String| {
         rule.as_ref().map_or_else(|| "–".to_owned(), pick)
     };
     html! {
@@ -780,6 +783,7 @@ fn diff_rules(a: &Report, b: &Report) -> Markup {
                         th.n { "traces before" } th.n { "traces after" }
                         th.n { "kept before" } th.n { "kept after" }
                         th.n { "spans kept before" } th.n { "spans kept after" }
+                        th.n { "bytes kept before" } th.n { "bytes kept after" }
                     } }
                     tbody {
                         @for (label, x, y) in &rows {
@@ -789,6 +793,7 @@ fn diff_rules(a: &Report, b: &Report) -> Markup {
                                 td.n { (cell(x, |r| int(r.traces))) } td.n { (cell(y, |r| int(r.traces))) }
                                 td.n { (cell(x, |r| int(r.traces_kept))) } td.n { (cell(y, |r| int(r.traces_kept))) }
                                 td.n { (cell(x, |r| int(r.spans_kept))) } td.n { (cell(y, |r| int(r.spans_kept))) }
+                                td.n { (cell(x, |r| int(r.bytes_kept))) } td.n { (cell(y, |r| int(r.bytes_kept))) }
                             }
                         }
                         tr.base {
@@ -796,7 +801,7 @@ fn diff_rules(a: &Report, b: &Report) -> Markup {
                             td.n { (float(a.base_rate.rate)) } td.n { (float(b.base_rate.rate)) }
                             td.n { (int(a.base_rate.traces)) } td.n { (int(b.base_rate.traces)) }
                             td.n { (int(a.base_rate.kept)) } td.n { (int(b.base_rate.kept)) }
-                            td.n { "" } td.n { "" }
+                            td.n { "" } td.n { "" } td.n { "" } td.n { "" }
                         }
                     }
                 }
@@ -847,7 +852,12 @@ fn diff_services(a: &Report, b: &Report) -> Markup {
                 .iter()
                 .find(|s| s.name == service.name)
                 .map_or(0, |s| s.spans_kept);
-            (service.name.as_str(), service.spans, before, service.spans_kept)
+            (
+                service.name.as_str(),
+                service.spans,
+                before,
+                service.spans_kept,
+            )
         })
         .collect();
     let groups: Vec<Group> = rows
