@@ -92,7 +92,7 @@ fn check_in_chromium(page: &Path, json: &serde_json::Value, stem: &str) {
     );
     assert!(run.stdout.contains("</html>"), "no DOM: {}", run.stderr);
     assert_figures_shown(json, &run.stdout, "the DOM");
-    for (name, size) in [("desktop", (1280, 2400)), ("phone", (390, 2400))] {
+    for (name, size) in [("desktop", (1280, 3600)), ("phone", (390, 5200))] {
         let png = review_dir().join(format!("{stem}-{name}.png"));
         let _ = std::fs::remove_file(&png);
         let run = browser::screenshot(&chromium, page, &png, size).expect("a screenshot");

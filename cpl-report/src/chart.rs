@@ -52,12 +52,24 @@ const LEGEND_HEIGHT: u32 = 24;
 
 /// Horizontal grouped bars, one group per row, scaled to the largest value.
 pub(crate) fn bars(title: &str, series: &[Series], groups: &[Group]) -> Markup {
-    let max = groups
-        .iter()
-        .flat_map(|group| group.values.iter().copied())
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    draw_bars(title, series, groups, false)
+}
+
+/// Horizontal grouped bars, each group scaled to its own largest value (its total):
+/// for figures of different units or magnitudes, such as traces, spans and bytes.
+pub(crate) fn shares(title: &str, series: &[Series], groups: &[Group]) -> Markup {
+    draw_bars(title, series, groups, true)
+}
+
+fn draw_bars(title: &str, series: &[Series], groups: &[Group], per_group: bool) -> Markup {
+    let largest = |groups: &mut dyn Iterator<Item = &Group>| {
+        groups
+            .flat_map(|group| group.values.iter().copied())
+            .max()
+            .unwrap_or(0)
+            .max(1)
+    };
+    let overall = largest(&mut groups.iter());
     let per_series = u32::try_from(series.len()).unwrap_or(1);
     let group_height = per_series * BAR_HEIGHT + GAP;
     let rows = u32::try_from(groups.len()).unwrap_or(0);
@@ -69,6 +81,7 @@ pub(crate) fn bars(title: &str, series: &[Series], groups: &[Group]) -> Markup {
                 title { (title) }
                 (legend(series))
                 @for (row, group) in groups.iter().enumerate() {
+                    @let max = if per_group { largest(&mut std::iter::once(group)) } else { overall };
                     @let top = LEGEND_HEIGHT + u32::try_from(row).unwrap_or(0) * group_height;
                     text.label x=(LABEL_WIDTH - 6) y=(top + per_series * BAR_HEIGHT / 2 + 4)
                         text-anchor="end" { (name(&group.label, LABEL_CHARS)) }

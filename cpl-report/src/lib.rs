@@ -43,7 +43,7 @@ pub fn replay(policy: &str, inputs: &[String], reports: &[Report]) -> String {
     let title = format!("Replay of {}", name(policy, NAME_CHARS));
     page(
         &title,
-        html! {
+        &html! {
             header {
                 h1 { "Replay of " code { (name(policy, NAME_CHARS)) } }
                 (inputs_line(inputs))
@@ -67,7 +67,7 @@ pub fn diff(before: &str, after: &str, inputs: &[String], reports: (&Report, &Re
     let title = format!("{} → {}", name(before, NAME_CHARS), name(after, NAME_CHARS));
     page(
         &title,
-        html! {
+        &html! {
             header {
                 h1 { "Before " code { (name(before, NAME_CHARS)) } ", after " code { (name(after, NAME_CHARS)) } }
                 (inputs_line(inputs))
@@ -82,7 +82,7 @@ pub fn diff(before: &str, after: &str, inputs: &[String], reports: (&Report, &Re
     )
 }
 
-fn page(title: &str, body: Markup) -> String {
+fn page(title: &str, body: &Markup) -> String {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -207,20 +207,20 @@ fn volume(report: &Report) -> Markup {
     }
 }
 
-/// Traces, spans and bytes as bars of their own scale (they differ by orders of
-/// magnitude): each group is drawn on its own.
+/// Traces, spans and bytes, each on its own scale (they differ by orders of magnitude).
 fn share_bars(rows: &[(&str, u64, u64)], series: &[Series]) -> Markup {
-    html! {
-        div.charts {
-            @for (label, total, kept) in rows {
-                (chart::bars(
-                    &format!("{label}: all and kept"),
-                    series,
-                    &[Group { label: (*label).to_owned(), values: vec![*total, *kept] }],
-                ))
-            }
-        }
-    }
+    let groups: Vec<Group> = rows
+        .iter()
+        .map(|(label, total, kept)| Group {
+            label: (*label).to_owned(),
+            values: vec![*total, *kept],
+        })
+        .collect();
+    chart::shares(
+        "Traces, spans and bytes: all and kept, each on the scale of its own total",
+        series,
+        &groups,
+    )
 }
 
 fn more(count: usize, what: &str) -> Markup {
@@ -427,7 +427,7 @@ fn bucket_labels(histogram: &DurationHistogram) -> Vec<String> {
             |at| match (at.checked_sub(1).map(|i| bounds[i]), bounds.get(at)) {
                 (None, Some(high)) => format!("<{}", format::millis(*high)),
                 (Some(low), None) => format!("≥{}", format::millis(low)),
-                (Some(low), Some(_)) => format!("{}", format::millis(low)),
+                (Some(low), Some(_)) => format::millis(low),
                 (None, None) => "all".to_owned(),
             },
         )
@@ -706,12 +706,13 @@ fn diff_volume(a: &Report, b: &Report) -> Markup {
                     }
                 }
             }
-            div.charts {
-                @for (label, total, before, after) in rows {
-                    (chart::bars(&format!("{label}: all, kept before and after"), &[ALL, BEFORE, AFTER],
-                        &[Group { label: label.to_owned(), values: vec![total, before, after] }]))
-                }
-            }
+            (chart::shares(
+                "Traces, spans and bytes: all, kept before and after, each on the scale of its own total",
+                &[ALL, BEFORE, AFTER],
+                &rows.iter().map(|(label, total, before, after)| Group {
+                    label: (*label).to_owned(), values: vec![*total, *before, *after],
+                }).collect::<Vec<_>>(),
+            ))
             h3 { "Cost" }
             p { "At $" (float(b.savings.price_per_gb)) " per GB ingested." }
             div.scroll {

@@ -153,7 +153,11 @@ fn shown(path: &str) -> bool {
 #[test]
 fn every_figure_of_the_json_is_on_the_page() {
     let report = sample();
-    let page = cpl_report::replay("demo.yaml", &["shop.jsonl".to_owned()], &[report.clone()]);
+    let page = cpl_report::replay(
+        "demo.yaml",
+        &["shop.jsonl".to_owned()],
+        std::slice::from_ref(&report),
+    );
     let words: Vec<String> = text(&page)
         .split(|c: char| c.is_whitespace() || "(),:;$".contains(c))
         .map(str::to_owned)
@@ -327,7 +331,7 @@ fn the_fidelity_table_shows_truth_estimates_and_marks_large_errors() {
 #[test]
 fn an_empty_capture_and_nothing_kept_render() {
     let empty = Report::default();
-    let page = cpl_report::replay("p", &["t".to_owned()], &[empty.clone()]);
+    let page = cpl_report::replay("p", &["t".to_owned()], std::slice::from_ref(&empty));
     assert!(page.contains("Keeps <strong>0</strong> of 0 traces"));
     let mut none_kept = sample();
     none_kept.traces.kept = 0;

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long one Chromium run may take before it is killed.
-pub const DEADLINE: Duration = Duration::from_secs(60);
+pub const DEADLINE: Duration = Duration::from_secs(90);
 
 /// The switches of every run: headless, no sandbox (CI runs as root), no GPU, and
 /// nothing that would reach the network.
