@@ -543,6 +543,7 @@ impl<'e> Tally<'e> {
             report.slow.traces += 1;
             report.slow.kept += u64::from(keep);
         }
+        report.durations.add(trace.start, trace.end, keep);
     }
 
     /// Decides a trace as the `tail_sampling` processor does and counts each policy's
@@ -659,6 +660,10 @@ impl<'e> Tally<'e> {
         }
         report.slow.threshold_ms = nanos_to_ms(options.slow_threshold_nanos);
         report.savings = SavingsReport::new(&report.bytes, options.price_per_gb);
+        report.durations.bounds_ms = DURATION_BOUNDS_NANOS
+            .iter()
+            .map(|&n| nanos_to_ms(n))
+            .collect();
         let mut services = self.services;
         services.sort_by(|a, b| b.spans.cmp(&a.spans).then_with(|| a.name.cmp(&b.name)));
         report.services = services;
@@ -734,6 +739,8 @@ pub struct Report {
     pub slow: SlowReport,
     /// Estimated cost and savings.
     pub savings: SavingsReport,
+    /// How long the traces last, all and kept.
+    pub durations: DurationHistogram,
     /// For a collector config: what its `tail_sampling` processor's policies decided
     /// (then `rules`, `base_rate` and `tenants` are empty).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -930,6 +937,53 @@ pub struct SlowReport {
     pub kept: u64,
 }
 
+/// The upper bounds of the duration buckets, in nanoseconds: 1, 2, 5 by decades from
+/// 1 ms to 100 s (spec/replay.md, "Durations").
+pub const DURATION_BOUNDS_NANOS: [u64; 16] = [
+    1_000_000,
+    2_000_000,
+    5_000_000,
+    10_000_000,
+    20_000_000,
+    50_000_000,
+    100_000_000,
+    200_000_000,
+    500_000_000,
+    1_000_000_000,
+    2_000_000_000,
+    5_000_000_000,
+    10_000_000_000,
+    20_000_000_000,
+    50_000_000_000,
+    100_000_000_000,
+];
+
+/// Whole-trace durations of every trace and of the kept ones, in fixed buckets.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct DurationHistogram {
+    /// The buckets' upper bounds, in milliseconds ([`DURATION_BOUNDS_NANOS`]).
+    pub bounds_ms: Vec<f64>,
+    /// Traces per bucket: one more bucket than bounds, the last unbounded.
+    pub total: [u64; DURATION_BOUNDS_NANOS.len() + 1],
+    /// Kept traces per bucket.
+    pub kept: [u64; DURATION_BOUNDS_NANOS.len() + 1],
+    /// Traces without a usable time, in no bucket.
+    pub untimed: Counts,
+}
+
+impl DurationHistogram {
+    /// Counts one trace from its earliest non-zero start (0 when none) and latest end.
+    fn add(&mut self, start: u64, end: u64, keep: bool) {
+        if start == 0 || end < start {
+            self.untimed.add(1, keep);
+            return;
+        }
+        let bucket = DURATION_BOUNDS_NANOS.partition_point(|&bound| bound <= end - start);
+        self.total[bucket] += 1;
+        self.kept[bucket] += u64::from(keep);
+    }
+}
+
 /// Estimated cost, in US dollars rounded to cents; the parts add up.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SavingsReport {
@@ -1060,6 +1114,33 @@ mod tests {
                 cents(s.per_tb.total)
             );
         }
+    }
+
+    #[test]
+    fn durations_fall_in_their_buckets() {
+        let mut histogram = DurationHistogram::default();
+        let at = 1_700_000_000_000_000_000;
+        // [0 ns, 999,999 ns] → 0; exactly 1 ms → 1; just under 2 ms → 1; 100 s and more → 16.
+        for (duration, bucket) in [
+            (0, 0),
+            (999_999, 0),
+            (1_000_000, 1),
+            (1_999_999, 1),
+            (2_000_000, 2),
+            (999_999_999, 9),
+            (1_000_000_000, 10),
+            (100_000_000_000, 16),
+            (u64::MAX - at, 16),
+        ] {
+            let before = histogram.total[bucket];
+            histogram.add(at, at + duration, bucket % 2 == 0);
+            assert_eq!(histogram.total[bucket], before + 1, "{duration} ns");
+        }
+        histogram.add(0, at, true);
+        histogram.add(at, at - 1, false);
+        assert_eq!(histogram.untimed, Counts { total: 2, kept: 1 });
+        assert_eq!(histogram.total.iter().sum::<u64>(), 9);
+        assert_eq!(histogram.kept.iter().sum::<u64>(), 6);
     }
 
     /// Bytes of one trace's entry in the trace map, as documented above.

@@ -6,6 +6,7 @@
 //! not capture), and it fails the test when `CPL_REQUIRE_SHARED` is set, as CI sets it
 //! whenever `../shared` exists.
 
+pub mod browser;
 pub mod collector;
 pub mod conformance;
 

@@ -104,12 +104,16 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
 
 /// Writes `text` to `path` through a temporary file in the same directory, renamed
 /// over `path` once complete: a reader sees the old file or the new one, never half.
+/// The file gets the permissions of any new file (0666 less the umask).
 pub(crate) fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    // Created as any new file is (0666 less the umask), not private as temp files are.
+    let mut file = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(dir)?;
     file.write_all(text.as_bytes())?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|error| error.error)?;

@@ -53,6 +53,10 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// With --traces: also write the measured change as one self-contained HTML page
+    /// (charts inline, works offline) to FILE, replaced whole once complete.
+    #[arg(long, value_name = "FILE", requires = "traces")]
+    html: Option<PathBuf>,
 }
 
 /// One side of the diff: a CPL policy, or a collector config's processor imported.
@@ -212,6 +216,14 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
             .collect();
     // An inexact import proves nothing about the whole config.
     let equivalent = diff.is_equivalent() && inexact.is_empty();
+    if let (Some(path), Some((before, after))) = (&args.html, &impact) {
+        let inputs = super::replay::input_names(&args.traces);
+        let page = cpl_report::diff(&name_a, &name_b, &inputs, (before, after));
+        if let Err(message) = super::replay::write_html(path, &page) {
+            write_stderr(&format!("error: {message}\n"));
+            return ExitStatus::Failure;
+        }
+    }
     let text = match args.format {
         Format::Json => {
             let mut document = serde_json::json!({

@@ -63,6 +63,10 @@ pub(crate) struct Args {
     /// Worker threads for decoding (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
+    /// Also write the report as one self-contained HTML page (charts inline, works
+    /// offline) to FILE, replaced whole once complete.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 fn parse_duration(text: &str) -> Result<u64, String> {
@@ -122,6 +126,13 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         return ExitStatus::Failure;
     }
     let name = args.policy.display().to_string();
+    if let Some(path) = &args.html {
+        let page = cpl_report::replay(&name, &input_names(&args.inputs), &reports);
+        if let Err(message) = write_html(path, &page) {
+            write_stderr(&format!("error: {message}\n"));
+            return ExitStatus::Failure;
+        }
+    }
     let text = match args.format {
         // Several processors: an array of reports, one per processor, in file order.
         Format::Json if reports.len() > 1 => {
@@ -159,6 +170,27 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
         ));
         ExitStatus::Findings
     }
+}
+
+/// The inputs as the report names them: as given, `<stdin>` for `-`.
+pub(crate) fn input_names(inputs: &[PathBuf]) -> Vec<String> {
+    inputs
+        .iter()
+        .map(|input| {
+            if input.as_os_str() == "-" {
+                crate::input::STDIN_NAME.to_owned()
+            } else {
+                input.display().to_string()
+            }
+        })
+        .collect()
+}
+
+/// Writes an HTML report through a temporary file beside `path`: nothing is left
+/// half-written when writing fails.
+pub(crate) fn write_html(path: &Path, page: &str) -> Result<(), String> {
+    crate::commands::compile::write_atomically(path, page)
+        .map_err(|error| format!("cannot write `{}`: {error}", path.display()))
 }
 
 /// One replay per processor to replay (all of a collector config's, or the one
