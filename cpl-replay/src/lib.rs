@@ -15,4 +15,4 @@ pub mod fidelity;
 pub mod policy_tests;
 pub mod replay;
 
-pub use replay::{Decider, Replay, ReplayOptions, Report, SpanSummary};
+pub use replay::{Decider, Replay, ReplayOptions, Report, SpanSummary, Summaries};

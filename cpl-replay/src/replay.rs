@@ -45,6 +45,8 @@ use cpl_eval::{
 };
 use cpl_otlp::{ReadStats, Span};
 
+use crate::fidelity::{adjusted_count, Fidelity, NO_ROUTE};
+
 /// The CPL condition that makes a span an error span, and its trace an error trace
 /// (spec/replay.md, "Error traces").
 pub const ERROR_SPAN: &str = "status == ERROR OR status_code >= 500";
@@ -103,7 +105,10 @@ pub struct SpanSummary {
     copy_key: u64,
     matched: RuleSet,
     tenant: TraceTenant,
-    service: Option<String>,
+    /// `service.name`: an index into [`Summaries::names`], or [`NO_NAME`].
+    service: u32,
+    /// For a server span of a CPL policy's replay: what fidelity needs.
+    server: Option<ServerSummary>,
     bytes: u64,
     error: bool,
     start: u64,
@@ -111,6 +116,102 @@ pub struct SpanSummary {
     /// The span itself, for deciders that need the whole trace: a collector config, or a
     /// policy with trace-level parts (decided on whole traces at the end).
     span: Option<Box<Span>>,
+}
+
+/// A server span's share of the fidelity figures (spec/replay.md, "Fidelity").
+#[derive(Debug, Clone, Copy)]
+struct ServerSummary {
+    /// `http.route`: an index into [`Summaries::names`], or [`NO_NAME`].
+    route: u32,
+    /// Its status is `ERROR`.
+    error: bool,
+    /// Its `duration`, when it has one.
+    nanos: Option<u64>,
+}
+
+/// No name: a span without `service.name`, a server span without `http.route`.
+const NO_NAME: u32 = u32::MAX;
+
+/// The summaries of a batch of spans, and the names they refer to, each stored once
+/// per batch rather than once per span.
+#[derive(Debug, Clone, Default)]
+pub struct Summaries {
+    spans: Vec<SpanSummary>,
+    names: Vec<String>,
+}
+
+impl Summaries {
+    /// How many spans were summarised.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether no span was summarised.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+}
+
+/// The names of one batch, interned while it is summarised.
+#[derive(Default)]
+struct BatchNames<'s> {
+    ids: HashMap<&'s str, u32>,
+    names: Vec<&'s str>,
+    /// The resource of the last span and its service, for the common run of spans of
+    /// one resource.
+    last_resource: Option<(&'s cpl_otlp::Resource, u32)>,
+}
+
+impl<'s> BatchNames<'s> {
+    fn id(&mut self, name: &'s str) -> u32 {
+        let next = u32::try_from(self.names.len()).unwrap_or(NO_NAME);
+        *self.ids.entry(name).or_insert_with(|| {
+            self.names.push(name);
+            next
+        })
+    }
+
+    fn service(&mut self, span: &'s Span) -> u32 {
+        let resource: &'s cpl_otlp::Resource = &span.resource;
+        if let Some((last, id)) = self.last_resource {
+            if std::ptr::eq(last, resource) {
+                return id;
+            }
+        }
+        let id = resource
+            .service_name()
+            .map_or(NO_NAME, |name| self.id(name));
+        self.last_resource = Some((resource, id));
+        id
+    }
+
+    /// What fidelity needs of `span`: `None` unless it is a server span.
+    fn server(&mut self, span: &'s Span) -> Option<ServerSummary> {
+        if span.kind != cpl_otlp::SpanKind::Server {
+            return None;
+        }
+        let route = match span
+            .attribute("http.route")
+            .and_then(cpl_otlp::AnyValue::as_str)
+        {
+            Some(route) if !route.is_empty() => self.id(route),
+            _ => NO_NAME,
+        };
+        let (start, end) = (span.start_time_unix_nano, span.end_time_unix_nano);
+        Some(ServerSummary {
+            route,
+            error: span.status == cpl_otlp::StatusCode::Error,
+            // CPL's `duration`: missing when a time is unset or the end is before the start.
+            nanos: (start != 0 && end != 0 && end >= start).then(|| end - start),
+        })
+    }
+
+    fn finish(self, spans: Vec<SpanSummary>) -> Summaries {
+        Summaries {
+            spans,
+            names: self.names.into_iter().map(str::to_owned).collect(),
+        }
+    }
 }
 
 /// What decides each trace of a replay: a CPL policy, or a `tail_sampling` processor
@@ -127,26 +228,30 @@ pub enum Decider<'e> {
 
 impl Decider<'_> {
     /// Summarises decoded spans; reads only the decider, so any thread may call it.
-    pub fn summarize(self, spans: &[Span]) -> Vec<SpanSummary> {
+    pub fn summarize(self, spans: &[Span]) -> Summaries {
         match self {
             Decider::Policy(evaluator) => Replay::summarize(evaluator, spans),
             Decider::Collector(_) => {
                 let error = &*ERROR_CONDITION;
-                spans
+                let mut names = BatchNames::default();
+                let summaries = spans
                     .iter()
                     .map(|span| SpanSummary {
                         trace_id: span.trace_id.0,
                         copy_key: 0,
                         matched: RuleSet::new(),
                         tenant: TraceTenant::new(),
-                        service: span.resource.service_name().map(str::to_owned),
+                        service: names.service(span),
+                        // No fidelity for a collector config (spec/replay.md, "Fidelity").
+                        server: None,
                         bytes: span.encoded_len,
                         error: satisfies(error, span),
                         start: span.start_time_unix_nano,
                         end: span.end_time_unix_nano,
                         span: Some(Box::new(span.clone())),
                     })
-                    .collect()
+                    .collect();
+                names.finish(summaries)
             }
         }
     }
@@ -155,6 +260,8 @@ impl Decider<'_> {
 /// The state of one trace while its spans arrive.
 #[derive(Debug, Default)]
 struct TraceState {
+    /// The order in which the trace was first seen: its index in per-trace vectors.
+    ordinal: u32,
     matched: RuleSet,
     tenant: TraceTenant,
     spans: u64,
@@ -275,6 +382,8 @@ pub struct Replay<'e> {
     /// trace-level parts.
     trace_spans: HashMap<[u8; 16], Vec<Span>, BuildHasherDefault<TraceIdHasher>>,
     services: HashMap<String, u32>,
+    /// The server spans, for the fidelity figures; `None` for a collector config.
+    fidelity: Option<Fidelity>,
     input: InputReport,
 }
 
@@ -293,6 +402,7 @@ impl<'e> Replay<'e> {
             traces: TraceMap::default(),
             trace_spans: HashMap::default(),
             services: HashMap::new(),
+            fidelity: matches!(decider, Decider::Policy(_)).then(Fidelity::default),
             input: InputReport::default(),
         }
     }
@@ -303,10 +413,11 @@ impl<'e> Replay<'e> {
     }
 
     /// Summarises decoded spans; reads only the evaluators, so any thread may call it.
-    pub fn summarize(evaluator: &Evaluator, spans: &[Span]) -> Vec<SpanSummary> {
+    pub fn summarize(evaluator: &Evaluator, spans: &[Span]) -> Summaries {
         let error = &*ERROR_CONDITION;
         let whole_traces = evaluator.reads_trace();
-        spans
+        let mut names = BatchNames::default();
+        let summaries = spans
             .iter()
             .map(|span| {
                 let mut tenant = TraceTenant::new();
@@ -323,7 +434,8 @@ impl<'e> Replay<'e> {
                         evaluator.matches(span)
                     },
                     tenant,
-                    service: span.resource.service_name().map(str::to_owned),
+                    service: names.service(span),
+                    server: names.server(span),
                     bytes: span.encoded_len,
                     error: satisfies(error, span),
                     start: span.start_time_unix_nano,
@@ -331,16 +443,29 @@ impl<'e> Replay<'e> {
                     span: whole_traces.then(|| Box::new(span.clone())),
                 }
             })
-            .collect()
+            .collect();
+        names.finish(summaries)
     }
 
     /// Merges span summaries into their traces. For a CPL policy, a copy of a span
     /// already merged is counted in `input.duplicate_spans` and otherwise ignored; for a
     /// collector config every copy counts, as the collector does not deduplicate.
-    pub fn add(&mut self, summaries: Vec<SpanSummary>) {
+    pub fn add(&mut self, summaries: Summaries) {
         let every_copy = matches!(self.decider, Decider::Collector(_));
-        for mut summary in summaries {
-            let trace = self.traces.entry(summary.trace_id).or_default();
+        let Summaries { spans, names } = summaries;
+        // The batch's names as service indexes and route ids, looked up on first use.
+        let mut service_ids = vec![NO_NAME; names.len()];
+        let mut route_ids = vec![NO_NAME; names.len()];
+        let mut unknown_service = NO_NAME;
+        for mut summary in spans {
+            let next = u32::try_from(self.traces.len()).unwrap_or(u32::MAX);
+            let trace = self
+                .traces
+                .entry(summary.trace_id)
+                .or_insert_with(|| TraceState {
+                    ordinal: next,
+                    ..TraceState::default()
+                });
             if !every_copy && !trace.seen.insert(summary.copy_key) {
                 self.input.duplicate_spans += 1;
                 continue;
@@ -360,10 +485,34 @@ impl<'e> Replay<'e> {
                 trace.start = summary.start;
             }
             trace.end = trace.end.max(summary.end);
-            let service = match summary.service {
-                Some(name) => service_index(&mut self.services, name),
-                None => service_index_str(&mut self.services, "unknown"),
+            let service = match names.get(summary.service as usize) {
+                Some(name) => {
+                    let id = &mut service_ids[summary.service as usize];
+                    if *id == NO_NAME {
+                        *id = service_index(&mut self.services, name);
+                    }
+                    *id
+                }
+                None => {
+                    if unknown_service == NO_NAME {
+                        unknown_service = service_index(&mut self.services, "unknown");
+                    }
+                    unknown_service
+                }
             };
+            if let (Some(fidelity), Some(server)) = (self.fidelity.as_mut(), summary.server) {
+                let route = match names.get(server.route as usize) {
+                    Some(name) => {
+                        let id = &mut route_ids[server.route as usize];
+                        if *id == NO_NAME {
+                            *id = fidelity.route_id(name);
+                        }
+                        *id
+                    }
+                    None => NO_ROUTE,
+                };
+                fidelity.add(trace.ordinal, service, route, server.error, server.nanos);
+            }
             match trace
                 .services
                 .iter_mut()
@@ -396,6 +545,15 @@ impl<'e> Replay<'e> {
             }
         }
         let mut tally = Tally::new(self.decider, &self.services);
+        // The adjusted count of each kept trace, by ordinal (0 when dropped).
+        let mut weights = vec![
+            0.0;
+            if self.fidelity.is_some() {
+                self.traces.len()
+            } else {
+                0
+            }
+        ];
         for (trace_id, trace) in &self.traces {
             let slow = satisfies(
                 &self.slow,
@@ -409,22 +567,31 @@ impl<'e> Replay<'e> {
                 .trace_spans
                 .get(trace_id)
                 .map_or(&[][..], Vec::as_slice);
-            tally.trace(*trace_id, trace, arrived, slow);
+            let weight = tally.trace(*trace_id, trace, arrived, slow);
+            if let Some(slot) = weights.get_mut(trace.ordinal as usize) {
+                *slot = weight;
+            }
         }
-        tally.report(self.input, &self.options)
+        let mut report = tally.report(self.input, &self.options);
+        if let Some(fidelity) = self.fidelity {
+            let mut names = vec!["unknown"; self.services.len()];
+            for (name, &index) in &self.services {
+                names[index as usize] = name;
+            }
+            report.fidelity = Some(fidelity.report(&weights, &names));
+        }
+        report
     }
 }
 
-fn service_index(services: &mut HashMap<String, u32>, name: String) -> u32 {
+/// The index of service `name`, assigned in order of first appearance.
+fn service_index(services: &mut HashMap<String, u32>, name: &str) -> u32 {
+    if let Some(&index) = services.get(name) {
+        return index;
+    }
     let next = u32::try_from(services.len()).unwrap_or(u32::MAX);
-    *services.entry(name).or_insert(next)
-}
-
-fn service_index_str(services: &mut HashMap<String, u32>, name: &str) -> u32 {
-    match services.get(name) {
-        Some(index) => *index,
-        None => service_index(services, name.to_owned()),
-    }
+    services.insert(name.to_owned(), next);
+    next
 }
 
 /// The sums of [`Replay::finish`], one trace at a time. Every figure is a sum of
@@ -518,11 +685,26 @@ impl<'e> Tally<'e> {
         }
     }
 
-    fn trace(&mut self, trace_id: [u8; 16], trace: &TraceState, arrived: &[Span], slow: bool) {
-        let keep = match self.decider {
+    /// Decides and counts one trace; returns its adjusted count when kept (1 for a
+    /// collector config's), 0 when dropped.
+    fn trace(
+        &mut self,
+        trace_id: [u8; 16],
+        trace: &TraceState,
+        arrived: &[Span],
+        slow: bool,
+    ) -> f64 {
+        let weight = match self.decider {
             Decider::Policy(evaluator) => self.policy_trace(evaluator, trace_id, trace),
-            Decider::Collector(processor) => self.collector_trace(processor, trace, arrived),
+            Decider::Collector(processor) => {
+                if self.collector_trace(processor, trace, arrived) {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
         };
+        let keep = weight > 0.0;
         let report = &mut self.report;
         report.traces.add(1, keep);
         report.spans.add(trace.spans, keep);
@@ -544,6 +726,7 @@ impl<'e> Tally<'e> {
             report.slow.kept += u64::from(keep);
         }
         report.durations.add(trace.start, trace.end, keep);
+        weight
     }
 
     /// Decides a trace as the `tail_sampling` processor does and counts each policy's
@@ -594,13 +777,14 @@ impl<'e> Tally<'e> {
         }
     }
 
-    /// Decides a trace with a CPL policy and counts it for its rule or base rate.
+    /// Decides a trace with a CPL policy and counts it for its rule or base rate;
+    /// returns its adjusted count when kept, 0 when dropped.
     fn policy_trace(
         &mut self,
         evaluator: &Evaluator,
         trace_id: [u8; 16],
         trace: &TraceState,
-    ) -> bool {
+    ) -> f64 {
         let report = &mut self.report;
         let decision = evaluator.decide_trace(trace_id, &trace.matched, trace.tenant.get());
         let keep = decision.keep;
@@ -641,7 +825,16 @@ impl<'e> Tally<'e> {
                 tenant.base_rate.kept += u64::from(keep);
             }
         }
-        keep
+        if keep {
+            let rate = match decision.reason {
+                Reason::Rule { rate, .. }
+                | Reason::BaseRate { rate }
+                | Reason::TenantBaseRate { rate, .. } => rate,
+            };
+            adjusted_count(rate)
+        } else {
+            0.0
+        }
     }
 
     /// The report: the sums, plus the figures derived from them.

@@ -13,7 +13,7 @@ use cpl_otlp::{
     self as otlp, decode_raw, Decoded, Fidelity, Leniency, RawDocument, ReadError, ReadStats,
     TraceReader,
 };
-use cpl_replay::{Decider, Replay, ReplayOptions, Report, SpanSummary};
+use cpl_replay::{Decider, Replay, ReplayOptions, Report, Summaries};
 use rayon::prelude::*;
 
 use crate::commands::input_report::{InputReport, Style};
@@ -411,7 +411,7 @@ fn replay_input<R: BufRead>(
                 Err(error) => report.error(&error),
             }
         }
-        let results: Vec<(ReadStats, Option<ReadError>, Vec<Vec<SpanSummary>>)> = batch
+        let results: Vec<(ReadStats, Option<ReadError>, Vec<Summaries>)> = batch
             .into_par_iter()
             .map(|raw| {
                 let bytes = raw.size;

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use cpl_replay::fidelity::{Estimate, FidelityReport};
 use cpl_replay::replay::{BaseRateSource, CollectorReport, Report, ERROR_SPAN};
 
 use crate::render::table::{count, counted, decimal1, dollars, percent, size, Align, Table};
@@ -79,6 +80,10 @@ pub(crate) fn render(report: &Report, policy: &str) -> String {
     }
     out.push('\n');
     savings(&mut out, report);
+    if let Some(report) = &report.fidelity {
+        out.push('\n');
+        fidelity(&mut out, report);
+    }
     out
 }
 
@@ -289,6 +294,146 @@ fn savings(out: &mut String, report: &Report) {
         ]);
     }
     table.write(out, "    ");
+}
+
+/// Rows of each fidelity table; the JSON has more.
+const FIDELITY_ROWS: usize = 10;
+
+/// What sampling does to the figures dashboards compute from server spans: overall,
+/// then the busiest services and routes.
+fn fidelity(out: &mut String, fidelity: &FidelityReport) {
+    let overall = &fidelity.overall;
+    if overall.requests.truth.unwrap_or(0.0) == 0.0 {
+        let _ = writeln!(
+            out,
+            "  fidelity: no server span (kind SERVER) to measure request, error and latency figures on"
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  fidelity of server-span figures, estimated from the kept traces (relative error):"
+    );
+    let mut table = Table::new(&[
+        ("", Align::Left),
+        ("truth", Align::Right),
+        ("weighted by 1/p", Align::Right),
+        ("naive", Align::Right),
+    ]);
+    let rows: [(&str, &Estimate, fn(f64) -> String); 5] = [
+        ("requests", &overall.requests, whole),
+        ("error rate", &overall.error_rate, rate),
+        ("p50 latency", &overall.latency_p50_ms, latency),
+        ("p95 latency", &overall.latency_p95_ms, latency),
+        ("p99 latency", &overall.latency_p99_ms, latency),
+    ];
+    for (label, estimate, format) in rows {
+        table.row(vec![
+            label.to_owned(),
+            figure(estimate.truth, format),
+            with_error(estimate.weighted, estimate.weighted_error, format),
+            with_error(estimate.naive, estimate.naive_error, format),
+        ]);
+    }
+    table.write(out, "    ");
+    for (kind, rows, more) in [
+        ("service", &fidelity.services, fidelity.more_services),
+        ("route", &fidelity.routes, fidelity.more_routes),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        out.push('\n');
+        let mut columns = vec![("service", Align::Left)];
+        if kind == "route" {
+            columns.push(("route", Align::Left));
+        }
+        columns.extend([
+            ("requests", Align::Right),
+            ("error rate", Align::Right),
+            ("weighted", Align::Right),
+            ("naive", Align::Right),
+            ("p99 latency", Align::Right),
+            ("weighted", Align::Right),
+            ("naive", Align::Right),
+        ]);
+        let mut table = Table::new(&columns);
+        for row in rows.iter().take(FIDELITY_ROWS) {
+            let mut cells = vec![row.service.clone()];
+            if let Some(route) = &row.route {
+                cells.push(route.clone());
+            }
+            let (errors, p99) = (&row.error_rate, &row.latency_p99_ms);
+            cells.extend([
+                figure(row.requests.truth, whole),
+                figure(errors.truth, rate),
+                with_error(errors.weighted, errors.weighted_error, rate),
+                with_error(errors.naive, errors.naive_error, rate),
+                figure(p99.truth, latency),
+                with_error(p99.weighted, p99.weighted_error, latency),
+                with_error(p99.naive, p99.naive_error, latency),
+            ]);
+            table.row(cells);
+        }
+        table.write(out, "    ");
+        let left_out = (rows.len().saturating_sub(FIDELITY_ROWS) as u64).saturating_add(more);
+        if left_out > 0 {
+            let (one, many) = if kind == "route" {
+                ("route", "routes")
+            } else {
+                ("service", "services")
+            };
+            let _ = writeln!(
+                out,
+                "    and {} more{}",
+                counted(left_out, one, many),
+                if more > 0 {
+                    format!(" ({} in --format json)", count(left_out - more))
+                } else {
+                    " (in --format json)".to_owned()
+                }
+            );
+        }
+    }
+}
+
+/// A figure, or `-` when there is none.
+fn figure(value: Option<f64>, format: fn(f64) -> String) -> String {
+    value.map_or_else(|| "-".to_owned(), format)
+}
+
+/// An estimate and its relative error: `0.87% (+2.1%)`.
+fn with_error(value: Option<f64>, error: Option<f64>, format: fn(f64) -> String) -> String {
+    match (value, error) {
+        (Some(value), Some(error)) => {
+            // Rounded to the digit shown first, so that no `-0.0%` appears.
+            let error = (error * 1000.0).round() / 10.0 + 0.0;
+            format!("{} ({error:+.1}%)", format(value))
+        }
+        (value, _) => figure(value, format),
+    }
+}
+
+/// A request count, whole, with thousands separators.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // ≥ 0, rounded
+fn whole(value: f64) -> String {
+    count(value.round().max(0.0) as u64)
+}
+
+/// An error rate as a percentage.
+fn rate(value: f64) -> String {
+    format!("{:.2}%", value * 100.0)
+}
+
+/// Milliseconds, to three significant digits below 100 ms.
+fn latency(ms: f64) -> String {
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else if ms >= 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.2} ms")
+    }
 }
 
 /// `1s`, `1.5s`, `250ms`: the slow threshold as the user would write it.
