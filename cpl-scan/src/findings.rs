@@ -10,7 +10,7 @@ use crate::model::{Language, Location};
 use crate::read::kube::OPERATOR_SAMPLERS;
 use crate::report::{Finding, Risk, Role, Witness};
 use crate::resolve::{value_text, Resolved};
-use crate::sdk::{agreement, is_parent_based, EnvProblem, Probability};
+use crate::sdk::{agreement, is_parent_based, EnvProblem};
 use crate::setting::{Layer, Setting, Value, Var};
 
 /// A service as the findings see it.
@@ -50,10 +50,17 @@ impl Findings {
         environment: Option<&str>,
         witnesses: Vec<Witness>,
     ) {
+        // A missing tenant is missing per environment; other findings are reported
+        // once per setting and service, whichever environments share it.
+        let scope = if std::ptr::eq(code, &codes::SCAN_TENANT_OVERRIDE_MISSING) {
+            environment
+        } else {
+            service
+        };
         let key = (
             code.code.to_owned(),
             at.location.clone(),
-            service.map(str::to_owned),
+            scope.map(str::to_owned),
         );
         if !self.seen.insert(key) {
             return;

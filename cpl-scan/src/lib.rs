@@ -444,7 +444,15 @@ impl Scanner<'_> {
             return;
         }
         let source = self.source_file(path, text);
-        let (documents, errors) = yaml::parse_documents(text);
+        let (mut documents, errors) = yaml::parse_documents(text);
+        if documents.is_empty() && !errors.is_empty() {
+            if let Some(repaired) = repair_flow_closers(text) {
+                let (again, again_errors) = yaml::parse_documents(&repaired);
+                if again_errors.is_empty() || !again.is_empty() {
+                    documents = again;
+                }
+            }
+        }
         let mut read = Read::default();
         if documents.is_empty() {
             if let Some(error) = errors
@@ -562,6 +570,37 @@ impl Scanner<'_> {
             });
         }
     }
+}
+
+/// Go's YAML library (docker compose, kubectl) accepts a flow collection whose closing
+/// bracket sits at the parent key's indentation (`command: [` ... `    ]`); YAML 1.2
+/// parsers refuse it. The repair moves such a line's brackets to the end of the line
+/// before it, keeping every other byte where it was (so positions stay exact).
+/// `None` when there is nothing to repair.
+fn repair_flow_closers(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    for (i, line) in lines.iter().enumerate() {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let trimmed = content.trim_start();
+        let closers = !trimmed.is_empty() && trimmed.chars().all(|c| c == ']' || c == '}');
+        let previous_ok = i > 0
+            && !lines[i - 1].contains('#')
+            && lines[i - 1].ends_with('\n')
+            && !lines[i - 1].ends_with("\r\n");
+        if closers && previous_ok && out.ends_with('\n') {
+            out.pop();
+            out.push_str(trimmed);
+            out.push('\n');
+            out.push_str(&content[..content.len() - trimmed.len()]);
+            out.push_str(&line[content.len()..]);
+            changed = true;
+        } else {
+            out.push_str(line);
+        }
+    }
+    changed.then_some(out)
 }
 
 /// The byte offset of a 1-based line and character column.
@@ -775,4 +814,31 @@ fn role(context: &Context, name: &str) -> (Role, String) {
 /// Whether `path` is a directory holding a project file (for the CLI's messages).
 pub fn has_project(path: &Path) -> bool {
     path.join("cpl.yaml").is_file()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flow_closers_at_the_parent_indentation_are_read_as_compose_reads_them() {
+        let text = "services:\n  a:\n    command: [\n      \"start\"\n    ]\n    image: x\n";
+        assert!(
+            yaml::parse_documents(text).0.is_empty(),
+            "saphyr refuses it"
+        );
+        let repaired = repair_flow_closers(text).expect("repaired");
+        assert_eq!(repaired.len(), text.len());
+        assert_eq!(repaired.find("image"), text.find("image"));
+        let (documents, errors) = yaml::parse_documents(&repaired);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(documents.len(), 1);
+    }
+
+    #[test]
+    fn code_positions_become_byte_offsets() {
+        assert_eq!(offset_of("ab\ncé\nx", 2, 2), 4);
+        assert_eq!(offset_of("ab\ncé\nx", 3, 1), 7);
+        assert_eq!(offset_of("ab", 9, 9), 2);
+    }
 }

@@ -11,7 +11,19 @@ use crate::source::{entries, get, items, number, text, Read, SourceFile};
 
 /// Whether a document is a declarative config file.
 pub fn is_declarative(root: &Node) -> bool {
+    // `file_format` alone is not enough: weaver's semantic-convention files have it too.
     get(root, "file_format").is_some()
+        && [
+            "tracer_provider",
+            "propagator",
+            "resource",
+            "disabled",
+            "meter_provider",
+            "logger_provider",
+            "attribute_limits",
+        ]
+        .iter()
+        .any(|key| get(root, key).is_some())
 }
 
 /// Reads a declarative config file. An omitted sampler is the spec's default,
