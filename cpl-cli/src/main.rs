@@ -62,6 +62,13 @@ enum Command {
     ///
     /// For example `cpl import collector.yaml -o policy.yaml`.
     Import(commands::import::Args),
+    /// Find every sampler setting in a repository (env, compose, Kubernetes, Helm,
+    /// the Operator, declarative config, collector and Jaeger configs, CPL policies,
+    /// SDK code), resolve what each service samples in each environment, and report
+    /// drift.
+    ///
+    /// For example `cpl scan . --format json > sampling-audit.json`.
+    Scan(commands::scan::Args),
     /// Explain a diagnostic code: what it finds, why it matters, an example.
     Explain(commands::explain::Args),
     /// Print the JSON Schema of policy files or of the `cpl.yaml` project file.
@@ -97,6 +104,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args),
         Command::Compile(args) => commands::compile::run(&args),
         Command::Import(args) => commands::import::run(&args),
+        Command::Scan(args) => commands::scan::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
         Command::Completions(args) => commands::completions::run(&args),

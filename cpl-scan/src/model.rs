@@ -11,7 +11,7 @@ use serde::Serialize;
 
 /// A position in a scanned file: the path relative to the scan root, with `/`
 /// separators, and a 1-based line and column (column in characters).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct Location {
     /// Relative to the scan root, `/`-separated.
     pub path: String,
@@ -22,7 +22,9 @@ pub struct Location {
 }
 
 /// The language of an OpenTelemetry SDK whose code the scanner reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// `go.opentelemetry.io/otel/sdk/trace`.
@@ -41,7 +43,7 @@ pub enum Language {
 }
 
 /// A sampling ratio as far as the scanned files determine it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Ratio {
     /// A literal or a value resolved from the scanned files.
@@ -55,7 +57,7 @@ pub enum Ratio {
 }
 
 /// A sampler, as a tree.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Sampler {
     /// Samples everything (`AlwaysSample`, `ALWAYS_ON`, `always_on`).

@@ -183,6 +183,24 @@ registry! {
     APPROXIMATE_IMPORT = "W530" "approximate-import" Warning "`cpl import`: a policy imported with a CPL form that differs on some traces (values present but empty, the latency prefix quirk)";
     APPROXIMATE_ERROR_MODE = "W531" "approximate-error-mode" Warning "`cpl import`: an `ottl_condition` with `error_mode: propagate` whose conditions can fail at run time, imported as `ignore`";
     APPROXIMATE_OTTL = "W532" "approximate-ottl" Warning "`cpl import`: an OTTL `IsMatch` on an attribute, which the collector also applies to the text of non-string values";
+    SCAN_INVALID_YAML = "E600" "scan-invalid-yaml" Error "`cpl scan`: a manifest, compose, values or config file that is not well-formed YAML or breaks a YAML limit";
+    SCAN_INVALID_JSON = "E601" "scan-invalid-json" Error "`cpl scan`: a Jaeger strategies file that is not well-formed JSON";
+    SAMPLING_DRIFT = "L601" "sampling-drift" Error "`cpl scan`: a service's effective root sampling probability differs between environments";
+    NON_PARENT_BASED_DOWNSTREAM = "L602" "non-parent-based-downstream" Error "`cpl scan`: an internal service whose sampler ignores the parent's decision";
+    MISSING_PROPAGATOR = "L603" "missing-propagator" Error "`cpl scan`: a Go service that builds a tracer provider but never sets a propagator (Go's default is a no-op)";
+    MIXED_PROPAGATORS = "L604" "mixed-propagators" Error "`cpl scan`: services whose trace-context propagators share no format, or `OTEL_PROPAGATORS=none`";
+    UNKNOWN_SAMPLER_NAME = "L605" "unknown-sampler-name" Error "`cpl scan`: an `OTEL_TRACES_SAMPLER` value the service's SDK does not know";
+    INVALID_SAMPLER_ARGUMENT = "L606" "invalid-sampler-argument" Error "`cpl scan`: an `OTEL_TRACES_SAMPLER_ARG` that is not a number in [0, 1]";
+    UNSUPPORTED_OPERATOR_SAMPLER = "L607" "unsupported-operator-sampler" Error "`cpl scan`: an `Instrumentation` sampler type outside the Operator CRD's enum";
+    SHADOWED_SETTING = "L608" "shadowed-setting" Warning "`cpl scan`: a sampler setting that never takes effect because another one wins";
+    SCAN_TENANT_OVERRIDE_MISSING = "L609" "scan-tenant-override-missing" Error "`cpl scan`: an expected tenant has no override file in an environment";
+    SCAN_TENANT_OVERRIDE_LOOSER = "L610" "scan-tenant-override-looser" Warning "`cpl scan`: a tenant override samples less than the service's base";
+    SCAN_TENANT_OVERRIDE_STRICTER = "L611" "scan-tenant-override-stricter" Warning "`cpl scan`: a tenant override samples more than the service's base";
+    BASE_RATE_BEHIND_HEAD_SAMPLER = "L612" "base-rate-behind-head-sampler" Error "`cpl scan`: a CPL or clarvynn policy behind a head sampler that already drops traces";
+    SDK_DEFAULT_SAMPLER = "L613" "sdk-default-sampler" Warning "`cpl scan`: nothing sets a service's sampler, so the SDK default `ParentBased(AlwaysOn)` applies";
+    SDK_DISABLED = "L614" "sdk-disabled" Error "`cpl scan`: `OTEL_SDK_DISABLED=true` turns the SDK into a no-op";
+    UNRESOLVED_SAMPLER_VALUE = "L615" "unresolved-sampler-value" Warning "`cpl scan`: a sampler setting whose value comes from a variable the scanned files do not set";
+    NON_STRING_ENV_VALUE = "L616" "non-string-env-value" Error "`cpl scan`: a Kubernetes `env` value that is not a string, which the API server rejects";
 }
 
 /// Looks a code up by its code (`E101`) or its name (`unexpected-token`).

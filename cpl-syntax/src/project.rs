@@ -110,6 +110,7 @@ const TOP_KEYS: &[&str] = &[
     "parity",
     "slos",
     "lint",
+    "scan",
 ];
 const TENANTS_KEYS: &[&str] = &["expected"];
 const PARITY_KEYS: &[&str] = &["base_rate_ratio"];
@@ -157,6 +158,9 @@ fn project(loader: &mut Loader, source: &str) -> Option<Project> {
     let version = top.get("version").and_then(|node| loader.version(node));
     let environments = if let Some(node) = top.get("environments") {
         environments(loader, node)
+    } else if top.get("scan").is_some() {
+        // A project file for `cpl scan` only (spec/scan.md): `scan:` is read by cpl-scan.
+        Vec::new()
     } else {
         loader.report(
             Diagnostic::new(&codes::MISSING_KEY, "project file has no `environments`", top.anchor.clone(), "`environments` expected here")

@@ -9,5 +9,6 @@ mod input_report;
 pub(crate) mod lint;
 pub(crate) mod replay;
 mod replay_table;
+pub(crate) mod scan;
 pub(crate) mod schema;
 pub(crate) mod test;

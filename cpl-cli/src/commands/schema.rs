@@ -12,6 +12,8 @@ pub(crate) enum Document {
     Policy,
     /// A `cpl.yaml` project file.
     Project,
+    /// The JSON report of `cpl scan --format json`.
+    ScanReport,
 }
 
 /// Arguments of the subcommand (its help text is on `Command` in main.rs).
@@ -26,6 +28,7 @@ pub(crate) fn run(args: &Args) -> ExitStatus {
     let schema = match args.document {
         Document::Policy => cpl_syntax::schema::policy_schema(),
         Document::Project => cpl_syntax::schema::project_schema(),
+        Document::ScanReport => cpl_scan::report_schema(),
     };
     match write_stdout(&schema) {
         Ok(()) => ExitStatus::Clean,

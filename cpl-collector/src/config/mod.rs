@@ -387,49 +387,9 @@ pub(crate) fn key_text(node: &Node) -> Option<&str> {
     scalar(node).map(|s| s.text.as_str())
 }
 
-/// Whether `key` is a YAML merge key (`<<`, plain and untagged).
-fn is_merge_key(key: &Node) -> bool {
-    scalar(key).is_some_and(|s| {
-        s.text == "<<"
-            && s.style == yaml::ScalarStyle::Plain
-            && s.tag.as_deref().is_none_or(|tag| tag == "!!merge")
-    })
-}
-
-/// A mapping's entries with merge keys applied, in the order the collector's YAML
-/// library (`yaml.v3`) gives them their values: an explicit key wins over a merged one,
-/// and among merged mappings (`<<: [*a, *b]`) the first that has the key wins. `None`
-/// when `node` is not a mapping. Merge values that are not mappings are ignored here
-/// (the YAML library rejects them; the file's other checks still run).
-pub(crate) fn merged_entries(node: &Node) -> Option<Vec<(&Node, &Node)>> {
-    let NodeValue::Mapping(entries) = &node.value else {
-        return None;
-    };
-    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
-        return Some(entries.iter().map(|(k, v)| (k, v)).collect());
-    }
-    let mut out: Vec<(&Node, &Node)> = entries
-        .iter()
-        .filter(|(k, _)| !is_merge_key(k))
-        .map(|(k, v)| (k, v))
-        .collect();
-    for (_, value) in entries.iter().filter(|(k, _)| is_merge_key(k)) {
-        let sources: Vec<&Node> = match &value.value {
-            NodeValue::Sequence(items) => items.iter().collect(),
-            _ => vec![value],
-        };
-        for source in sources {
-            // Nesting is bounded by the YAML tree's depth limit.
-            for (k, v) in merged_entries(source).unwrap_or_default() {
-                let text = key_text(k);
-                if text.is_none() || !out.iter().any(|(seen, _)| key_text(seen) == text) {
-                    out.push((k, v));
-                }
-            }
-        }
-    }
-    Some(out)
-}
+/// A mapping's entries with merge keys applied (`yaml.v3`'s order: explicit keys win,
+/// then the merged mappings in order): the shared positioned-YAML helper.
+pub(crate) use cpl_syntax::yaml::merged_entries;
 
 /// A YAML problem as a diagnostic, positioned in the file.
 fn yaml_diagnostic(error: &YamlError, embed: Option<Embed<'_>>) -> Diagnostic {

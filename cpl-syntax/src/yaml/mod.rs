@@ -171,3 +171,55 @@ pub enum YamlErrorKind {
 pub fn parse(source: &str) -> (Option<Node>, Vec<YamlError>) {
     tree::parse(source)
 }
+
+/// Parses a stream of YAML documents (Kubernetes manifests, `---`-separated), with the
+/// same limits as [`parse`] per document: empty documents are left out. On a syntax,
+/// alias-limit or depth error there are no documents.
+pub fn parse_documents(source: &str) -> (Vec<Node>, Vec<YamlError>) {
+    tree::parse_documents(source)
+}
+
+/// Whether `key` is a YAML merge key (`<<`, plain, untagged or tagged `!!merge`).
+pub fn is_merge_key(key: &Node) -> bool {
+    matches!(&key.value, NodeValue::Scalar(s) if s.text == "<<"
+        && s.style == ScalarStyle::Plain
+        && s.tag.as_deref().is_none_or(|tag| tag == "!!merge"))
+}
+
+/// A mapping's entries with merge keys (`<<: *base`, `<<: [*a, *b]`) applied, as Go's
+/// `yaml.v3` and docker compose apply them: an explicit key wins over a merged one, and
+/// among merged mappings the first that has the key wins. `None` when `node` is not a
+/// mapping. Merge values that are not mappings are ignored. Nesting is bounded by the
+/// tree's depth limit.
+pub fn merged_entries(node: &Node) -> Option<Vec<(&Node, &Node)>> {
+    let NodeValue::Mapping(entries) = &node.value else {
+        return None;
+    };
+    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
+        return Some(entries.iter().map(|(k, v)| (k, v)).collect());
+    }
+    let key_text = |node: &Node| match &node.value {
+        NodeValue::Scalar(s) => Some(s.text.clone()),
+        _ => None,
+    };
+    let mut out: Vec<(&Node, &Node)> = entries
+        .iter()
+        .filter(|(k, _)| !is_merge_key(k))
+        .map(|(k, v)| (k, v))
+        .collect();
+    for (_, value) in entries.iter().filter(|(k, _)| is_merge_key(k)) {
+        let sources: Vec<&Node> = match &value.value {
+            NodeValue::Sequence(items) => items.iter().collect(),
+            _ => vec![value],
+        };
+        for source in sources {
+            for (k, v) in merged_entries(source).unwrap_or_default() {
+                let text = key_text(k);
+                if text.is_none() || !out.iter().any(|(seen, _)| key_text(seen) == text) {
+                    out.push((k, v));
+                }
+            }
+        }
+    }
+    Some(out)
+}

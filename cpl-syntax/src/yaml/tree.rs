@@ -77,16 +77,7 @@ enum Stop {
 
 /// See [`super::parse`].
 pub(super) fn parse(source: &str) -> (Option<Node>, Vec<YamlError>) {
-    let mut builder = Builder {
-        source,
-        positions: Positions::new(source),
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        expanded: 0,
-        root: None,
-        errors: Vec::new(),
-        previous: 0,
-    };
+    let mut builder = Builder::new(source, false);
     match builder.run() {
         Stop::Done => {}
         Stop::Fatal(error) => {
@@ -107,7 +98,35 @@ pub(super) fn parse(source: &str) -> (Option<Node>, Vec<YamlError>) {
     (root, errors)
 }
 
+/// See [`super::parse_documents`].
+pub(super) fn parse_documents(source: &str) -> (Vec<Node>, Vec<YamlError>) {
+    let mut builder = Builder::new(source, true);
+    if let Stop::Fatal(error) = builder.run() {
+        builder.errors.push(error);
+        return (Vec::new(), builder.errors);
+    }
+    builder.finish_document();
+    let Builder {
+        documents,
+        anchors,
+        mut errors,
+        ..
+    } = builder;
+    drop(anchors);
+    let documents = documents
+        .into_iter()
+        .filter(|root| !is_empty_document(root))
+        .map(into_node)
+        .collect();
+    errors.sort_by_key(|error| error.span.start);
+    (documents, errors)
+}
+
 struct Builder<'a> {
+    /// Whether a stream of several documents is accepted ([`parse_documents`]).
+    multi: bool,
+    /// The documents finished so far (multi-document streams only).
+    documents: Vec<Built>,
     source: &'a str,
     positions: Positions<'a>,
     stack: Vec<Frame>,
@@ -121,7 +140,32 @@ struct Builder<'a> {
     previous: usize,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(source: &'a str, multi: bool) -> Self {
+        Builder {
+            multi,
+            documents: Vec::new(),
+            source,
+            positions: Positions::new(source),
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            expanded: 0,
+            root: None,
+            errors: Vec::new(),
+            previous: 0,
+        }
+    }
+
+    /// Files the current document (multi-document streams): anchors do not cross
+    /// documents, and each document gets its own expansion budget.
+    fn finish_document(&mut self) {
+        if let Some(root) = self.root.take() {
+            self.documents.push(root);
+        }
+        self.anchors.clear();
+        self.expanded = 0;
+    }
+
     fn run(&mut self) -> Stop {
         let mut parser = Parser::new_from_str(self.source);
         let mut documents = 0;
@@ -140,7 +184,9 @@ impl Builder<'_> {
                 Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
                 Event::DocumentStart(_) => {
                     documents += 1;
-                    if documents > 1 {
+                    if self.multi {
+                        self.finish_document();
+                    } else if documents > 1 {
                         self.errors.push(YamlError {
                             kind: YamlErrorKind::MultipleDocuments,
                             message: "a file holds one YAML document; found a second one".into(),
