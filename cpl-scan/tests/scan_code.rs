@@ -77,3 +77,74 @@ fn typescript_fixtures() {
 fn csharp_fixtures() {
     insta::assert_snapshot!(fixtures("csharp"));
 }
+
+/// Every source file the code scanner reads under `root`, relative paths sorted.
+fn source_files(root: &Path) -> Vec<(String, std::path::PathBuf)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable corpus folder") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if path.is_dir() {
+                if name != "node_modules" && !name.starts_with('.') {
+                    stack.push(path);
+                }
+            } else if language_for(&path).is_some() {
+                let relative = path
+                    .strip_prefix(root)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((relative, path));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The opentelemetry-demo: the load generator's `AlwaysSample`, the Go
+/// services' propagators (checkout explicit, product-catalog from its
+/// declarative config), the providers built without a sampler (checkout, the
+/// chatbot, cart's `WithTracing`, the Node and browser providers), and nothing
+/// from comments or strings.
+#[test]
+fn opentelemetry_demo() {
+    let Some(root) = cpl_tests::shared_path("corpus/scan/open-telemetry__opentelemetry-demo")
+    else {
+        return;
+    };
+    let files = source_files(&root);
+    assert!(files.len() > 100, "the demo tree has its sources");
+    let mut out = String::new();
+    for (relative, path) in &files {
+        let findings = scan_file(path, relative);
+        if !findings.is_empty() {
+            out.push_str(&render(&findings));
+        }
+    }
+    insta::assert_snapshot!(out);
+}
+
+/// opentelemetry-java-examples: `parentBasedBuilder` and samplers built by
+/// helper methods (followed within `SamplerConfig.java`, dynamic across files).
+#[test]
+fn opentelemetry_java_examples() {
+    let Some(root) =
+        cpl_tests::shared_path("corpus/scan/fixtures/open-telemetry__opentelemetry-java-examples")
+    else {
+        return;
+    };
+    let mut out = String::new();
+    for (relative, path) in source_files(&root) {
+        out.push_str(&format!(
+            "== {relative}\n{}",
+            render(&scan_file(&path, &relative))
+        ));
+    }
+    insta::assert_snapshot!(out);
+}
