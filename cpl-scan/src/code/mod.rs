@@ -1,12 +1,67 @@
 //! SDK code, read with tree-sitter: where a service's code builds and
 //! installs a sampler, and whether it sets a propagator.
 //!
-//! PLACEHOLDER until the code scanner lands (issue 10): the types below are
-//! the interface the rest of the scan codes against.
+//! One module per language says what its syntax means (`go`, `python`,
+//! `java`, `js` for JavaScript and TypeScript, `csharp`); `syntax` holds what
+//! they share: a language-neutral view of expressions and the evaluator that
+//! follows a sampler through local variables, constants and helper functions
+//! defined in the same file (bounded depth; cycles end as dynamic). Anything
+//! else is `Sampler::Dynamic` / `Ratio::Dynamic` with the expression's text,
+//! and an environment read (`os.Getenv("X")`, `os.environ["X"]`,
+//! `System.getenv("X")`, `process.env.X`,
+//! `Environment.GetEnvironmentVariable("X")`) is `Ratio::Unresolved("X")`.
+//! Only code counts: tree-sitter tells comments and strings apart, so a
+//! commented-out sampler is not a finding.
+//!
+//! Where a finding is: `SamplerInstalled` at the call, argument or key that
+//! installs the sampler (Go's `WithSampler(...)`, Python's `sampler=`, Java's
+//! and .NET's `setSampler`/`SetSampler`, JavaScript's `sampler:`);
+//! `TracerProviderWithoutSampler` at the provider's constructor or builder;
+//! `PropagatorSet` at the call or key that sets it.
+//!
+//! `TracerProviderWithoutSampler` is reported when the provider's own
+//! construction shows every option and none is a sampler, or when nothing in
+//! the file installs a sampler (a builder kept in a variable, Go's `opts...`:
+//! the sampler could come from elsewhere in the file, and then no finding is
+//! better than a wrong one).
+//!
+//! What this module does not conclude: a file sees one part of a service, so
+//! whether a Go service ever sets a propagator (Go's global propagator is a
+//! no-op until `otel.SetTextMapPropagator`) is for the caller to derive per
+//! service: a Go service with `TracerProviderWithoutSampler` or
+//! `SamplerInstalled` findings and no `PropagatorSet` in any of its files.
+//!
+//! Bounds: files above [`MAX_SOURCE_BYTES`] are not read, nor JavaScript or
+//! TypeScript files with a line longer than [`MAX_JS_LINE_BYTES`] (minified
+//! bundles: besides the cost, a bundle that inlines the SDK would report the
+//! SDK's own samplers); parsing stops after [`PARSE_TIMEOUT`]; every walk is
+//! iterative and the evaluator's depth is bounded, so deep nesting cannot
+//! exhaust the stack. Bytes that are not UTF-8 are read as they are (tree-sitter
+//! parses bytes; texts are decoded lossily), and a file with syntax errors
+//! yields what tree-sitter recovered.
+
+mod csharp;
+mod go;
+mod java;
+mod js;
+mod python;
+mod syntax;
 
 use crate::model::{Language, Location, Sampler};
 use serde::Serialize;
 use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Source files larger than this are not read (generated code, vendored bundles).
+pub const MAX_SOURCE_BYTES: usize = 2 * 1024 * 1024;
+
+/// A JavaScript or TypeScript file with a line longer than this is taken for
+/// minified and not read.
+pub const MAX_JS_LINE_BYTES: usize = 4096;
+
+/// Parsing one file stops after this long (tree-sitter's error recovery on
+/// hostile input is the only step whose time is not linear in practice).
+pub const PARSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One sampler-relevant fact found in a source file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -64,7 +119,67 @@ pub fn language_for(path: &Path) -> Option<Language> {
 /// Everything sampler-relevant in one source file. `path` is the location's
 /// path (relative to the scan root); `source` may be any bytes (not UTF-8,
 /// minified, unparsable: what can be read is reported, nothing panics).
+/// Findings are in source order.
 pub fn scan_source(path: &str, language: Language, source: &[u8]) -> Vec<CodeFinding> {
-    let _ = (path, language, source);
-    Vec::new()
+    if source.len() > MAX_SOURCE_BYTES {
+        return Vec::new();
+    }
+    if matches!(language, Language::JavaScript | Language::TypeScript)
+        && source
+            .split(|&b| b == b'\n')
+            .any(|line| line.len() > MAX_JS_LINE_BYTES)
+    {
+        return Vec::new();
+    }
+    let grammar: tree_sitter::Language = match language {
+        Language::Go => tree_sitter_go::LANGUAGE.into(),
+        Language::Python => tree_sitter_python::LANGUAGE.into(),
+        Language::Java => tree_sitter_java::LANGUAGE.into(),
+        Language::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+        Language::TypeScript if syntax::is_tsx(path) => tree_sitter_typescript::LANGUAGE_TSX.into(),
+        Language::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+        Language::CSharp => tree_sitter_c_sharp::LANGUAGE.into(),
+    };
+    let mut parser = tree_sitter::Parser::new();
+    if parser.set_language(&grammar).is_err() {
+        return Vec::new();
+    }
+    let started = Instant::now();
+    let mut past_deadline = |_: &tree_sitter::ParseState| {
+        if started.elapsed() > PARSE_TIMEOUT {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    };
+    let options = tree_sitter::ParseOptions::new().progress_callback(&mut past_deadline);
+    let len = source.len();
+    let Some(tree) = parser.parse_with_options(
+        &mut |offset, _| {
+            if offset < len {
+                &source[offset..]
+            } else {
+                &[][..]
+            }
+        },
+        None,
+        Some(options),
+    ) else {
+        return Vec::new();
+    };
+    let src = syntax::Src {
+        path,
+        bytes: source,
+        language,
+        tree: &tree,
+    };
+    let mut findings = match language {
+        Language::Go => go::scan(&src),
+        Language::Python => python::scan(&src),
+        Language::Java => java::scan(&src),
+        Language::JavaScript | Language::TypeScript => js::scan(&src),
+        Language::CSharp => csharp::scan(&src),
+    };
+    findings.sort_by(|a, b| a.location.cmp(&b.location));
+    findings
 }
