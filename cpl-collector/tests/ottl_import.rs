@@ -6,6 +6,10 @@
 //! is a one-span trace, decided by the collector's semantics (`cpl_collector::decide`)
 //! and by CPL's evaluator on the imported, printed and reloaded policy.
 
+#![allow(clippy::needless_raw_string_hashes)]
+
+use std::fmt::Write as _;
+
 use cpl_collector::decide::{decide, Keep};
 use cpl_collector::import::import;
 use cpl_eval::{Evaluator, RuleSet};
@@ -194,11 +198,12 @@ const REFUSED: &[(&str, &str)] = &[
 fn config(conditions: &[&str], error_mode: &str) -> String {
     let mut yaml = String::from("tail_sampling:\n  policies:\n");
     for (i, condition) in conditions.iter().enumerate() {
-        yaml.push_str(&format!(
+        let _ = write!(
+            yaml,
             "    - name: p{i}\n      type: ottl_condition\n      ottl_condition:\n        \
              error_mode: {error_mode}\n        span:\n          - {}\n",
             serde_json::to_string(condition).expect("quotes")
-        ));
+        );
     }
     yaml
 }

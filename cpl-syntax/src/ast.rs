@@ -524,7 +524,7 @@ impl fmt::Display for FieldKind {
             // every key without a dot: bare, it would load with W114.
             FieldKind::SpanAttribute(key) => {
                 if crate::fields::reads_as_span_attribute(key)
-                    && !(f.alternate() && !key.contains('.'))
+                    && (!f.alternate() || key.contains('.'))
                 {
                     f.write_str(key)
                 } else {

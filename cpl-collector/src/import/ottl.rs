@@ -189,12 +189,12 @@ impl Translation {
         match func {
             Func::IsRootSpan => Ok(Tr::safe(Cpl::atom("NOT exists(parent_span_id)"))),
             Func::IsMatch(target, regex) => self.is_match(target, regex),
-            Func::IsString(target) => self.is_type(target, "string"),
-            Func::IsInt(target) => self.is_type(target, "int"),
-            Func::IsDouble(target) => self.is_type(target, "float"),
-            Func::IsBool(target) => self.is_type(target, "bool"),
-            Func::HasPrefix(target, affix) => self.affix(target, affix, "starts_with"),
-            Func::HasSuffix(target, affix) => self.affix(target, affix, "ends_with"),
+            Func::IsString(target) => Self::is_type(target, "string"),
+            Func::IsInt(target) => Self::is_type(target, "int"),
+            Func::IsDouble(target) => Self::is_type(target, "float"),
+            Func::IsBool(target) => Self::is_type(target, "bool"),
+            Func::HasPrefix(target, affix) => Self::affix(target, affix, "starts_with"),
+            Func::HasSuffix(target, affix) => Self::affix(target, affix, "ends_with"),
             Func::ContainsValue(list, item) => {
                 let Expr::List(items) = list.as_ref() else {
                     return refuse("`ContainsValue` of anything but a list literal");
@@ -209,7 +209,7 @@ impl Translation {
         }
     }
 
-    fn is_type(&mut self, target: &Expr, cpl_type: &str) -> Result<Tr> {
+    fn is_type(target: &Expr, cpl_type: &str) -> Result<Tr> {
         Ok(Tr::safe(match subject(target)? {
             Subject::Attribute(field) => Cpl::atom(format!("{field} is {cpl_type}")),
             Subject::Text(_) | Subject::Parent => Cpl::Const(cpl_type == "string"),
@@ -269,7 +269,7 @@ impl Translation {
         })
     }
 
-    fn affix(&mut self, target: &Expr, affix: &[u8], test: &str) -> Result<Tr> {
+    fn affix(target: &Expr, affix: &[u8], test: &str) -> Result<Tr> {
         let Ok(affix) = std::str::from_utf8(affix) else {
             return refuse("an affix that is not UTF-8");
         };
@@ -435,11 +435,11 @@ fn chain(items: Vec<Tr>, conjunction: bool) -> Result<Tr> {
         .collect::<Option<Vec<_>>>()
         .map(Cpl::and);
     let mut decided = Some(Vec::new());
-    for (i, decider) in decide.iter().enumerate() {
+    for (i, step) in decide.iter().enumerate() {
         let before = pass[..i].iter().cloned().collect::<Option<Vec<_>>>();
-        decided = match (decided, decider, before) {
-            (Some(mut out), Some(decider), Some(mut before)) => {
-                before.push(decider.clone());
+        decided = match (decided, step, before) {
+            (Some(mut out), Some(step), Some(mut before)) => {
+                before.push(step.clone());
                 out.push(Cpl::and(before));
                 Some(out)
             }
