@@ -49,6 +49,16 @@ fn replay_json_adds_up() {
             (t["base_rate"]["source"] == "tenant").then(|| t["base_rate"]["traces"].as_u64())?
         });
     assert_eq!(decided, total, "every trace is decided exactly once");
+    // Every trace is in one duration bucket or untimed, kept ones too.
+    let durations = &report["durations"];
+    for (bucket, counts) in [("total", "total"), ("kept", "kept")] {
+        assert_eq!(
+            sum(&durations[bucket], &serde_json::Value::as_u64)
+                + durations["untimed"][counts].as_u64().expect("untimed"),
+            report["traces"][counts].as_u64().expect("traces"),
+            "durations.{bucket}"
+        );
+    }
     // The parts of the money add up, in cents.
     let cents = |v: &serde_json::Value| (v.as_f64().expect("dollars") * 100.0).round() as i64;
     let savings = &report["savings"];
