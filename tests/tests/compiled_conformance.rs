@@ -154,7 +154,17 @@ fn cpl_kept(
 ) -> (usize, BTreeMap<String, Option<String>>, Vec<String>) {
     let mut traces: BTreeMap<[u8; 16], Vec<cpl_otlp::Span>> = BTreeMap::new();
     for request in requests {
-        for span in cpl_otlp::decode_document(request.as_bytes()).expect("the request decodes") {
+        // At full fidelity: `trace_state[…]` and `sampled` read the span's detail, as
+        // `cpl replay` reads it for a policy that uses them.
+        let mut spans = Vec::new();
+        cpl_otlp::decode_document_with_fidelity(
+            request.as_bytes(),
+            &mut spans,
+            cpl_otlp::Leniency::Strict,
+            cpl_otlp::Fidelity::Full,
+        )
+        .expect("the request decodes");
+        for span in spans {
             traces.entry(span.trace_id.0).or_default().push(span);
         }
     }
