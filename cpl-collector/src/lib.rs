@@ -17,7 +17,7 @@
 //! - `compile`: a CPL policy to a `tail_sampling` config that keeps exactly
 //!   the traces CPL keeps;
 //! - `import`: a `tail_sampling` config to the equivalent CPL policy;
-//! - `lint`: the lints of `cpl lint COLLECTOR.yaml` (L401–L449).
+//! - `lint`: the lints of `cpl lint COLLECTOR.yaml` (the L4xx codes).
 //!
 //! The semantics are specified in `spec/targets/otel-collector.md` and proven
 //! against the real collector by the conformance suite (`conformance/`).

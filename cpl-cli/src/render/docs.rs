@@ -1,6 +1,6 @@
 //! The long explanation of a diagnostic code, for `cpl explain` and the `help` of
 //! SARIF rules. cpl-check owns the texts (a rule's own documentation, else the code's
-//! section of spec/diagnostics.md), except for the collector lints (L401–L449), whose
+//! section of spec/diagnostics.md), except for the collector lints (the L4xx codes), whose
 //! rules' documentation cpl-collector owns; this is the CLI's one door to them.
 
 use std::borrow::Cow;

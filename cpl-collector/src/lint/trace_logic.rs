@@ -77,15 +77,17 @@ impl TraceLogic {
             },
             (
                 ExprKind::FnvSample {
-                    percent: p,
-                    salt: s,
+                    percent: narrow,
+                    salt: narrow_salt,
                 },
                 ExprKind::FnvSample {
-                    percent: q,
-                    salt: t,
+                    percent: wide,
+                    salt: wide_salt,
                 },
-            ) => match (number(&p.value), number(&q.value)) {
-                (Some(p), Some(q)) => s.value == t.value && p <= q,
+            ) => match (number(&narrow.value), number(&wide.value)) {
+                (Some(narrow), Some(wide)) => {
+                    narrow_salt.value == wide_salt.value && narrow <= wide
+                }
                 _ => false,
             },
             _ => false,
