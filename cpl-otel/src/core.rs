@@ -385,6 +385,7 @@ impl<P: Next> Core<P> {
             }
         }
         let decision = evaluator.decide_trace(*trace_id, &matched, tenant.get());
+        let upstream = self.upstream_keeps(trace_id, spans);
         if decision.keep {
             let rate = match decision.reason {
                 Reason::Rule { rate, .. }
@@ -396,10 +397,23 @@ impl<P: Next> Core<P> {
                 write: Some(cpl_eval::threshold(rate).unwrap_or(0)),
             };
         }
-        let drop = Outcome {
+        if upstream && self.options.honor_upstream_threshold {
+            self.counters.add(Counter::KeptUpstream, 1);
+            return Outcome {
+                keep: true,
+                write: None,
+            };
+        }
+        Outcome {
             keep: false,
             write: None,
-        };
+        }
+    }
+
+    /// Whether the caller's trace state says upstream kept the trace: a sampled context
+    /// with a valid `th` at most the trace's randomness (spec/runtime.md, "What a
+    /// downstream processor does with an upstream `th`"). Counts malformed values.
+    fn upstream_keeps(&self, trace_id: &[u8; 16], spans: &[Buffered]) -> bool {
         // The trace state the caller sent: that of the first span with a remote parent,
         // else of the first span.
         let Some(first) = spans
@@ -407,32 +421,20 @@ impl<P: Next> Core<P> {
             .find(|s| s.data.parent_span_is_remote)
             .or_else(|| spans.first())
         else {
-            return drop;
+            return false;
         };
         let context = &first.data.span_context;
         let Some(ot) = context.trace_state().get("ot") else {
-            return drop;
+            return false;
         };
         let ot = cpl_eval::OtSampling::parse_value(ot);
         if ot.malformed {
             self.counters.add(Counter::MalformedTraceState, 1);
         }
-        if !self.options.honor_upstream_threshold || !context.is_sampled() {
-            return drop;
-        }
         let randomness = ot
             .randomness
             .unwrap_or_else(|| cpl_eval::randomness(*trace_id));
-        match ot.threshold {
-            Some(t) if t <= randomness => {
-                self.counters.add(Counter::KeptUpstream, 1);
-                Outcome {
-                    keep: true,
-                    write: None,
-                }
-            }
-            _ => drop,
-        }
+        context.is_sampled() && ot.threshold.is_some_and(|t| t <= randomness)
     }
 
     fn dispatch(&self, outcome: Outcome, mut span: SpanData) {
