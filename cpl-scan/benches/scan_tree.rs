@@ -44,6 +44,7 @@ fn generate(root: &Path, files: usize) {
     std::fs::write(root.join(".env"), "RATIO_0=0.5\n").expect("write");
 }
 
+#[allow(clippy::print_stdout)] // a benchmark reports on stdout
 fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     generate(dir.path(), 10_000);

@@ -233,9 +233,8 @@ fn expand(inner: &str, vars: &BTreeMap<String, String>, out: &mut Interpolated, 
         if value.is_some() {
             nested(replacement, out);
         }
-    } else if rest.starts_with(":?") || rest.starts_with('?') {
-        lookup(name, vars, out);
     } else {
+        // `${VAR}`, and `${VAR:?message}` / `${VAR?message}` (compose fails on unset).
         lookup(name, vars, out);
     }
 }

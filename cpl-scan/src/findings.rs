@@ -52,7 +52,7 @@ impl Findings {
     ) {
         // A missing tenant is missing per environment; other findings are reported
         // once per setting and service, whichever environments share it.
-        let scope = if std::ptr::eq(code, &codes::SCAN_TENANT_OVERRIDE_MISSING) {
+        let scope = if code.code == codes::SCAN_TENANT_OVERRIDE_MISSING.code {
             environment
         } else {
             service
@@ -160,9 +160,8 @@ fn drift(service: &ServiceView<'_>, findings: &mut Findings) {
     let all_parent_based = known.iter().all(|(_, _, r)| is_parent_based(&r.sampler));
     let risk = match service.role.0 {
         Role::EntryPoint if low.1 == 0.0 || high.1 / low.1 >= 10.0 => Risk::Critical,
-        Role::EntryPoint => Risk::High,
         Role::Internal if all_parent_based => Risk::Medium,
-        Role::Internal => Risk::High,
+        Role::EntryPoint | Role::Internal => Risk::High,
     };
     let (at_env, at) = match (ratio_setting(low.2), ratio_setting(high.2)) {
         (Some(setting), _) => (low.0, setting),
@@ -379,9 +378,8 @@ fn behind_head(
     if head >= 1.0 {
         return;
     }
-    let base = match policy.value {
-        Value::Probability { value } => value,
-        _ => return,
+    let Value::Probability { value: base } = policy.value else {
+        return;
     };
     let mut witnesses = vec![witness(policy, format!("base_rate {base}"))];
     if let Some(decider) = resolved.decider {
@@ -551,7 +549,7 @@ fn missing_propagator(service: &ServiceView<'_>, findings: &mut Findings) {
     };
     let provider = resolved.applicable.iter().find(|s| {
         s.layer == Layer::Code
-            && s.location.path.ends_with(".go")
+            && s.language == Some(Language::Go)
             && (matches!(s.value, Value::Sampler { .. }) || s.key == "tracer provider")
     });
     let Some(provider) = provider else { return };

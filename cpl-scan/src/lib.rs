@@ -432,7 +432,7 @@ impl Scanner<'_> {
                     self.absorb(&source, read);
                 }
                 FileKind::Code(language) => {
-                    self.read_code(&file.path, text, language, code_scanner)
+                    self.read_code(&file.path, text, language, code_scanner);
                 }
             }
         }
@@ -691,15 +691,14 @@ fn name_services(settings: &mut [Setting], homes: &[(String, String)]) {
         let Some(service) = setting.service.clone() else {
             continue;
         };
-        let named = match service.strip_prefix("dir:") {
-            Some(dir) => place(dir),
-            None => service,
-        };
-        let renamed = renames
+        let named = service
+            .strip_prefix("dir:")
+            .map_or_else(|| service.clone(), &place);
+        let final_name = renames
             .get(&canonical_service(&named))
             .cloned()
             .unwrap_or(named);
-        setting.service = Some(renamed);
+        setting.service = Some(final_name);
     }
     // One spelling per canonical name: the first in sorted order.
     let mut spelling: BTreeMap<String, String> = BTreeMap::new();

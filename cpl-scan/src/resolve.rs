@@ -221,50 +221,47 @@ pub fn resolve<'s>(
             "declarative config file (`OTEL_CONFIG_FILE`)".to_owned(),
         )
     } else if let Some(env) = sampler_env {
-        match &env.value {
-            Value::Text { text } => {
-                let arg = arg_env.map(|a| match &a.value {
-                    Value::Text { text } => Ok(text.as_str()),
-                    Value::Unresolved { variables, .. } => {
-                        Err(variables.first().map_or("", String::as_str))
-                    }
-                    _ => Ok(""),
-                });
-                if let Some(a) = arg_env.filter(|a| matches!(a.value, Value::Unresolved { .. })) {
-                    unresolved.push(a);
+        if let Value::Text { text } = &env.value {
+            let arg = arg_env.map(|a| match &a.value {
+                Value::Text { text } => Ok(text.as_str()),
+                Value::Unresolved { variables, .. } => {
+                    Err(variables.first().map_or("", String::as_str))
                 }
-                let built = sdk::from_env(text, arg, language);
-                for problem in built.problems {
-                    let at = match problem {
-                        EnvProblem::InvalidArgument { .. } => arg_env.unwrap_or(env),
-                        EnvProblem::UnknownName { .. } => env,
-                    };
-                    problems.push((at, problem));
-                }
-                (
-                    built.sampler,
-                    Some(env),
-                    format!("`{}` ({})", env.key, env.layer.as_str()),
-                )
+                _ => Ok(""),
+            });
+            if let Some(a) = arg_env.filter(|a| matches!(a.value, Value::Unresolved { .. })) {
+                unresolved.push(a);
             }
-            _ => {
-                unresolved.push(env);
-                let variables = match &env.value {
-                    Value::Unresolved { variables, .. } => variables.join(", "),
-                    _ => String::new(),
+            let built = sdk::from_env(text, arg, language);
+            for problem in built.problems {
+                let at = match problem {
+                    EnvProblem::InvalidArgument { .. } => arg_env.unwrap_or(env),
+                    EnvProblem::UnknownName { .. } => env,
                 };
-                (
-                    Sampler::Other {
-                        name: format!("unresolved({variables})"),
-                    },
-                    Some(env),
-                    format!(
-                        "`{}` ({}), from a variable no scanned file sets",
-                        env.key,
-                        env.layer.as_str()
-                    ),
-                )
+                problems.push((at, problem));
             }
+            (
+                built.sampler,
+                Some(env),
+                format!("`{}` ({})", env.key, env.layer.as_str()),
+            )
+        } else {
+            unresolved.push(env);
+            let variables = match &env.value {
+                Value::Unresolved { variables, .. } => variables.join(", "),
+                _ => String::new(),
+            };
+            (
+                Sampler::Other {
+                    name: format!("unresolved({variables})"),
+                },
+                Some(env),
+                format!(
+                    "`{}` ({}), from a variable no scanned file sets",
+                    env.key,
+                    env.layer.as_str()
+                ),
+            )
         }
     } else {
         (

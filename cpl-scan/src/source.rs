@@ -233,6 +233,8 @@ pub fn content_span(node: &Node) -> Range<usize> {
 pub fn number(node: &Node) -> Option<f64> {
     match &node.value {
         NodeValue::Scalar(s) => match s.resolve() {
+            // Ratios and percentages: far below 2^52.
+            #[allow(clippy::cast_precision_loss)]
             Resolved::Int(i) => Some(i as f64),
             Resolved::Float(f) => Some(f),
             Resolved::String(text) => text.trim().parse().ok(),

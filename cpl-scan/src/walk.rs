@@ -71,10 +71,10 @@ pub fn kind_of(path: &str) -> Option<FileKind> {
         return Some(FileKind::Dockerfile);
     }
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+    if crate::read::has_extension(&lower, &["yaml", "yml"]) {
         return Some(FileKind::Yaml);
     }
-    if lower.ends_with(".json") {
+    if crate::read::has_extension(&lower, &["json"]) {
         let named = is_strategies_name(path);
         return (named || lower.contains("sampling")).then_some(FileKind::Json(named));
     }

@@ -2,6 +2,7 @@
 //! finding kind (each test fails when its finding is not reported), the inventory,
 //! the JSON schema, and bad input.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use cpl_scan::code::{CodeFinding, CodeFindingKind};
@@ -320,7 +321,7 @@ fn bad_input_is_counted_or_reported() {
         } else {
             format!("b{}", i - 1)
         };
-        bomb.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        let _ = writeln!(bomb, "b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]");
     }
     bomb.push_str("services: {}\n");
     std::fs::write(root.join("compose.yaml"), bomb).expect("write");

@@ -342,6 +342,30 @@ pub struct ProjectDocument {
     #[serde(default)]
     #[schemars(with = "Lint")]
     pub lint: Option<Lint>,
+    /// What `cpl scan` needs (spec/scan.md): environments as paths, entry-point
+    /// services, tenant override files.
+    #[serde(default)]
+    #[schemars(with = "ScanSection")]
+    pub scan: Option<ScanSection>,
+}
+
+/// `scan` of a project file (spec/scan.md, "Environments").
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[non_exhaustive]
+pub struct ScanSection {
+    /// Each environment's name and the paths (files or directories, relative to
+    /// `cpl.yaml`) whose settings belong to it, e.g. `prod: [deploy/overlays/prod]`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
+    pub environments: Option<BTreeMap<String, Vec<String>>>,
+    /// Services that start traces (their root sampler decides every trace).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub entry_points: Option<Vec<String>>,
+    /// Each tenant's override files or directories, e.g. `acme: [tenants/acme]`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
+    pub tenants: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// `tenants` of a project file.

@@ -148,6 +148,9 @@ fn human(scan: &Scan, root: Option<&Path>, colour: bool) -> Output {
                 cpl_scan::report::Role::Internal => "internal",
             };
             let probability = match &env.root_probability {
+                cpl_scan::sdk::Probability::Known { value } if env.sdk_disabled => {
+                    format!("{value} (SDK disabled)")
+                }
                 cpl_scan::sdk::Probability::Known { value } => format!("{value}"),
                 cpl_scan::sdk::Probability::Dynamic { .. } => "dynamic".to_owned(),
                 cpl_scan::sdk::Probability::Unknown { reason } => format!("? {reason}"),

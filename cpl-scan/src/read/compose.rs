@@ -14,7 +14,7 @@ use crate::source::{content_span, entries, get, items, text, Read, SourceFile};
 pub fn is_compose(path: &str, root: &Node) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     if (name.starts_with("compose") || name.starts_with("docker-compose"))
-        && (name.ends_with(".yaml") || name.ends_with(".yml"))
+        && super::has_extension(name, &["yaml", "yml"])
     {
         return true;
     }
@@ -116,29 +116,26 @@ pub fn read(
                 for item in items(environment) {
                     let Some(entry) = text(item) else { continue };
                     let span = content_span(item);
-                    match entry.split_once('=') {
-                        Some((key, raw)) => {
-                            let start = span.start + key.len() + 1;
-                            read.settings.extend(file.env_settings(
-                                key.trim(),
-                                &interpolate(raw, vars),
-                                raw,
-                                start..span.end.max(start),
-                                Layer::Compose,
-                                Some(name),
-                            ));
-                        }
-                        None => {
-                            let key = entry.trim();
-                            read.settings.extend(file.env_settings(
-                                key,
-                                &passthrough(key, vars),
-                                key,
-                                span,
-                                Layer::Compose,
-                                Some(name),
-                            ));
-                        }
+                    if let Some((key, raw)) = entry.split_once('=') {
+                        let start = span.start + key.len() + 1;
+                        read.settings.extend(file.env_settings(
+                            key.trim(),
+                            &interpolate(raw, vars),
+                            raw,
+                            start..span.end.max(start),
+                            Layer::Compose,
+                            Some(name),
+                        ));
+                    } else {
+                        let key = entry.trim();
+                        read.settings.extend(file.env_settings(
+                            key,
+                            &passthrough(key, vars),
+                            key,
+                            span,
+                            Layer::Compose,
+                            Some(name),
+                        ));
                     }
                 }
             }

@@ -92,18 +92,17 @@ pub fn read(file: &SourceFile<'_>, root: &Node, read: &mut Read) {
                     service,
                 ));
             } else if let Some(from) = get(entry, "valueFrom") {
-                let source = entries(from)
-                    .into_iter()
-                    .next()
-                    .map(|(k, v)| {
+                let origin = entries(from).into_iter().next().map_or_else(
+                    || "valueFrom".to_owned(),
+                    |(k, v)| {
                         let name = get(v, "name").and_then(text).unwrap_or("?");
                         let key = get(v, "key").and_then(text).unwrap_or("?");
                         format!("{}:{name}/{key}", text(k).unwrap_or("valueFrom"))
-                    })
-                    .unwrap_or_else(|| "valueFrom".to_owned());
+                    },
+                );
                 let resolved = Interpolated {
                     text: String::new(),
-                    unresolved: vec![source],
+                    unresolved: vec![origin],
                 };
                 read.settings.extend(file.env_settings(
                     var_name,
@@ -226,7 +225,7 @@ const NOT_COMPONENTS: &[&str] = &[
 /// Whether a file is a Helm values file.
 pub fn is_values(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    name.starts_with("values") && (name.ends_with(".yaml") || name.ends_with(".yml"))
+    name.starts_with("values") && super::has_extension(name, &["yaml", "yml"])
 }
 
 /// Reads a Helm values file: every env-like key, under the component that owns it.

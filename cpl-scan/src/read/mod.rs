@@ -27,6 +27,14 @@ pub fn join(base: &str, relative: &str) -> String {
     parts.join("/")
 }
 
+/// Whether a file name ends in `.ext` (ASCII case-insensitive).
+pub fn has_extension(name: &str, extensions: &[&str]) -> bool {
+    std::path::Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
 /// The directory of a `/`-separated path (`""` at the root).
 pub fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)

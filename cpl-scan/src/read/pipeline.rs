@@ -53,7 +53,7 @@ pub fn read_collector(file: &SourceFile<'_>, root: &Node, read: &mut Read) {
 /// Whether a JSON file name is a Jaeger strategies file by name.
 pub fn is_strategies_name(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    name.ends_with(".json") && name.contains("strateg")
+    super::has_extension(&name, &["json"]) && name.contains("strateg")
 }
 
 /// Reads a Jaeger strategies JSON file. serde_json keeps no positions: each setting
