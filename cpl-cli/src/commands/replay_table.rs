@@ -385,8 +385,9 @@ fn fidelity(out: &mut String, fidelity: &FidelityReport) {
             };
             let _ = writeln!(
                 out,
-                "    and {} more{}",
-                counted(left_out, one, many),
+                "    and {} more {}{}",
+                count(left_out),
+                if left_out == 1 { one } else { many },
                 if more > 0 {
                     format!(" ({} in --format json)", count(left_out - more))
                 } else {
@@ -428,7 +429,7 @@ fn rate(value: f64) -> String {
 /// Milliseconds, to three significant digits below 100 ms.
 fn latency(ms: f64) -> String {
     if ms >= 100.0 {
-        format!("{ms:.0} ms")
+        format!("{} ms", whole(ms))
     } else if ms >= 10.0 {
         format!("{ms:.1} ms")
     } else {
