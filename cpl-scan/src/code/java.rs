@@ -228,11 +228,7 @@ pub(crate) fn scan(src: &Src<'_>) -> Vec<CodeFinding> {
     };
     let lang = JavaLang;
     let defs = definitions(src);
-    let eval = Eval {
-        lang: &lang,
-        src,
-        defs: &defs,
-    };
+    let eval = Eval::new(&lang, src, &defs);
     let anchors = src.anchors(query);
     let name_of = |n: Node<'_>| {
         n.child_by_field_name("name")
