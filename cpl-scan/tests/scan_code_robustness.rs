@@ -5,6 +5,7 @@
 use cpl_scan::code::{scan_source, CodeFindingKind, MAX_JS_LINE_BYTES, MAX_SOURCE_BYTES};
 use cpl_scan::model::{Language, Ratio, Sampler};
 use proptest::prelude::*;
+use std::fmt::Write as _;
 
 const LANGUAGES: [(Language, &str); 7] = [
     (Language::Go, "a.go"),
@@ -166,9 +167,10 @@ fn shared_definitions_do_not_make_the_work_exponential() {
     let mut source = String::from("import sdktrace \"go.opentelemetry.io/otel/sdk/trace\"\nfunc main() {\n\ts0 := sdktrace.AlwaysSample()\n");
     for i in 1..=40 {
         let p = i - 1;
-        source.push_str(&format!(
-            "\ts{i} := sdktrace.ParentBased(s{p}, sdktrace.WithRemoteParentSampled(s{p}))\n"
-        ));
+        let _ = writeln!(
+            source,
+            "\ts{i} := sdktrace.ParentBased(s{p}, sdktrace.WithRemoteParentSampled(s{p}))"
+        );
     }
     source.push_str("\t_ = sdktrace.WithSampler(s40)\n}\n");
     let findings = scan_source("wide.go", Language::Go, source.as_bytes());
