@@ -141,10 +141,8 @@ fn opentelemetry_java_examples() {
     };
     let mut out = String::new();
     for (relative, path) in source_files(&root) {
-        out.push_str(&format!(
-            "== {relative}\n{}",
-            render(&scan_file(&path, &relative))
-        ));
+        let findings = render(&scan_file(&path, &relative));
+        let _ = write!(out, "== {relative}\n{findings}");
     }
     insta::assert_snapshot!(out);
 }

@@ -5,6 +5,7 @@
 use cpl_scan::code::{scan_source, CodeFindingKind, MAX_JS_LINE_BYTES, MAX_SOURCE_BYTES};
 use cpl_scan::model::{Language, Ratio, Sampler};
 use proptest::prelude::*;
+use std::fmt::Write as _;
 
 const LANGUAGES: [(Language, &str); 7] = [
     (Language::Go, "a.go"),
@@ -157,4 +158,21 @@ fn definition_cycles_end_as_dynamic() {
         ),
         "{findings:?}"
     );
+}
+
+#[test]
+fn shared_definitions_do_not_make_the_work_exponential() {
+    // Each level refers to the previous one twice: without a step budget the
+    // evaluator would visit 2^40 nodes.
+    let mut source = String::from("import sdktrace \"go.opentelemetry.io/otel/sdk/trace\"\nfunc main() {\n\ts0 := sdktrace.AlwaysSample()\n");
+    for i in 1..=40 {
+        let p = i - 1;
+        let _ = writeln!(
+            source,
+            "\ts{i} := sdktrace.ParentBased(s{p}, sdktrace.WithRemoteParentSampled(s{p}))"
+        );
+    }
+    source.push_str("\t_ = sdktrace.WithSampler(s40)\n}\n");
+    let findings = scan_source("wide.go", Language::Go, source.as_bytes());
+    assert_eq!(findings.len(), 1, "{findings:?}");
 }

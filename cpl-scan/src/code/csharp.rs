@@ -307,11 +307,7 @@ pub(crate) fn scan(src: &Src<'_>) -> Vec<CodeFinding> {
     };
     let lang = CsLang;
     let defs = definitions(src);
-    let eval = Eval {
-        lang: &lang,
-        src,
-        defs: &defs,
-    };
+    let eval = Eval::new(&lang, src, &defs);
     let anchors = src.anchors(query);
     let file_sets_sampler = anchors
         .iter()

@@ -340,11 +340,7 @@ pub(crate) fn scan(src: &Src<'_>) -> Vec<CodeFinding> {
         imports: imports(src),
     };
     let defs = definitions(src);
-    let eval = Eval {
-        lang: &lang,
-        src,
-        defs: &defs,
-    };
+    let eval = Eval::new(&lang, src, &defs);
     let calls: Vec<Call<'_>> = src
         .anchors(query)
         .into_iter()

@@ -92,7 +92,7 @@ impl Lang for JavaLang {
 
     fn sampler_ctor(&self, call: &Call<'_>) -> Option<Ctor> {
         let q = call.qualifier.as_deref();
-        if q.is_none() || q == Some("Sampler") {
+        if q.is_none_or(|q| q == "Sampler" || q.ends_with(".Sampler")) {
             let ctor = match call.name.as_str() {
                 "alwaysOn" => Some(Ctor::AlwaysOn),
                 "alwaysOff" => Some(Ctor::AlwaysOff),
@@ -228,11 +228,7 @@ pub(crate) fn scan(src: &Src<'_>) -> Vec<CodeFinding> {
     };
     let lang = JavaLang;
     let defs = definitions(src);
-    let eval = Eval {
-        lang: &lang,
-        src,
-        defs: &defs,
-    };
+    let eval = Eval::new(&lang, src, &defs);
     let anchors = src.anchors(query);
     let name_of = |n: Node<'_>| {
         n.child_by_field_name("name")

@@ -89,10 +89,16 @@ pub enum CodeFindingKind {
     /// A tracer provider built in code without an explicit sampler: the SDK
     /// default (or `OTEL_TRACES_SAMPLER`) applies.
     TracerProviderWithoutSampler,
-    /// A global propagator set (Go `otel.SetTextMapPropagator`, JS
-    /// `propagation.setGlobalPropagator`, ...): the formats named, as written.
+    /// A global propagator set (Go `otel.SetTextMapPropagator`, Python
+    /// `set_global_textmap`, Java `setPropagators`, JS
+    /// `propagation.setGlobalPropagator`, `textMapPropagator:` and
+    /// `register({ propagator })`, .NET `Sdk.SetDefaultTextMapPropagator`),
+    /// composites flattened in order.
     PropagatorSet {
-        /// e.g. `tracecontext`, `baggage`, `b3`.
+        /// `OTEL_PROPAGATORS` names (`tracecontext`, `baggage`, `b3`,
+        /// `b3multi`, `jaeger`, `xray`, `ottrace`) for the propagators the
+        /// scanner recognises; anything else is the expression as written
+        /// (`sdk.Propagator()`): set, by code the scanner does not follow.
         propagators: Vec<String>,
     },
     /// A `service.name` set in code (resource attribute or SDK option).

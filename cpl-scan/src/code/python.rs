@@ -284,11 +284,7 @@ pub(crate) fn scan(src: &Src<'_>) -> Vec<CodeFinding> {
         aliases: aliases(src),
     };
     let defs = definitions(src);
-    let eval = Eval {
-        lang: &lang,
-        src,
-        defs: &defs,
-    };
+    let eval = Eval::new(&lang, src, &defs);
     let mut out = Vec::new();
     for node in src.anchors(query) {
         if node.kind() == "pair" {

@@ -14,6 +14,7 @@
 
 use super::{CodeFinding, CodeFindingKind};
 use crate::model::{Language, Location, Ratio, Sampler};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use streaming_iterator::StreamingIterator as _;
@@ -302,11 +303,20 @@ impl<'t> Scope<'t> {
     }
 }
 
+/// How many expression nodes one evaluation (one sampler, ratio, string or
+/// propagator list) may visit, and one file in total: definitions can share
+/// sub-expressions (`b := ParentBased(a, WithRemoteParentSampled(a))` repeated),
+/// so the depth bound alone would allow exponential work.
+const STEPS_PER_EVALUATION: usize = 2_000;
+const STEPS_PER_FILE: usize = 200_000;
+
 /// The evaluator: a language, a parsed file and its definitions.
 pub(crate) struct Eval<'a, 't, L: Lang> {
     pub(crate) lang: &'a L,
     pub(crate) src: &'a Src<'t>,
     pub(crate) defs: &'a Defs<'t>,
+    /// Steps left for the current evaluation, and for the file.
+    steps: Cell<(usize, usize)>,
 }
 
 /// Where a name leads: a bound argument, a definition, or nowhere.
@@ -342,7 +352,33 @@ fn slot_name(name: &str) -> String {
     lower
 }
 
-impl<'t, L: Lang> Eval<'_, 't, L> {
+impl<'a, 't, L: Lang> Eval<'a, 't, L> {
+    pub(crate) fn new(lang: &'a L, src: &'a Src<'t>, defs: &'a Defs<'t>) -> Self {
+        Eval {
+            lang,
+            src,
+            defs,
+            steps: Cell::new((STEPS_PER_EVALUATION, STEPS_PER_FILE)),
+        }
+    }
+
+    /// Starts a new evaluation's budget (the file's keeps running down).
+    fn start(&self) {
+        let (_, file) = self.steps.get();
+        self.steps.set((STEPS_PER_EVALUATION.min(file), file));
+    }
+
+    /// Takes one step; `false` when the budget is spent.
+    fn step(&self) -> bool {
+        match self.steps.get() {
+            (0, _) | (_, 0) => false,
+            (evaluation, file) => {
+                self.steps.set((evaluation - 1, file - 1));
+                true
+            }
+        }
+    }
+
     fn resolve_name(&self, name: &str, at: Node<'t>, scope: &Rc<Scope<'t>>) -> Resolved<'t> {
         if let Some((node, scope)) = scope.lookup(name) {
             return Resolved::Node(node, scope);
@@ -385,6 +421,7 @@ impl<'t, L: Lang> Eval<'_, 't, L> {
 
     /// The sampler an expression builds.
     pub(crate) fn sampler(&self, node: Node<'t>) -> Sampler {
+        self.start();
         self.sampler_in(node, &Rc::new(Scope::default()), 0)
     }
 
@@ -395,7 +432,7 @@ impl<'t, L: Lang> Eval<'_, 't, L> {
     }
 
     fn sampler_in(&self, node: Node<'t>, scope: &Rc<Scope<'t>>, depth: usize) -> Sampler {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.step() {
             return self.dynamic(node);
         }
         match self.lang.view(self.src, node) {
@@ -635,7 +672,7 @@ impl<'t, L: Lang> Eval<'_, 't, L> {
 
     /// The ratio an expression gives.
     pub(crate) fn ratio_in(&self, node: Node<'t>, scope: &Rc<Scope<'t>>, depth: usize) -> Ratio {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.step() {
             return Ratio::Dynamic(self.src.expression(node));
         }
         match self.lang.view(self.src, node) {
@@ -666,11 +703,12 @@ impl<'t, L: Lang> Eval<'_, 't, L> {
 
     /// The string an expression is, when the file says which.
     pub(crate) fn string(&self, node: Node<'t>) -> Option<String> {
+        self.start();
         self.string_in(node, &Rc::new(Scope::default()), 0)
     }
 
     fn string_in(&self, node: Node<'t>, scope: &Rc<Scope<'t>>, depth: usize) -> Option<String> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.step() {
             return None;
         }
         match self.lang.view(self.src, node) {
@@ -688,6 +726,7 @@ impl<'t, L: Lang> Eval<'_, 't, L> {
     /// names for the ones the scanner knows, and the expression as written
     /// for anything else (set by code the scanner does not follow).
     pub(crate) fn propagators(&self, node: Node<'t>) -> Vec<String> {
+        self.start();
         let mut out = Vec::new();
         self.propagators_in(node, &Rc::new(Scope::default()), 0, &mut out);
         out
@@ -700,7 +739,7 @@ impl<'t, L: Lang> Eval<'_, 't, L> {
         depth: usize,
         out: &mut Vec<String>,
     ) {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.step() {
             out.push(self.src.expression(node));
             return;
         }
