@@ -485,20 +485,17 @@ impl<'e> Replay<'e> {
                 trace.start = summary.start;
             }
             trace.end = trace.end.max(summary.end);
-            let service = match names.get(summary.service as usize) {
-                Some(name) => {
-                    let id = &mut service_ids[summary.service as usize];
-                    if *id == NO_NAME {
-                        *id = service_index(&mut self.services, name);
-                    }
-                    *id
+            let service = if let Some(name) = names.get(summary.service as usize) {
+                let id = &mut service_ids[summary.service as usize];
+                if *id == NO_NAME {
+                    *id = service_index(&mut self.services, name);
                 }
-                None => {
-                    if unknown_service == NO_NAME {
-                        unknown_service = service_index(&mut self.services, "unknown");
-                    }
-                    unknown_service
+                *id
+            } else {
+                if unknown_service == NO_NAME {
+                    unknown_service = service_index(&mut self.services, "unknown");
                 }
+                unknown_service
             };
             if let (Some(fidelity), Some(server)) = (self.fidelity.as_mut(), summary.server) {
                 let route = match names.get(server.route as usize) {

@@ -296,6 +296,9 @@ fn savings(out: &mut String, report: &Report) {
     table.write(out, "    ");
 }
 
+/// A metric of the overall fidelity table: its label, figures and format.
+type MetricRow<'r> = (&'static str, &'r Estimate, fn(f64) -> String);
+
 /// Rows of each fidelity table; the JSON has more.
 const FIDELITY_ROWS: usize = 10;
 
@@ -320,7 +323,7 @@ fn fidelity(out: &mut String, fidelity: &FidelityReport) {
         ("weighted by 1/p", Align::Right),
         ("naive", Align::Right),
     ]);
-    let rows: [(&str, &Estimate, fn(f64) -> String); 5] = [
+    let rows: [MetricRow<'_>; 5] = [
         ("requests", &overall.requests, whole),
         ("error rate", &overall.error_rate, rate),
         ("p50 latency", &overall.latency_p50_ms, latency),
