@@ -577,10 +577,20 @@ fn missing_propagator(service: &ServiceView<'_>, findings: &mut Findings) {
 }
 
 fn mixed_propagators(services: &[ServiceView<'_>], findings: &mut Findings) {
+    // Trace-context formats by their `OTEL_PROPAGATORS` names; a propagator the code
+    // scanner could only show as an expression (`sdk.Propagator()`, built from a
+    // declarative file) has an unknown format and proves no mismatch.
+    const FORMATS: [&str; 6] = ["tracecontext", "b3", "b3multi", "jaeger", "xray", "ottrace"];
     let formats = |names: &[String]| -> BTreeSet<String> {
+        if names
+            .iter()
+            .any(|n| !FORMATS.contains(&n.as_str()) && n != "baggage" && n != "none")
+        {
+            return BTreeSet::new();
+        }
         names
             .iter()
-            .filter(|n| *n != "baggage" && *n != "none")
+            .filter(|n| FORMATS.contains(&n.as_str()))
             .cloned()
             .collect()
     };

@@ -8,6 +8,23 @@ use cpl_syntax::ast::{CompareOp, ExprKind, FieldKind, Value};
 use cpl_syntax::fields::BuiltinField;
 use cpl_syntax::Expr;
 
+/// A condition as a statement about a trace: a span-level condition `E` (no `any`,
+/// trace-level field or `fnv_sample`) holds for a trace when some span satisfies it,
+/// which is `any(E)` (spec/sampling.md, "Decisions"); import writes plain `when: E`
+/// for "some span matches" (§5).
+fn per_trace(expr: &Expr) -> std::borrow::Cow<'_, Expr> {
+    let mut fnv = false;
+    expr.walk(&mut |node| fnv |= matches!(node.kind, ExprKind::FnvSample { .. }));
+    if fnv || expr.is_trace_level() {
+        std::borrow::Cow::Borrowed(expr)
+    } else {
+        std::borrow::Cow::Owned(Expr {
+            kind: ExprKind::Any(Box::new(expr.clone())),
+            span: expr.span.clone(),
+        })
+    }
+}
+
 /// The questions L405 and L406 ask about trace-level conditions.
 pub(crate) struct TraceLogic {
     engine: Engine,
@@ -57,6 +74,7 @@ impl TraceLogic {
 
     /// Whether every trace that satisfies `a` satisfies `b`.
     pub(crate) fn contained(&self, a: &Expr, b: &Expr) -> bool {
+        let (a, b) = (&*per_trace(a), &*per_trace(b));
         if a.to_string() == b.to_string() || self.always(b) || self.never(a) {
             return true;
         }
@@ -96,6 +114,7 @@ impl TraceLogic {
 
     /// Whether no trace satisfies `expr`.
     pub(crate) fn never(&self, expr: &Expr) -> bool {
+        let expr = &*per_trace(expr);
         if [TraceField::Duration, TraceField::SpanCount]
             .into_iter()
             .any(|field| possible(field).meet(intervals(expr, field)).is_empty())
@@ -115,6 +134,7 @@ impl TraceLogic {
 
     /// Whether every trace satisfies `expr`.
     pub(crate) fn always(&self, expr: &Expr) -> bool {
+        let expr = &*per_trace(expr);
         match &expr.kind {
             ExprKind::FnvSample { percent, .. } => {
                 number(&percent.value).is_some_and(|p| p >= 100.0)
