@@ -20,7 +20,7 @@ fn per_trace(expr: &Expr) -> std::borrow::Cow<'_, Expr> {
     } else {
         std::borrow::Cow::Owned(Expr {
             kind: ExprKind::Any(Box::new(expr.clone())),
-            span: expr.span.clone(),
+            span: expr.span,
         })
     }
 }
