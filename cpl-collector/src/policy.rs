@@ -178,7 +178,8 @@ pub enum PolicyKind {
 }
 
 impl PolicyKind {
-    /// Every `type` v0.161.0 knows, as written in a config.
+    /// Every `type` v0.161.0 knows, as written in a config: the leaf types first
+    /// ([`PolicyKind::LEAF_TYPES`]), then the four that hold sub-policies.
     pub const TYPES: [&'static str; 17] = [
         "always_sample",
         "latency",
@@ -198,6 +199,10 @@ impl PolicyKind {
         "drop",
         "composite",
     ];
+
+    /// The leaf types: those every list of sub-policies accepts (all of
+    /// [`PolicyKind::TYPES`] but `and`, `not`, `drop` and `composite`).
+    pub const LEAF_TYPES: &'static [&'static str] = Self::TYPES.as_slice().split_at(13).0;
 
     /// The `type` as written in a config.
     pub fn type_name(&self) -> &'static str {

@@ -50,23 +50,6 @@ const SHARED_KEYS: &[&str] = &[
     "ottl_condition",
 ];
 
-/// The leaf types: those every list of sub-policies accepts.
-const LEAF_TYPES: &[&str] = &[
-    "always_sample",
-    "latency",
-    "numeric_attribute",
-    "probabilistic",
-    "status_code",
-    "string_attribute",
-    "rate_limiting",
-    "bytes_limiting",
-    "span_count",
-    "trace_state",
-    "trace_flags",
-    "boolean_attribute",
-    "ottl_condition",
-];
-
 /// Where a policy is written: which types and keys it may use (v0.161.0 nesting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
@@ -82,7 +65,7 @@ enum Level {
 
 impl Level {
     fn types(self) -> Vec<&'static str> {
-        let mut types = LEAF_TYPES.to_vec();
+        let mut types = PolicyKind::LEAF_TYPES.to_vec();
         match self {
             Level::Top => types.extend(["and", "not", "drop", "composite"]),
             Level::AndSub => types.push("not"),
