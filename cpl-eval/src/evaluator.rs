@@ -18,7 +18,7 @@ use crate::decision::{Decision, Reason, RuleSet};
 use crate::eval::{Ctx, Trace};
 use crate::tenant::TenantId;
 use crate::threshold::Rate;
-use crate::view::SpanView;
+use crate::view::{KeySet, SpanView};
 
 /// A policy compiled for evaluation. Build it once with [`Evaluator::compile`] and
 /// share it (it is `Send + Sync`); evaluation takes `&self` and allocates nothing.
@@ -230,6 +230,27 @@ impl Evaluator {
     /// "Deciding one span").
     pub fn reads_trace(&self) -> bool {
         self.program.trace_level
+    }
+
+    /// The span attribute keys and the resource attribute keys that the policy's
+    /// conditions (and its tenant attribute) read, each list sorted and without
+    /// repeats. Evaluating a span reads no other attribute, so a reader may leave
+    /// the others out (`cpl_otlp::AttributeKeys`).
+    pub fn attribute_keys(&self) -> (Vec<&str>, Vec<&str>) {
+        let mut span = Vec::new();
+        let mut resource = Vec::new();
+        for (scope, key) in &self.program.keys.keys {
+            match scope {
+                crate::compile::Scope::Span => span.push(&**key),
+                crate::compile::Scope::Resource => resource.push(&**key),
+            }
+        }
+        span.extend(self.program.key_sets.iter().flat_map(KeySet::iter));
+        for list in [&mut span, &mut resource] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        (span, resource)
     }
 
     /// Whether some condition reads a span's trace state or trace flags

@@ -900,6 +900,14 @@ proptest! {
             prop_assert_eq!(evaluator.decide_span(&otlp).keep, expected, "decide_span: `{}`", expr);
             let plain = Plain(&otlp);
             prop_assert_eq!(evaluator.decide_span(&plain).keep, expected, "default first_attribute: `{}`", expr);
+            // A reader may leave out every attribute the policy does not read.
+            let (span_keys, resource_keys) = evaluator.attribute_keys();
+            let mut filtered = otlp.clone();
+            filtered.attributes.retain(|kv| span_keys.contains(&kv.key.as_str()));
+            let mut resource = (*filtered.resource).clone();
+            resource.attributes.retain(|kv| resource_keys.contains(&kv.key.as_str()));
+            filtered.resource = std::sync::Arc::new(resource);
+            prop_assert_eq!(evaluator.decide_span(&filtered).keep, expected, "attribute_keys {:?} {:?}: `{}`", span_keys, resource_keys, expr);
         }
     }
 }

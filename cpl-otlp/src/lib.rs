@@ -212,6 +212,7 @@
 
 mod decode;
 mod dialect;
+mod keys;
 mod model;
 mod pb;
 mod problems;
@@ -233,6 +234,7 @@ pub use decode::{
     DecodeError, Document, ErrorKind, Signal, MAX_PROBLEMS,
 };
 pub use dialect::{Deviations, Leniency};
+pub use keys::AttributeKeys;
 pub use model::{
     AnyValue, Event, Fidelity, KeyValue, Link, Resource, Scope, Span, SpanDetail, SpanId, SpanKind,
     StatusCode, TraceId,

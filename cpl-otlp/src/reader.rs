@@ -15,6 +15,7 @@ use serde::de::IgnoredAny;
 
 use crate::decode::{decode_document_with_fidelity, DecodeError, Document, ErrorKind};
 use crate::dialect::{Deviations, Leniency};
+use crate::keys::AttributeKeys;
 use crate::model::{Fidelity, Span};
 use crate::proto::{self, InputFormat, ProtoError, GZIP_MAGIC, SNIFF_BYTES, ZSTD_MAGIC};
 
@@ -71,6 +72,8 @@ pub struct RawDocument {
     pub leniency: Leniency,
     /// How much of each span to keep: the reader's [`Fidelity`].
     pub fidelity: Fidelity,
+    /// Which attributes to keep: the reader's [`AttributeKeys`].
+    pub keys: Arc<AttributeKeys>,
 }
 
 /// What decoding one [`RawDocument`] gave.
@@ -432,6 +435,7 @@ pub struct TraceReader<R> {
     max_document_bytes: usize,
     leniency: Leniency,
     fidelity: Fidelity,
+    keys: Arc<AttributeKeys>,
     stats: ReadStats,
 }
 
@@ -456,6 +460,7 @@ impl<R: BufRead> TraceReader<R> {
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
             leniency: Leniency::Strict,
             fidelity: Fidelity::Policy,
+            keys: Arc::new(AttributeKeys::all()),
             stats: ReadStats::default(),
         }
     }
@@ -485,6 +490,15 @@ impl<R: BufRead> TraceReader<R> {
     #[must_use]
     pub fn with_fidelity(mut self, fidelity: Fidelity) -> Self {
         self.fidelity = fidelity;
+        self
+    }
+
+    /// Sets which attributes each span and resource must keep (default: all). The
+    /// others may be left out of [`Span::attributes`] and the resource's; documents
+    /// are checked whole either way.
+    #[must_use]
+    pub fn with_attribute_keys(mut self, keys: AttributeKeys) -> Self {
+        self.keys = Arc::new(keys);
         self
     }
 
@@ -593,6 +607,7 @@ impl<R: BufRead> TraceReader<R> {
             offset,
             leniency: self.leniency,
             fidelity: self.fidelity,
+            keys: Arc::clone(&self.keys),
         }
     }
 
@@ -695,6 +710,7 @@ impl<R: BufRead> TraceReader<R> {
                     offset: 0,
                     leniency: self.leniency,
                     fidelity: self.fidelity,
+                    keys: Arc::clone(&self.keys),
                 }))
             }
             Err(e) => {
@@ -809,6 +825,7 @@ impl<R: BufRead> TraceReader<R> {
                 offset,
                 leniency: self.leniency,
                 fidelity: self.fidelity,
+                keys: Arc::clone(&self.keys),
             }))
         }
     }
@@ -848,6 +865,7 @@ impl<R: BufRead> TraceReader<R> {
             offset,
             leniency: self.leniency,
             fidelity: self.fidelity,
+            keys: Arc::clone(&self.keys),
         })
     }
 

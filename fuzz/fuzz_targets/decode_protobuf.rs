@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
         offset: 0,
         leniency: Leniency::Strict,
         fidelity: Fidelity::Full,
+        keys: Arc::default(),
     };
     match decode_raw(&name, raw) {
         Decoded::Traces(batch) => {
