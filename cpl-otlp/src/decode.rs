@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::dialect::{Deviations, Leniency};
+use crate::keys::AttributeKeys;
 use crate::model::{
     AnyValue, Event, Fidelity, KeyValue, Link, Resource, Scope, Span, SpanDetail, SpanId, SpanKind,
     StatusCode, TraceId,
@@ -201,6 +202,41 @@ pub fn decode_document_with(
 /// is an error for the whole document); at [`Fidelity::Policy`] those fields
 /// are skipped unread, exactly as [`decode_document_with`] does.
 pub fn decode_document_with_fidelity(
+    bytes: &[u8],
+    out: &mut Vec<Span>,
+    leniency: Leniency,
+    fidelity: Fidelity,
+) -> Result<Document, DecodeError> {
+    decode_document_keeping(bytes, out, leniency, fidelity, &AttributeKeys::all())
+}
+
+/// Decodes one trace document as [`decode_document_with_fidelity`] does, keeping
+/// of each span's and resource's attributes at least those `keys` asks for (all
+/// of them at [`Fidelity::Full`]). Which documents are accepted, and every error,
+/// are the same whatever `keys` says.
+pub fn decode_document_keeping(
+    bytes: &[u8],
+    out: &mut Vec<Span>,
+    leniency: Leniency,
+    fidelity: Fidelity,
+    keys: &AttributeKeys,
+) -> Result<Document, DecodeError> {
+    let json = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bom = bytes.len() - json.len();
+    if fidelity == Fidelity::Policy {
+        if let Ok(spans) = crate::fast::decode(json, bom, out, keys) {
+            return Ok(Document::Traces {
+                spans,
+                deviations: Deviations::default(),
+            });
+        }
+    }
+    decode_document_serde(bytes, out, leniency, fidelity)
+}
+
+/// The serde decoder alone, without the single-pass path of `fast`: every
+/// dialect, every problem described.
+pub(crate) fn decode_document_serde(
     bytes: &[u8],
     out: &mut Vec<Span>,
     leniency: Leniency,

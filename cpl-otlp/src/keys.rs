@@ -14,8 +14,33 @@
 /// any other may be left out. The default keeps everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AttributeKeys {
-    span: Option<Box<[Box<str>]>>,
-    resource: Option<Box<[Box<str>]>>,
+    span: Option<KeyList>,
+    resource: Option<KeyList>,
+}
+
+/// Sorted keys, and bit `n` set when some key is `n` bytes long (bit 63: 63 or
+/// more), which rejects most other keys without a comparison.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct KeyList {
+    keys: Box<[Box<str>]>,
+    lengths: u64,
+}
+
+impl KeyList {
+    fn new(mut keys: Vec<Box<str>>) -> Self {
+        keys.sort_unstable();
+        keys.dedup();
+        let lengths = keys.iter().fold(0, |mask, key| mask | length_bit(key));
+        KeyList {
+            keys: keys.into_boxed_slice(),
+            lengths,
+        }
+    }
+}
+
+#[inline]
+fn length_bit(key: &str) -> u64 {
+    1 << key.len().min(63)
 }
 
 impl AttributeKeys {
@@ -33,15 +58,24 @@ impl AttributeKeys {
         R: IntoIterator,
         R::Item: Into<Box<str>>,
     {
-        let list = |keys: Vec<Box<str>>| {
-            let mut keys = keys;
-            keys.sort_unstable();
-            keys.dedup();
-            Some(keys.into_boxed_slice())
-        };
         Self {
-            span: list(span.into_iter().map(Into::into).collect()),
-            resource: list(resource.into_iter().map(Into::into).collect()),
+            span: Some(KeyList::new(span.into_iter().map(Into::into).collect())),
+            resource: Some(KeyList::new(resource.into_iter().map(Into::into).collect())),
+        }
+    }
+
+    /// The keys either keeps: what two readers of one input need.
+    #[must_use]
+    pub fn union(&self, other: &AttributeKeys) -> AttributeKeys {
+        let merge = |a: &Option<KeyList>, b: &Option<KeyList>| {
+            let (a, b) = (a.as_ref()?, b.as_ref()?);
+            Some(KeyList::new(
+                a.keys.iter().chain(b.keys.iter()).cloned().collect(),
+            ))
+        };
+        AttributeKeys {
+            span: merge(&self.span, &other.span),
+            resource: merge(&self.resource, &other.resource),
         }
     }
 
@@ -53,19 +87,22 @@ impl AttributeKeys {
     /// Whether a span attribute with `key` must be kept.
     #[inline]
     pub fn keeps_span(&self, key: &str) -> bool {
-        keeps(self.span.as_deref(), key)
+        keeps(self.span.as_ref(), key)
     }
 
     /// Whether a resource attribute with `key` must be kept.
     #[inline]
     pub fn keeps_resource(&self, key: &str) -> bool {
-        keeps(self.resource.as_deref(), key)
+        keeps(self.resource.as_ref(), key)
     }
 }
 
 #[inline]
-fn keeps(list: Option<&[Box<str>]>, key: &str) -> bool {
-    list.is_none_or(|keys| keys.iter().any(|k| cpl_eval::keys_equal(k, key)))
+fn keeps(list: Option<&KeyList>, key: &str) -> bool {
+    list.is_none_or(|list| {
+        list.lengths & length_bit(key) != 0
+            && list.keys.iter().any(|k| cpl_eval::keys_equal(k, key))
+    })
 }
 
 #[cfg(test)]
@@ -83,5 +120,9 @@ mod tests {
         assert!(only.keeps_resource("service.name") && !only.keeps_resource("tenant"));
         let none = AttributeKeys::only(Vec::<String>::new(), Vec::<String>::new());
         assert!(!none.keeps_span("a") && !none.keeps_resource("a"));
+        let both = only.union(&AttributeKeys::only(["a"], Vec::<String>::new()));
+        assert!(both.keeps_span("a") && both.keeps_span("tenant") && !both.keeps_span("b"));
+        assert!(both.keeps_resource("service.name") && !both.keeps_resource("a"));
+        assert!(only.union(&all).keeps_all() && all.union(&only).keeps_all());
     }
 }

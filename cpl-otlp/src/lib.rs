@@ -212,6 +212,7 @@
 
 mod decode;
 mod dialect;
+mod fast;
 mod keys;
 mod model;
 mod pb;
@@ -227,11 +228,13 @@ mod tests;
 #[cfg(test)]
 mod tests_detail;
 #[cfg(test)]
+mod tests_fast;
+#[cfg(test)]
 mod tests_proto;
 
 pub use decode::{
-    decode_document, decode_document_into, decode_document_with, decode_document_with_fidelity,
-    DecodeError, Document, ErrorKind, Signal, MAX_PROBLEMS,
+    decode_document, decode_document_into, decode_document_keeping, decode_document_with,
+    decode_document_with_fidelity, DecodeError, Document, ErrorKind, Signal, MAX_PROBLEMS,
 };
 pub use dialect::{Deviations, Leniency};
 pub use keys::AttributeKeys;
@@ -241,7 +244,8 @@ pub use model::{
 };
 pub use proto::{encode_traces_data, InputFormat, GZIP_MAGIC, SNIFF_BYTES, ZSTD_MAGIC};
 pub use reader::{
-    decode_raw, decompress, from_reader, open, Batch, Compression, Decoded, Encoding, Framing,
-    RawDocument, ReadError, ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,
+    decode_raw, decode_raw_ref, decompress, from_reader, open, Batch, Compression, Decoded,
+    Encoding, Framing, RawDocument, ReadError, ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,
+    SPARE_BUFFERS,
 };
 pub use view::attr_value;

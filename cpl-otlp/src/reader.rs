@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 
-use crate::decode::{decode_document_with_fidelity, DecodeError, Document, ErrorKind};
+use crate::decode::{decode_document_keeping, DecodeError, Document, ErrorKind};
 use crate::dialect::{Deviations, Leniency};
 use crate::keys::AttributeKeys;
 use crate::model::{Fidelity, Span};
@@ -87,11 +87,21 @@ pub enum Decoded {
     Error(ReadError),
 }
 
+/// How many given-back buffers a [`TraceReader`] keeps (a replay batch holds up to
+/// 64 documents).
+pub const SPARE_BUFFERS: usize = 64;
+
 /// Decodes a framed document of the input `name`. Pure, so it can run on any thread;
 /// record the result with [`ReadStats::record`]. Takes the document by value so that
-/// its buffer is freed as soon as it is decoded.
+/// its buffer is freed as soon as it is decoded; [`decode_raw_ref`] leaves it to the
+/// caller, to give back to the reader ([`TraceReader::recycle`]).
 #[allow(clippy::needless_pass_by_value)]
 pub fn decode_raw(name: &Arc<str>, raw: RawDocument) -> Decoded {
+    decode_raw_ref(name, &raw)
+}
+
+/// [`decode_raw`] of a borrowed document.
+pub fn decode_raw_ref(name: &Arc<str>, raw: &RawDocument) -> Decoded {
     let bytes = raw.size;
     let mut spans = Vec::new();
     if raw.encoding == Encoding::Protobuf {
@@ -121,7 +131,13 @@ pub fn decode_raw(name: &Arc<str>, raw: RawDocument) -> Decoded {
             }
         };
     }
-    match decode_document_with_fidelity(&raw.bytes, &mut spans, raw.leniency, raw.fidelity) {
+    match decode_document_keeping(
+        &raw.bytes,
+        &mut spans,
+        raw.leniency,
+        raw.fidelity,
+        &raw.keys,
+    ) {
         Ok(Document::Traces { deviations, .. }) => Decoded::Traces(Batch {
             spans: {
                 // The 4-byte prefix of a length-prefixed JSON record goes to the
@@ -140,9 +156,9 @@ pub fn decode_raw(name: &Arc<str>, raw: RawDocument) -> Decoded {
         Err(mut e) => {
             let more = std::mem::take(&mut e.more)
                 .iter()
-                .map(|m| read_error(name, &raw, m))
+                .map(|m| read_error(name, raw, m))
                 .collect();
-            let mut error = read_error(name, &raw, &e);
+            let mut error = read_error(name, raw, &e);
             error.more = more;
             error.omitted = e.omitted;
             Decoded::Error(error)
@@ -426,6 +442,8 @@ pub struct TraceReader<R> {
     format: Result<InputFormat, Option<io::Error>>,
     name: Arc<str>,
     buf: Vec<u8>,
+    /// Buffers given back ([`TraceReader::recycle`]), for the next documents.
+    spare: Vec<Vec<u8>>,
     mode: Mode,
     framing: Option<Framing>,
     /// Lines consumed so far.
@@ -453,6 +471,7 @@ impl<R: BufRead> TraceReader<R> {
             format,
             name: Arc::from(name.into()),
             buf: Vec::new(),
+            spare: Vec::new(),
             mode: Mode::Detect,
             framing: None,
             line: 0,
@@ -595,9 +614,21 @@ impl<R: BufRead> TraceReader<R> {
         self.error(ErrorKind::Io, message, line, 0, line_offset, 0)
     }
 
+    /// Gives a document's buffer back once it is decoded, to hold a later document:
+    /// reading a large line into a fresh buffer costs its growth and its pages (a
+    /// tenth of a replay's time on lines of half a megabyte). At most
+    /// [`SPARE_BUFFERS`] are kept.
+    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
+        if self.spare.len() < SPARE_BUFFERS && buffer.capacity() <= self.max_document_bytes {
+            buffer.clear();
+            self.spare.push(buffer);
+        }
+    }
+
     /// Hands `self.buf` out as the raw JSON document starting at `line`/`offset`.
     fn take_raw(&mut self, line: u64, offset: u64) -> RawDocument {
-        let bytes = std::mem::take(&mut self.buf);
+        let next = self.spare.pop().unwrap_or_default();
+        let bytes = std::mem::replace(&mut self.buf, next);
         RawDocument {
             size: bytes.len() as u64,
             bytes,

@@ -43,7 +43,7 @@ use cpl_collector::policy::Processor;
 use cpl_eval::{
     AttrValue, Evaluator, Reason, RuleSet, SpanKind, SpanView, StatusCode, TraceTenant,
 };
-use cpl_otlp::{ReadStats, Span};
+use cpl_otlp::{AttributeKeys, ReadStats, Span};
 
 use crate::fidelity::{adjusted_count, Fidelity, NO_ROUTE};
 
@@ -405,6 +405,24 @@ impl<'e> Replay<'e> {
             fidelity: matches!(decider, Decider::Policy(_)).then(Fidelity::default),
             input: InputReport::default(),
         }
+    }
+
+    /// The attributes this replay reads (spec/replay.md, "Reading only what is
+    /// read"): those its policy reads, those the report's own conditions read, the
+    /// span's `http.route` and the resource's `service.name`; all of them for a
+    /// collector config, whose OTTL can read any.
+    pub fn attribute_keys(&self) -> AttributeKeys {
+        let Decider::Policy(evaluator) = self.decider else {
+            return AttributeKeys::all();
+        };
+        let mut span = vec!["http.route"];
+        let mut resource = vec!["service.name"];
+        for reader in [evaluator, &*ERROR_CONDITION, &self.slow] {
+            let (s, r) = reader.attribute_keys();
+            span.extend(s);
+            resource.extend(r);
+        }
+        AttributeKeys::only(span, resource)
     }
 
     /// What this replay decides with.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cpl_otlp::{
-    self as otlp, decode_raw, Decoded, Fidelity, Leniency, RawDocument, ReadError, ReadStats,
+    self as otlp, decode_raw_ref, Decoded, Fidelity, Leniency, RawDocument, ReadError, ReadStats,
     TraceReader,
 };
 use cpl_replay::{Decider, Replay, ReplayOptions, Report, Summaries};
@@ -371,8 +371,14 @@ pub(crate) fn replay_inputs(
     let mut progress = Progress::new();
     let mut report = InputReport::new(reading.style);
     let fidelity = fidelity(replays);
+    let keys = replays
+        .iter()
+        .map(Replay::attribute_keys)
+        .reduce(|a, b| a.union(&b))
+        .unwrap_or_default();
     for input in &capture_files(inputs)? {
-        let reader = open_input(input, reading.leniency, fidelity)?;
+        let reader =
+            open_input(input, reading.leniency, fidelity)?.with_attribute_keys(keys.clone());
         let name = reader.name().to_owned();
         let stats = pool.install(|| replay_input(reader, replays, &mut progress, &mut report));
         report.input_done(&name, &stats);
@@ -411,27 +417,29 @@ fn replay_input<R: BufRead>(
                 Err(error) => report.error(&error),
             }
         }
-        let results: Vec<(ReadStats, Option<ReadError>, Vec<Summaries>)> = batch
+        let results: Vec<Decoding> = batch
             .into_par_iter()
             .map(|raw| {
                 let bytes = raw.size;
-                let decoded = decode_raw(&name, raw);
+                let decoded = decode_raw_ref(&name, &raw);
                 let mut stats = ReadStats::default();
                 stats.record(&decoded, bytes);
+                let buffer = raw.bytes;
                 match decoded {
                     Decoded::Traces(batch) => {
                         let summaries = deciders
                             .iter()
                             .map(|decider| decider.summarize(&batch.spans))
                             .collect();
-                        (stats, None, summaries)
+                        (stats, None, summaries, buffer)
                     }
-                    Decoded::OtherSignal => (stats, None, Vec::new()),
-                    Decoded::Error(error) => (stats, Some(error), Vec::new()),
+                    Decoded::OtherSignal => (stats, None, Vec::new(), buffer),
+                    Decoded::Error(error) => (stats, Some(error), Vec::new(), buffer),
                 }
             })
             .collect();
-        for (stats, error, summaries) in results {
+        for (stats, error, summaries, buffer) in results {
+            reader.recycle(buffer);
             if let Some(error) = error {
                 report.error(&error);
             }
@@ -451,6 +459,10 @@ fn replay_input<R: BufRead>(
     stats.merge(&decoded_stats);
     stats
 }
+
+/// What decoding one document gave: its counts, its error, its summaries for each
+/// replay, and its buffer, to give back to the reader.
+type Decoding = (ReadStats, Option<ReadError>, Vec<Summaries>, Vec<u8>);
 
 /// A progress bar on stderr, shown only on a terminal and only after a second.
 struct Progress {
