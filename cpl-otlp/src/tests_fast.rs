@@ -228,3 +228,61 @@ proptest! {
         agrees(&bytes);
     }
 }
+
+/// One document of `n` `resourceSpans` entries, each `{"resource":...}` first, the
+/// scope of every `trap`-th one holding an unknown field whose value looks like an
+/// entry's start (where a guessed cut may land).
+fn many_entries(n: usize, trap: usize) -> String {
+    let entries: Vec<String> = (0..n)
+        .map(|i| {
+            let scope = if trap > 0 && i % trap == 0 {
+                r#""scope":{"name":"s","x":[{"resource":{}},{"resource":1}]},"#
+            } else {
+                ""
+            };
+            format!(
+                concat!(
+                    r#"{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc{}"}}}}]}},"#,
+                    r#""scopeSpans":[{{{}"spans":[{{"traceId":"5b8efff798038103d269b633813f{:04x}","#,
+                    r#""spanId":"eee19b7ec3c1b174","name":"GET /{}","kind":2,"startTimeUnixNano":"1","#,
+                    r#""endTimeUnixNano":"2","attributes":[{{"key":"a","value":{{"stringValue":"{}"}}}}]}}]}}]}}"#
+                ),
+                i % 7,
+                scope,
+                i % 0x10000,
+                i,
+                "v".repeat(i % 50)
+            )
+        })
+        .collect();
+    format!(r#"{{"resourceSpans":[{}]}}"#, entries.join(","))
+}
+
+#[test]
+fn large_documents_are_decoded_in_pieces_that_agree() {
+    let text = many_entries(30_000, 0);
+    assert!(text.len() > super::fast::SPLIT_BYTES, "{}", text.len());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .expect("a pool");
+    pool.install(|| {
+        assert!(super::fast::split(text.as_bytes()).len() > 3);
+        assert!(agrees(text.as_bytes()));
+        // Guesses landing inside a scope's unknown field are caught, and the
+        // document is decoded on one thread instead, with the same spans.
+        let trapped = many_entries(30_000, 1);
+        assert!(agrees(trapped.as_bytes()));
+        // A piece that fails for a real problem still leaves the document to serde.
+        let broken = text.replacen(r#""kind":2"#, r#""kind":9"#, 25_000);
+        assert!(!agrees(broken.as_bytes()));
+    });
+    // On one thread, the same spans.
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a pool");
+    let split = pool.install(|| single_pass(text.as_bytes(), &AttributeKeys::all()));
+    let whole = one.install(|| single_pass(text.as_bytes(), &AttributeKeys::all()));
+    assert_eq!(split, whole);
+}

@@ -391,7 +391,7 @@ pub(crate) fn replay_inputs(
 }
 
 /// Reads one input to the end, decoding batches of documents in parallel.
-fn replay_input<R: BufRead>(
+fn replay_input<R: BufRead + Send>(
     mut reader: TraceReader<R>,
     replays: &mut [Replay<'_>],
     progress: &mut Progress,
@@ -400,44 +400,31 @@ fn replay_input<R: BufRead>(
     let deciders: Vec<Decider<'_>> = replays.iter().map(Replay::decider).collect();
     let name: Arc<str> = Arc::from(reader.name());
     let mut decoded_stats = ReadStats::default();
+    // The next batch is read while this one is decoded: reading (a copy of every
+    // byte) is otherwise the part of a replay that one core does alone.
+    let mut batch = read_batch(&mut reader);
     loop {
-        let mut batch: Vec<RawDocument> = Vec::new();
-        let mut batch_bytes = 0;
-        let mut ended = true;
-        while let Some(next) = reader.next_raw() {
-            match next {
-                Ok(raw) => {
-                    batch_bytes += raw.bytes.len();
-                    batch.push(raw);
-                    if batch_bytes >= BATCH_BYTES || batch.len() >= BATCH_DOCUMENTS {
-                        ended = false;
-                        break;
-                    }
-                }
-                Err(error) => report.error(&error),
-            }
+        let Batch {
+            documents,
+            read_errors,
+            ended,
+        } = batch;
+        let decode = || -> Vec<Decoding> {
+            documents
+                .into_par_iter()
+                .map(|raw| decode_document(&name, &deciders, raw))
+                .collect()
+        };
+        let (results, next) = if ended {
+            (decode(), None)
+        } else {
+            let (results, next) = rayon::join(decode, || read_batch(&mut reader));
+            (results, Some(next))
+        };
+        // Errors in input order: the batch's read errors, then its documents'.
+        for error in &read_errors {
+            report.error(error);
         }
-        let results: Vec<Decoding> = batch
-            .into_par_iter()
-            .map(|raw| {
-                let bytes = raw.size;
-                let decoded = decode_raw_ref(&name, &raw);
-                let mut stats = ReadStats::default();
-                stats.record(&decoded, bytes);
-                let buffer = raw.bytes;
-                match decoded {
-                    Decoded::Traces(batch) => {
-                        let summaries = deciders
-                            .iter()
-                            .map(|decider| decider.summarize(&batch.spans))
-                            .collect();
-                        (stats, None, summaries, buffer)
-                    }
-                    Decoded::OtherSignal => (stats, None, Vec::new(), buffer),
-                    Decoded::Error(error) => (stats, Some(error), Vec::new(), buffer),
-                }
-            })
-            .collect();
         for (stats, error, summaries, buffer) in results {
             reader.recycle(buffer);
             if let Some(error) = error {
@@ -449,8 +436,9 @@ fn replay_input<R: BufRead>(
             }
         }
         progress.update(reader.stats().bytes);
-        if ended {
-            break;
+        match next {
+            Some(next) => batch = next,
+            None => break,
         }
     }
     progress.input_done(reader.stats().bytes);
@@ -458,6 +446,58 @@ fn replay_input<R: BufRead>(
     let mut stats = reader.stats().clone();
     stats.merge(&decoded_stats);
     stats
+}
+
+/// Documents read for decoding together, and the read errors met on the way.
+struct Batch {
+    documents: Vec<RawDocument>,
+    read_errors: Vec<ReadError>,
+    /// The input has no more documents.
+    ended: bool,
+}
+
+/// Reads the next batch: up to `BATCH_BYTES` or `BATCH_DOCUMENTS`.
+fn read_batch<R: BufRead>(reader: &mut TraceReader<R>) -> Batch {
+    let mut batch = Batch {
+        documents: Vec::new(),
+        read_errors: Vec::new(),
+        ended: true,
+    };
+    let mut bytes = 0;
+    while let Some(next) = reader.next_raw() {
+        match next {
+            Ok(raw) => {
+                bytes += raw.bytes.len();
+                batch.documents.push(raw);
+                if bytes >= BATCH_BYTES || batch.documents.len() >= BATCH_DOCUMENTS {
+                    batch.ended = false;
+                    break;
+                }
+            }
+            Err(error) => batch.read_errors.push(error),
+        }
+    }
+    batch
+}
+
+/// Decodes one document and summarises its spans for each decider.
+fn decode_document(name: &Arc<str>, deciders: &[Decider<'_>], raw: RawDocument) -> Decoding {
+    let bytes = raw.size;
+    let decoded = decode_raw_ref(name, &raw);
+    let mut stats = ReadStats::default();
+    stats.record(&decoded, bytes);
+    let buffer = raw.bytes;
+    match decoded {
+        Decoded::Traces(batch) => {
+            let summaries = deciders
+                .iter()
+                .map(|decider| decider.summarize(&batch.spans))
+                .collect();
+            (stats, None, summaries, buffer)
+        }
+        Decoded::OtherSignal => (stats, None, Vec::new(), buffer),
+        Decoded::Error(error) => (stats, Some(error), Vec::new(), buffer),
+    }
 }
 
 /// What decoding one document gave: its counts, its error, its summaries for each
