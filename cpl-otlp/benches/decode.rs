@@ -4,15 +4,20 @@
 //! 30 lines, ~8 MB) when it exists, else a generated JSONL input of similar
 //! shape. Three measurements over the same bytes:
 //! - `serde_json_ignored_any`: a syntax-only parse of each line, the floor;
-//! - `decode_document`: each line decoded into `Span`s (the parallel hook);
-//! - `decode_document_full`: the same at `Fidelity::Full` (with `Span::detail`);
+//! - `decode_document`: each line decoded into `Span`s (the parallel hook), every
+//!   attribute kept (the single-pass path);
+//! - `decode_document_policy_keys`: the same keeping only the attributes a replay of
+//!   the demo policy reads, as `cpl replay` does;
+//! - `decode_document_full`: the same at `Fidelity::Full` (with `Span::detail`;
+//!   the serde decoder);
 //! - `trace_reader`: the streaming reader end to end (line framing + decode).
 
 use std::fmt::Write as _;
 use std::hint::black_box;
 
 use cpl_otlp::{
-    decode_document_into, decode_document_with_fidelity, Fidelity, Leniency, TraceReader,
+    decode_document_into, decode_document_keeping, decode_document_with_fidelity,
+    AttributeKeys, Fidelity, Leniency, TraceReader,
 };
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -84,6 +89,39 @@ fn bench(c: &mut Criterion) {
             for line in &lines {
                 spans.clear();
                 decode_document_into(black_box(line), &mut spans).expect("valid OTLP");
+                n += spans.len();
+            }
+            black_box(n)
+        });
+    });
+
+    // What `cpl replay corpus/policies/demo.yaml` keeps (`Replay::attribute_keys`).
+    let keys = AttributeKeys::only(
+        [
+            "http.route",
+            "http.response.status_code",
+            "http.status_code",
+            "url.path",
+            "http.target",
+            "url.full",
+            "http.url",
+        ],
+        ["service.name"],
+    );
+    group.bench_function("decode_document_policy_keys", |b| {
+        let mut spans = Vec::new();
+        b.iter(|| {
+            let mut n = 0;
+            for line in &lines {
+                spans.clear();
+                decode_document_keeping(
+                    black_box(line),
+                    &mut spans,
+                    Leniency::Strict,
+                    Fidelity::Policy,
+                    &keys,
+                )
+                .expect("valid OTLP");
                 n += spans.len();
             }
             black_box(n)
