@@ -45,7 +45,8 @@ use crate::code::{CodeFinding, CodeFindingKind};
 use crate::context::{canonical_service, Context, Vars};
 use crate::envfile::parse_env_file;
 use crate::findings::{Findings, ServiceView};
-use crate::model::Language;
+use crate::model::{Language, Location};
+use crate::read::kustomize::{self, PatchRef};
 use crate::read::{parent, pipeline};
 use crate::report::{
     Environments, Finding, Report, Risk, Role, ServiceEnvironment, ServiceReport, Summary,
@@ -140,6 +141,7 @@ pub fn scan_with(
         homes: Vec::new(),
         findings: Findings::default(),
         skipped,
+        patch_refs: BTreeMap::new(),
     };
     scanner.read_all(&found, code_scanner);
     let Scanner {
@@ -218,15 +220,37 @@ pub fn scan_with(
         .map(|p| p.expected_tenants.clone())
         .unwrap_or_default();
     findings::service_findings(&views, &expected, &mut findings);
+    let expected_at: Vec<(Location, std::ops::Range<usize>)> =
+        match (&context.project, &context.project_file) {
+            (Some(project), Some((path, text))) => {
+                let lines = cpl_syntax::LineIndex::new(text);
+                project
+                    .expected_spans
+                    .iter()
+                    .map(|span| {
+                        let (line, column) = lines.line_column(text, span.start);
+                        (
+                            Location {
+                                path: path.clone(),
+                                line: u32::try_from(line).unwrap_or(u32::MAX),
+                                column: u32::try_from(column).unwrap_or(u32::MAX),
+                            },
+                            span.clone(),
+                        )
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
     findings::missing_tenants(
         &settings,
         &environment_names,
         &expected,
-        settings.iter().find(|s| s.tenant.is_some()),
+        &expected_at,
         &mut findings,
     );
     findings::operator_findings(&settings, &mut findings);
-    let findings = findings.into_sorted();
+    let findings = findings.into_sorted(&environment_names, environment_source != "none");
 
     let service_reports: Vec<ServiceReport> = views
         .iter()
@@ -275,13 +299,22 @@ pub fn scan_with(
                 .or_default() += 1;
         }
     }
+    let project_text = context
+        .project_file
+        .as_ref()
+        .map(|(path, text)| (path.as_str(), text.as_str()));
     let sources = findings
         .iter()
         .filter_map(|f| {
-            Some((
-                f.location.path.clone(),
-                texts.get(&f.location.path)?.clone(),
-            ))
+            let text = texts
+                .get(&f.location.path)
+                .map(String::as_str)
+                .or_else(|| {
+                    project_text
+                        .filter(|(path, _)| *path == f.location.path)
+                        .map(|(_, text)| text)
+                })?;
+            Some((f.location.path.clone(), text.to_owned()))
         })
         .collect();
     let report = Report {
@@ -339,24 +372,40 @@ fn project_context(paths: &[PathBuf], options: &Options) -> Result<Context, Scan
         diagnostics: Vec::new(),
         message: Some(message),
     })?;
+    let relative_to_first = |path: &Path| -> Option<String> {
+        let path = path.canonicalize().ok()?;
+        let root = first.canonicalize().ok()?;
+        let relative = path.strip_prefix(root).ok()?;
+        Some(
+            relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    };
     let project_dir = project_path
         .parent()
-        .and_then(|dir| {
-            let dir = dir.canonicalize().ok()?;
-            let root = first.canonicalize().ok()?;
-            let relative = dir.strip_prefix(root).ok()?;
-            Some(
-                relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-            )
-        })
+        .and_then(relative_to_first)
         .unwrap_or_default();
+    // Named as the walk names files under the first path, else as given.
+    let report_path = relative_to_first(&project_path).map_or_else(
+        || display.clone(),
+        |relative| {
+            if paths.len() > 1 {
+                format!(
+                    "{}/{relative}",
+                    first.display().to_string().trim_end_matches('/')
+                )
+            } else {
+                relative
+            }
+        },
+    );
     Ok(Context {
         project: Some(project),
         project_dir,
+        project_file: Some((report_path, source)),
     })
 }
 
@@ -367,6 +416,7 @@ struct Scanner<'t> {
     homes: Vec<(String, String)>,
     findings: Findings,
     skipped: Skipped,
+    patch_refs: BTreeMap<String, Vec<PatchRef>>,
 }
 
 impl Scanner<'_> {
@@ -408,6 +458,26 @@ impl Scanner<'_> {
             }
             self.absorb(&source, read);
         }
+        // Kustomizations next: the patch files they name are read in their environment.
+        let mut patch_refs: BTreeMap<String, Vec<PatchRef>> = BTreeMap::new();
+        for file in found
+            .iter()
+            .filter(|f| f.kind == FileKind::Yaml && kustomize::is_kustomization(&f.path))
+        {
+            let Some(text) = texts.get(&file.path) else {
+                continue;
+            };
+            let (root, _) = yaml::parse(text);
+            let Some(root) = root else { continue };
+            let environment = self.context.environment(&file.path);
+            for patch in kustomize::patch_refs(&file.path, environment.as_deref(), &root) {
+                let refs = patch_refs.entry(patch.file.clone()).or_default();
+                if !refs.contains(&patch) {
+                    refs.push(patch);
+                }
+            }
+        }
+        self.patch_refs = patch_refs;
         for file in found {
             let Some(text) = texts.get(&file.path) else {
                 continue;
@@ -483,7 +553,22 @@ impl Scanner<'_> {
             self.absorb(&source, read);
             return;
         }
+        if let Some(refs) = self.patch_refs.get(path).cloned() {
+            for patch in refs {
+                let environment = source.environment.clone().or(patch.environment);
+                let file = SourceFile::new(path, text, environment, source.tenant.clone());
+                let mut read = Read::default();
+                kustomize::read_patch(&file, &documents, patch.target.as_ref(), &mut read);
+                self.absorb(&file, read);
+            }
+            return;
+        }
         let first = &documents[0];
+        if documents.len() == 1 && kustomize::is_kustomization(path) {
+            kustomize::read_inline(&source, first, &mut read);
+            self.absorb(&source, read);
+            return;
+        }
         if documents.len() == 1 && read::compose::is_compose(path, first) {
             let vars = vars_by_dir.get(parent(path)).cloned().unwrap_or_default();
             let texts = self.texts;
@@ -555,16 +640,24 @@ impl Scanner<'_> {
         self.settings.extend(read.settings);
         self.homes.extend(read.homes);
         for diagnostic in read.diagnostics {
+            // A patch the scan cannot apply is a note (spec/scan.md, L615); the rest are
+            // input errors.
+            let risk = if diagnostic.code.code == codes::UNRESOLVED_SAMPLER_VALUE.code {
+                Risk::Low
+            } else {
+                Risk::High
+            };
             self.findings.push_finding(Finding {
                 code: diagnostic.code.code.to_owned(),
                 name: diagnostic.code.name.to_owned(),
-                risk: Risk::High,
-                severity: Risk::High.severity().as_str().to_owned(),
+                risk,
+                severity: risk.severity().as_str().to_owned(),
                 message: diagnostic.message.clone(),
                 location: source.location(diagnostic.span.start),
                 help: diagnostic.help.clone(),
                 service: None,
                 environment: source.environment.clone(),
+                environments: source.environment.clone().into_iter().collect(),
                 witnesses: Vec::new(),
                 span: diagnostic.span.clone(),
             });
