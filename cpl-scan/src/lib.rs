@@ -45,7 +45,7 @@ use crate::code::{CodeFinding, CodeFindingKind};
 use crate::context::{canonical_service, Context, Vars};
 use crate::envfile::parse_env_file;
 use crate::findings::{Findings, ServiceView};
-use crate::model::{Language, Location};
+use crate::model::{Language, Location, Ratio, Sampler};
 use crate::read::kustomize::{self, PatchRef};
 use crate::read::{parent, pipeline};
 use crate::report::{
@@ -142,6 +142,7 @@ pub fn scan_with(
         findings: Findings::default(),
         skipped,
         patch_refs: BTreeMap::new(),
+        assigned: BTreeMap::new(),
     };
     scanner.read_all(&found, code_scanner);
     let Scanner {
@@ -150,8 +151,10 @@ pub fn scan_with(
         homes,
         mut findings,
         skipped,
+        assigned,
         ..
     } = scanner;
+    settle_code_defaults(&mut settings, &assigned);
     name_services(&mut settings, &homes);
     settings.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.key.cmp(&b.key)));
 
@@ -417,6 +420,9 @@ struct Scanner<'t> {
     findings: Findings,
     skipped: Skipped,
     patch_refs: BTreeMap<String, Vec<PatchRef>>,
+    /// Every environment variable the scanned files set: name -> values (`None`:
+    /// unresolved).
+    assigned: BTreeMap<String, Vec<Option<String>>>,
 }
 
 impl Scanner<'_> {
@@ -637,6 +643,9 @@ impl Scanner<'_> {
 
     /// Takes a file's settings and diagnostics in.
     fn absorb(&mut self, source: &SourceFile<'_>, read: Read) {
+        for (name, value) in source.assigned.take() {
+            self.assigned.entry(name).or_default().push(value);
+        }
         self.settings.extend(read.settings);
         self.homes.extend(read.homes);
         for diagnostic in read.diagnostics {
@@ -709,6 +718,59 @@ fn offset_of(text: &str, line: u32, column: u32) -> usize {
         .nth(column.saturating_sub(1) as usize)
         .map_or(rest.len(), |(i, _)| i);
     (start + within).min(text.len())
+}
+
+/// A code ratio that is a variable's default (`os.getenv("X", "0.1")`) stays the
+/// default when no scanned file sets the variable, or every one sets it to the same
+/// number; otherwise it is `unresolved(X)` (spec/scan.md, "Variables").
+fn settle_code_defaults(
+    settings: &mut [Setting],
+    assigned: &BTreeMap<String, Vec<Option<String>>>,
+) {
+    fn settle(sampler: &mut Sampler, assigned: &BTreeMap<String, Vec<Option<String>>>) {
+        match sampler {
+            Sampler::TraceIdRatio { ratio } | Sampler::Probability { ratio } => {
+                if let Ratio::Default { variable, value } = ratio {
+                    let differs = assigned.get(variable.as_str()).is_some_and(|values| {
+                        values.iter().any(|v| {
+                            v.as_deref()
+                                .and_then(|t| t.trim().parse::<f64>().ok())
+                                .is_none_or(|n| (n - *value).abs() > f64::EPSILON)
+                        })
+                    });
+                    if differs {
+                        *ratio = Ratio::Unresolved(variable.clone());
+                    }
+                }
+            }
+            Sampler::ParentBased {
+                root,
+                remote_parent_sampled,
+                remote_parent_not_sampled,
+                local_parent_sampled,
+                local_parent_not_sampled,
+            } => {
+                settle(root, assigned);
+                for s in [
+                    remote_parent_sampled,
+                    remote_parent_not_sampled,
+                    local_parent_sampled,
+                    local_parent_not_sampled,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    settle(s, assigned);
+                }
+            }
+            _ => {}
+        }
+    }
+    for setting in settings.iter_mut().filter(|s| s.layer == Layer::Code) {
+        if let Value::Sampler { sampler } = &mut setting.value {
+            settle(sampler, assigned);
+        }
+    }
 }
 
 /// Gives every setting its service's one name: `OTEL_SERVICE_NAME` renames, directory

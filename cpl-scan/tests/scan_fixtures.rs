@@ -521,3 +521,27 @@ fn a_finding_names_every_environment_it_holds_in() {
         base[1].message.contains("prod/frontend-patch.yaml") && !base[1].message.contains("`dev`")
     );
 }
+
+#[test]
+fn code_env_defaults_hold_unless_a_scanned_file_sets_the_variable() {
+    let report = scan(&[fixture("code-defaults")], &Options::default())
+        .expect("scans")
+        .report;
+    let table = inventory(&report);
+    insta::assert_snapshot!(table.join("\n"));
+    let line = |service: &str| {
+        table
+            .iter()
+            .find(|l| l.starts_with(&format!("{service} ")))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(
+        line("api").contains("the default of API_RATIO") && line("api").contains("Some(0.1)"),
+        "{table:#?}"
+    );
+    assert!(
+        line("worker").contains("unresolved(WORKER_RATIO)") && line("worker").contains(" None "),
+        "{table:#?}"
+    );
+}

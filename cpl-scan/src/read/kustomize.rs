@@ -104,6 +104,7 @@ pub fn read_inline(file: &SourceFile<'_>, root: &Node, read: &mut Read) {
         let (documents, _) = yaml::parse_documents(&scalar.text);
         let mut own = Read::default();
         read_patch(&inner, &documents, target.as_ref(), &mut own);
+        file.assigned.borrow_mut().extend(inner.assigned.take());
         let map = |offset: usize| scalar.file_offset(offset);
         for mut setting in own.settings {
             setting.span = map(setting.span.start)..map(setting.span.end);
