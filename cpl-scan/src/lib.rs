@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 
 use cpl_syntax::yaml::{self, YamlErrorKind};
 use cpl_syntax::{codes, Diagnostic, Severity};
+use rayon::prelude::*;
 
 use crate::code::{CodeFinding, CodeFindingKind};
 use crate::context::{canonical_service, Context, Vars};
@@ -102,8 +103,8 @@ pub fn scan(paths: &[PathBuf], options: &Options) -> Result<Scan, ScanError> {
     scan_with(paths, options, &code::scan_source)
 }
 
-/// The code scanner's signature.
-pub type CodeScanner<'a> = dyn Fn(&str, Language, &[u8]) -> Vec<CodeFinding> + 'a;
+/// The code scanner's signature. It runs on several threads at once (one file each).
+pub type CodeScanner<'a> = dyn Fn(&str, Language, &[u8]) -> Vec<CodeFinding> + Sync + 'a;
 
 /// Scans `paths`, reading SDK source with `code_scanner`.
 pub fn scan_with(
@@ -484,6 +485,24 @@ impl Scanner<'_> {
             }
         }
         self.patch_refs = patch_refs;
+        // SDK source is parsed on every core (tree-sitter is the costly step); the
+        // results are taken in below in walk order, so the output does not depend on
+        // the number of threads.
+        let code_files: Vec<(&str, Language, &str)> = found
+            .iter()
+            .filter_map(|f| match f.kind {
+                FileKind::Code(language) => texts
+                    .get(&f.path)
+                    .map(|t| (f.path.as_str(), language, t.as_str())),
+                _ => None,
+            })
+            .collect();
+        let mut parsed: BTreeMap<&str, Vec<CodeFinding>> = code_files
+            .par_iter()
+            .map(|(path, language, text)| (*path, code_scanner(path, *language, text.as_bytes())))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
         for file in found {
             let Some(text) = texts.get(&file.path) else {
                 continue;
@@ -507,8 +526,9 @@ impl Scanner<'_> {
                     );
                     self.absorb(&source, read);
                 }
-                FileKind::Code(language) => {
-                    self.read_code(&file.path, text, language, code_scanner);
+                FileKind::Code(_) => {
+                    let findings = parsed.remove(file.path.as_str()).unwrap_or_default();
+                    self.read_code(&file.path, text, findings);
                 }
             }
         }
@@ -599,17 +619,11 @@ impl Scanner<'_> {
         self.absorb(&source, read);
     }
 
-    fn read_code(
-        &mut self,
-        path: &str,
-        text: &str,
-        language: Language,
-        code_scanner: &CodeScanner<'_>,
-    ) {
+    fn read_code(&mut self, path: &str, text: &str, findings: Vec<CodeFinding>) {
         let source = self.source_file(path, text);
         let placeholder = format!("dir:{}", parent(path));
         let mut read = Read::default();
-        for finding in code_scanner(path, language, text.as_bytes()) {
+        for finding in findings {
             let span = offset_of(text, finding.location.line, finding.location.column);
             let span = span..(span + 1).min(text.len());
             let (key, var, value) = match finding.kind {

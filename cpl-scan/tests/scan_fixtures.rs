@@ -545,3 +545,26 @@ fn code_env_defaults_hold_unless_a_scanned_file_sets_the_variable() {
         "{table:#?}"
     );
 }
+
+/// SDK source is parsed on several threads; the report is the same on one.
+#[test]
+fn the_report_does_not_depend_on_the_number_of_threads() {
+    let mut roots = vec![fixture("shop"), fixture("code-defaults")];
+    if let Some(demo) = cpl_tests::shared_path("corpus/scan/open-telemetry__opentelemetry-demo") {
+        roots.push(demo);
+    }
+    for root in roots {
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a pool");
+            let report = pool
+                .install(|| scan(std::slice::from_ref(&root), &Options::default()))
+                .expect("scans")
+                .report;
+            serde_json::to_string(&report).expect("serialises")
+        };
+        assert_eq!(on(1), on(4), "{}", root.display());
+    }
+}
