@@ -324,8 +324,8 @@ pub struct ProjectDocument {
     /// Each environment's name and its policy file, relative to `cpl.yaml`, e.g.
     /// `prod: policies/prod.yaml`. Required unless the file has a `scan:` section.
     #[serde(default)]
-    #[schemars(extend("minProperties" = 1))]
-    pub environments: BTreeMap<String, String>,
+    #[schemars(with = "BTreeMap<String, String>", extend("minProperties" = 1))]
+    pub environments: Option<BTreeMap<String, String>>,
     /// The environment the others are compared with. Default: the first one listed.
     #[serde(default)]
     #[schemars(with = "String")]
