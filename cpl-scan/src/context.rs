@@ -17,6 +17,8 @@ pub struct ScanProject {
     pub tenants: Vec<(String, Vec<String>)>,
     /// `tenants.expected`.
     pub expected_tenants: Vec<String>,
+    /// Where each of `expected_tenants` is written in the project file.
+    pub expected_spans: Vec<std::ops::Range<usize>>,
 }
 
 /// Reads the `scan:` section and `tenants.expected` of a project file. The whole file
@@ -31,7 +33,18 @@ pub fn read_project(source: &str) -> Result<ScanProject, String> {
         return Ok(project);
     };
     if let Some(expected) = get(&root, "tenants").and_then(|t| get(t, "expected")) {
-        project.expected_tenants = strings(expected);
+        let names: Vec<&Node> = match &expected.value {
+            NodeValue::Sequence(items) => items.iter().collect(),
+            _ => vec![expected],
+        };
+        for node in names {
+            if let NodeValue::Scalar(scalar) = &node.value {
+                project.expected_tenants.push(scalar.text.clone());
+                project
+                    .expected_spans
+                    .push(scalar.file_offset(0)..scalar.file_offset(scalar.text.len()));
+            }
+        }
     }
     let Some(scan) = get(&root, "scan") else {
         return Ok(project);
@@ -97,6 +110,8 @@ pub struct Context {
     pub project: Option<ScanProject>,
     /// The project file's directory relative to the scan root (`""` at the root).
     pub project_dir: String,
+    /// The project file's path as findings name it, and its text.
+    pub project_file: Option<(String, String)>,
 }
 
 /// Whether `path` is `prefix` or below it (both `/`-separated, relative).
@@ -243,7 +258,7 @@ mod tests {
         assert_eq!(project.expected_tenants, vec!["acme", "globex"]);
         let context = Context {
             project: Some(project),
-            project_dir: String::new(),
+            ..Context::default()
         };
         assert_eq!(
             context.environment("deploy/prod/x.yaml").as_deref(),

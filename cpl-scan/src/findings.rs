@@ -29,11 +29,12 @@ pub struct ServiceView<'s> {
     pub anchor: &'s Setting,
 }
 
-/// Collects findings, one per code and location and service.
+/// Collects findings, one per code and location and service: a finding that holds in
+/// several environments is one finding listing them all (spec/scan.md, "Findings").
 #[derive(Default)]
 pub struct Findings {
     list: Vec<Finding>,
-    seen: BTreeSet<(String, Location, Option<String>)>,
+    seen: BTreeMap<(String, Location, Option<String>, String), usize>,
 }
 
 impl Findings {
@@ -50,6 +51,31 @@ impl Findings {
         environment: Option<&str>,
         witnesses: Vec<Witness>,
     ) {
+        self.push_at(
+            code,
+            risk,
+            (&at.location, &at.span),
+            message,
+            help,
+            service,
+            environment,
+            witnesses,
+        );
+    }
+
+    /// [`Findings::push`] at a place that is not a setting (the project file).
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_at(
+        &mut self,
+        code: &'static Code,
+        risk: Risk,
+        (location, span): (&Location, &std::ops::Range<usize>),
+        message: String,
+        help: Option<String>,
+        service: Option<&str>,
+        environment: Option<&str>,
+        witnesses: Vec<Witness>,
+    ) {
         // A missing tenant is missing per environment; other findings are reported
         // once per setting and service, whichever environments share it.
         let scope = if code.code == codes::SCAN_TENANT_OVERRIDE_MISSING.code {
@@ -57,26 +83,45 @@ impl Findings {
         } else {
             service
         };
+        // Environments that say the same thing at the same place share one finding.
         let key = (
             code.code.to_owned(),
-            at.location.clone(),
+            location.clone(),
             scope.map(str::to_owned),
+            message.clone(),
         );
-        if !self.seen.insert(key) {
+        if let Some(&at) = self.seen.get(&key) {
+            let existing = &mut self.list[at];
+            if let Some(environment) = environment {
+                if !existing.environments.iter().any(|e| e == environment) {
+                    existing.environments.push(environment.to_owned());
+                }
+            }
+            if risk > existing.risk {
+                existing.risk = risk;
+                risk.severity().as_str().clone_into(&mut existing.severity);
+            }
+            for witness in witnesses {
+                if !existing.witnesses.contains(&witness) {
+                    existing.witnesses.push(witness);
+                }
+            }
             return;
         }
+        self.seen.insert(key, self.list.len());
         self.list.push(Finding {
             code: code.code.to_owned(),
             name: code.name.to_owned(),
             risk,
             severity: risk.severity().as_str().to_owned(),
             message,
-            location: at.location.clone(),
+            location: location.clone(),
             help,
             service: service.map(str::to_owned),
             environment: environment.map(str::to_owned),
+            environments: environment.map(str::to_owned).into_iter().collect(),
             witnesses,
-            span: at.span.clone(),
+            span: span.clone(),
         });
     }
 
@@ -85,8 +130,28 @@ impl Findings {
         self.list.push(finding);
     }
 
-    /// The findings, sorted by file, line, column and code.
-    pub fn into_sorted(mut self) -> Vec<Finding> {
+    /// The findings, sorted by file, line, column and code. `environments` is the
+    /// scan's environments in order; when they are named (not the one `default`), a
+    /// finding whose message does not name all of its environments says where it holds.
+    pub fn into_sorted(mut self, environments: &[String], named: bool) -> Vec<Finding> {
+        let rank = |e: &String| environments.iter().position(|x| x == e);
+        for finding in &mut self.list {
+            finding.environments.sort_by_key(rank);
+            if named
+                && !finding.environments.is_empty()
+                && !finding
+                    .environments
+                    .iter()
+                    .all(|e| finding.message.contains(&format!("`{e}`")))
+            {
+                let listed: Vec<String> = finding
+                    .environments
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect();
+                let _ = write!(finding.message, " (in {})", listed.join(", "));
+            }
+        }
         self.list.sort_by(|a, b| {
             a.location
                 .cmp(&b.location)
@@ -193,12 +258,25 @@ fn drift(service: &ServiceView<'_>, findings: &mut Findings) {
         &codes::SAMPLING_DRIFT,
         risk,
         at,
-        message,
+        message.clone(),
         Some("make the environments agree, or name the service's role in the project's `scan.entry_points`".into()),
         Some(&service.name),
         Some(at_env),
         witnesses,
     );
+    // The finding holds in every environment compared.
+    for (env, _, _) in &known {
+        findings.push(
+            &codes::SAMPLING_DRIFT,
+            risk,
+            at,
+            message.clone(),
+            None,
+            Some(&service.name),
+            Some(env),
+            Vec::new(),
+        );
+    }
 }
 
 fn env_values(
@@ -415,20 +493,23 @@ fn defaults(service: &ServiceView<'_>, findings: &mut Findings) {
     if envs.is_empty() {
         return;
     }
-    findings.push(
-        &codes::SDK_DEFAULT_SAMPLER,
-        Risk::Info,
-        service.anchor,
-        format!(
-            "nothing sets the sampler of `{}` in {}: the SDK default `ParentBased(AlwaysOn)` applies (every trace it starts is sampled)",
-            service.name,
-            envs.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
-        ),
-        None,
-        Some(&service.name),
-        None,
-        vec![witness(service.anchor, "the service is defined here")],
+    let message = format!(
+        "nothing sets the sampler of `{}` in {}: the SDK default `ParentBased(AlwaysOn)` applies (every trace it starts is sampled)",
+        service.name,
+        envs.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
     );
+    for environment in &envs {
+        findings.push(
+            &codes::SDK_DEFAULT_SAMPLER,
+            Risk::Info,
+            service.anchor,
+            message.clone(),
+            None,
+            Some(&service.name),
+            Some(environment),
+            vec![witness(service.anchor, "the service is defined here")],
+        );
+    }
 }
 
 fn tenants(service: &ServiceView<'_>, expected: &[String], findings: &mut Findings) {
@@ -491,12 +572,13 @@ fn tenants(service: &ServiceView<'_>, expected: &[String], findings: &mut Findin
 }
 
 /// Tenants expected (project) or overridden somewhere, without an override file in an
-/// environment.
+/// environment. `expected_at` is where each expected tenant is written in the project
+/// file (the place of the finding when the tenant has no override file at all).
 pub fn missing_tenants(
     settings: &[Setting],
     environments: &[String],
     expected: &[String],
-    anchor_for_expected: Option<&Setting>,
+    expected_at: &[(Location, std::ops::Range<usize>)],
     findings: &mut Findings,
 ) {
     let mut by_tenant: BTreeMap<&str, Vec<&Setting>> = BTreeMap::new();
@@ -514,19 +596,31 @@ pub fn missing_tenants(
                 .iter()
                 .any(|s| s.environment.is_none() || s.environment.as_deref() == Some(env))
         };
+        let listed = expected
+            .iter()
+            .position(|e| e == tenant)
+            .and_then(|i| expected_at.get(i));
         for environment in environments {
             if covers(environment) {
                 continue;
             }
-            let Some(at) = files.first().copied().or(anchor_for_expected) else {
-                continue;
+            let is_expected = expected.iter().any(|e| e == tenant);
+            let (at, why) = match (files.first(), listed) {
+                (Some(file), _) if is_expected => (
+                    (&file.location, &file.span),
+                    "the project expects it".to_owned(),
+                ),
+                (Some(file), _) => (
+                    (&file.location, &file.span),
+                    format!("it has one at {}", file.at()),
+                ),
+                (None, Some((location, span))) => (
+                    (location, span),
+                    "the project expects it; it has no override file anywhere".to_owned(),
+                ),
+                (None, None) => continue,
             };
-            let why = if expected.iter().any(|e| e == tenant) {
-                "the project expects it".to_owned()
-            } else {
-                format!("it has one at {}", at.at())
-            };
-            findings.push(
+            findings.push_at(
                 &codes::SCAN_TENANT_OVERRIDE_MISSING,
                 Risk::High,
                 at,
@@ -534,7 +628,10 @@ pub fn missing_tenants(
                 Some(format!("add the tenant's override for `{environment}`, or drop it from `tenants.expected`")),
                 None,
                 Some(environment),
-                vec![witness(at, format!("tenant `{tenant}`"))],
+                vec![Witness {
+                    location: at.0.clone(),
+                    what: format!("tenant `{tenant}`"),
+                }],
             );
         }
     }

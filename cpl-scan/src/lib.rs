@@ -40,12 +40,14 @@ use std::path::{Path, PathBuf};
 
 use cpl_syntax::yaml::{self, YamlErrorKind};
 use cpl_syntax::{codes, Diagnostic, Severity};
+use rayon::prelude::*;
 
 use crate::code::{CodeFinding, CodeFindingKind};
 use crate::context::{canonical_service, Context, Vars};
 use crate::envfile::parse_env_file;
 use crate::findings::{Findings, ServiceView};
-use crate::model::Language;
+use crate::model::{Language, Location, Ratio, Sampler};
+use crate::read::kustomize::{self, PatchRef};
 use crate::read::{parent, pipeline};
 use crate::report::{
     Environments, Finding, Report, Risk, Role, ServiceEnvironment, ServiceReport, Summary,
@@ -101,8 +103,8 @@ pub fn scan(paths: &[PathBuf], options: &Options) -> Result<Scan, ScanError> {
     scan_with(paths, options, &code::scan_source)
 }
 
-/// The code scanner's signature.
-pub type CodeScanner<'a> = dyn Fn(&str, Language, &[u8]) -> Vec<CodeFinding> + 'a;
+/// The code scanner's signature. It runs on several threads at once (one file each).
+pub type CodeScanner<'a> = dyn Fn(&str, Language, &[u8]) -> Vec<CodeFinding> + Sync + 'a;
 
 /// Scans `paths`, reading SDK source with `code_scanner`.
 pub fn scan_with(
@@ -140,6 +142,8 @@ pub fn scan_with(
         homes: Vec::new(),
         findings: Findings::default(),
         skipped,
+        patch_refs: BTreeMap::new(),
+        assigned: BTreeMap::new(),
     };
     scanner.read_all(&found, code_scanner);
     let Scanner {
@@ -148,8 +152,10 @@ pub fn scan_with(
         homes,
         mut findings,
         skipped,
+        assigned,
         ..
     } = scanner;
+    settle_code_defaults(&mut settings, &assigned);
     name_services(&mut settings, &homes);
     settings.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.key.cmp(&b.key)));
 
@@ -218,15 +224,37 @@ pub fn scan_with(
         .map(|p| p.expected_tenants.clone())
         .unwrap_or_default();
     findings::service_findings(&views, &expected, &mut findings);
+    let expected_at: Vec<(Location, std::ops::Range<usize>)> =
+        match (&context.project, &context.project_file) {
+            (Some(project), Some((path, text))) => {
+                let lines = cpl_syntax::LineIndex::new(text);
+                project
+                    .expected_spans
+                    .iter()
+                    .map(|span| {
+                        let (line, column) = lines.line_column(text, span.start);
+                        (
+                            Location {
+                                path: path.clone(),
+                                line: u32::try_from(line).unwrap_or(u32::MAX),
+                                column: u32::try_from(column).unwrap_or(u32::MAX),
+                            },
+                            span.clone(),
+                        )
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
     findings::missing_tenants(
         &settings,
         &environment_names,
         &expected,
-        settings.iter().find(|s| s.tenant.is_some()),
+        &expected_at,
         &mut findings,
     );
     findings::operator_findings(&settings, &mut findings);
-    let findings = findings.into_sorted();
+    let findings = findings.into_sorted(&environment_names, environment_source != "none");
 
     let service_reports: Vec<ServiceReport> = views
         .iter()
@@ -275,13 +303,22 @@ pub fn scan_with(
                 .or_default() += 1;
         }
     }
+    let project_text = context
+        .project_file
+        .as_ref()
+        .map(|(path, text)| (path.as_str(), text.as_str()));
     let sources = findings
         .iter()
         .filter_map(|f| {
-            Some((
-                f.location.path.clone(),
-                texts.get(&f.location.path)?.clone(),
-            ))
+            let text = texts
+                .get(&f.location.path)
+                .map(String::as_str)
+                .or_else(|| {
+                    project_text
+                        .filter(|(path, _)| *path == f.location.path)
+                        .map(|(_, text)| text)
+                })?;
+            Some((f.location.path.clone(), text.to_owned()))
         })
         .collect();
     let report = Report {
@@ -339,24 +376,40 @@ fn project_context(paths: &[PathBuf], options: &Options) -> Result<Context, Scan
         diagnostics: Vec::new(),
         message: Some(message),
     })?;
+    let relative_to_first = |path: &Path| -> Option<String> {
+        let path = path.canonicalize().ok()?;
+        let root = first.canonicalize().ok()?;
+        let relative = path.strip_prefix(root).ok()?;
+        Some(
+            relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    };
     let project_dir = project_path
         .parent()
-        .and_then(|dir| {
-            let dir = dir.canonicalize().ok()?;
-            let root = first.canonicalize().ok()?;
-            let relative = dir.strip_prefix(root).ok()?;
-            Some(
-                relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-            )
-        })
+        .and_then(relative_to_first)
         .unwrap_or_default();
+    // Named as the walk names files under the first path, else as given.
+    let report_path = relative_to_first(&project_path).map_or_else(
+        || display.clone(),
+        |relative| {
+            if paths.len() > 1 {
+                format!(
+                    "{}/{relative}",
+                    first.display().to_string().trim_end_matches('/')
+                )
+            } else {
+                relative
+            }
+        },
+    );
     Ok(Context {
         project: Some(project),
         project_dir,
+        project_file: Some((report_path, source)),
     })
 }
 
@@ -367,6 +420,10 @@ struct Scanner<'t> {
     homes: Vec<(String, String)>,
     findings: Findings,
     skipped: Skipped,
+    patch_refs: BTreeMap<String, Vec<PatchRef>>,
+    /// Every environment variable the scanned files set: name -> values (`None`:
+    /// unresolved).
+    assigned: BTreeMap<String, Vec<Option<String>>>,
 }
 
 impl Scanner<'_> {
@@ -408,6 +465,44 @@ impl Scanner<'_> {
             }
             self.absorb(&source, read);
         }
+        // Kustomizations next: the patch files they name are read in their environment.
+        let mut patch_refs: BTreeMap<String, Vec<PatchRef>> = BTreeMap::new();
+        for file in found
+            .iter()
+            .filter(|f| f.kind == FileKind::Yaml && kustomize::is_kustomization(&f.path))
+        {
+            let Some(text) = texts.get(&file.path) else {
+                continue;
+            };
+            let (root, _) = yaml::parse(text);
+            let Some(root) = root else { continue };
+            let environment = self.context.environment(&file.path);
+            for patch in kustomize::patch_refs(&file.path, environment.as_deref(), &root) {
+                let refs = patch_refs.entry(patch.file.clone()).or_default();
+                if !refs.contains(&patch) {
+                    refs.push(patch);
+                }
+            }
+        }
+        self.patch_refs = patch_refs;
+        // SDK source is parsed on every core (tree-sitter is the costly step); the
+        // results are taken in below in walk order, so the output does not depend on
+        // the number of threads.
+        let code_files: Vec<(&str, Language, &str)> = found
+            .iter()
+            .filter_map(|f| match f.kind {
+                FileKind::Code(language) => texts
+                    .get(&f.path)
+                    .map(|t| (f.path.as_str(), language, t.as_str())),
+                _ => None,
+            })
+            .collect();
+        let mut parsed: BTreeMap<&str, Vec<CodeFinding>> = code_files
+            .par_iter()
+            .map(|(path, language, text)| (*path, code_scanner(path, *language, text.as_bytes())))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
         for file in found {
             let Some(text) = texts.get(&file.path) else {
                 continue;
@@ -431,8 +526,9 @@ impl Scanner<'_> {
                     );
                     self.absorb(&source, read);
                 }
-                FileKind::Code(language) => {
-                    self.read_code(&file.path, text, language, code_scanner);
+                FileKind::Code(_) => {
+                    let findings = parsed.remove(file.path.as_str()).unwrap_or_default();
+                    self.read_code(&file.path, text, findings);
                 }
             }
         }
@@ -483,7 +579,22 @@ impl Scanner<'_> {
             self.absorb(&source, read);
             return;
         }
+        if let Some(refs) = self.patch_refs.get(path).cloned() {
+            for patch in refs {
+                let environment = source.environment.clone().or(patch.environment);
+                let file = SourceFile::new(path, text, environment, source.tenant.clone());
+                let mut read = Read::default();
+                kustomize::read_patch(&file, &documents, patch.target.as_ref(), &mut read);
+                self.absorb(&file, read);
+            }
+            return;
+        }
         let first = &documents[0];
+        if documents.len() == 1 && kustomize::is_kustomization(path) {
+            kustomize::read_inline(&source, first, &mut read);
+            self.absorb(&source, read);
+            return;
+        }
         if documents.len() == 1 && read::compose::is_compose(path, first) {
             let vars = vars_by_dir.get(parent(path)).cloned().unwrap_or_default();
             let texts = self.texts;
@@ -508,17 +619,11 @@ impl Scanner<'_> {
         self.absorb(&source, read);
     }
 
-    fn read_code(
-        &mut self,
-        path: &str,
-        text: &str,
-        language: Language,
-        code_scanner: &CodeScanner<'_>,
-    ) {
+    fn read_code(&mut self, path: &str, text: &str, findings: Vec<CodeFinding>) {
         let source = self.source_file(path, text);
         let placeholder = format!("dir:{}", parent(path));
         let mut read = Read::default();
-        for finding in code_scanner(path, language, text.as_bytes()) {
+        for finding in findings {
             let span = offset_of(text, finding.location.line, finding.location.column);
             let span = span..(span + 1).min(text.len());
             let (key, var, value) = match finding.kind {
@@ -552,19 +657,30 @@ impl Scanner<'_> {
 
     /// Takes a file's settings and diagnostics in.
     fn absorb(&mut self, source: &SourceFile<'_>, read: Read) {
+        for (name, value) in source.assigned.take() {
+            self.assigned.entry(name).or_default().push(value);
+        }
         self.settings.extend(read.settings);
         self.homes.extend(read.homes);
         for diagnostic in read.diagnostics {
+            // A patch the scan cannot apply is a note (spec/scan.md, L615); the rest are
+            // input errors.
+            let risk = if diagnostic.code.code == codes::UNRESOLVED_SAMPLER_VALUE.code {
+                Risk::Low
+            } else {
+                Risk::High
+            };
             self.findings.push_finding(Finding {
                 code: diagnostic.code.code.to_owned(),
                 name: diagnostic.code.name.to_owned(),
-                risk: Risk::High,
-                severity: Risk::High.severity().as_str().to_owned(),
+                risk,
+                severity: risk.severity().as_str().to_owned(),
                 message: diagnostic.message.clone(),
                 location: source.location(diagnostic.span.start),
                 help: diagnostic.help.clone(),
                 service: None,
                 environment: source.environment.clone(),
+                environments: source.environment.clone().into_iter().collect(),
                 witnesses: Vec::new(),
                 span: diagnostic.span.clone(),
             });
@@ -616,6 +732,59 @@ fn offset_of(text: &str, line: u32, column: u32) -> usize {
         .nth(column.saturating_sub(1) as usize)
         .map_or(rest.len(), |(i, _)| i);
     (start + within).min(text.len())
+}
+
+/// A code ratio that is a variable's default (`os.getenv("X", "0.1")`) stays the
+/// default when no scanned file sets the variable, or every one sets it to the same
+/// number; otherwise it is `unresolved(X)` (spec/scan.md, "Variables").
+fn settle_code_defaults(
+    settings: &mut [Setting],
+    assigned: &BTreeMap<String, Vec<Option<String>>>,
+) {
+    fn settle(sampler: &mut Sampler, assigned: &BTreeMap<String, Vec<Option<String>>>) {
+        match sampler {
+            Sampler::TraceIdRatio { ratio } | Sampler::Probability { ratio } => {
+                if let Ratio::Default { variable, value } = ratio {
+                    let differs = assigned.get(variable.as_str()).is_some_and(|values| {
+                        values.iter().any(|v| {
+                            v.as_deref()
+                                .and_then(|t| t.trim().parse::<f64>().ok())
+                                .is_none_or(|n| (n - *value).abs() > f64::EPSILON)
+                        })
+                    });
+                    if differs {
+                        *ratio = Ratio::Unresolved(variable.clone());
+                    }
+                }
+            }
+            Sampler::ParentBased {
+                root,
+                remote_parent_sampled,
+                remote_parent_not_sampled,
+                local_parent_sampled,
+                local_parent_not_sampled,
+            } => {
+                settle(root, assigned);
+                for s in [
+                    remote_parent_sampled,
+                    remote_parent_not_sampled,
+                    local_parent_sampled,
+                    local_parent_not_sampled,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    settle(s, assigned);
+                }
+            }
+            _ => {}
+        }
+    }
+    for setting in settings.iter_mut().filter(|s| s.layer == Layer::Code) {
+        if let Value::Sampler { sampler } = &mut setting.value {
+            settle(sampler, assigned);
+        }
+    }
 }
 
 /// Gives every setting its service's one name: `OTEL_SERVICE_NAME` renames, directory

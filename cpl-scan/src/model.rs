@@ -50,6 +50,15 @@ pub enum Ratio {
     Value(f64),
     /// Comes from a variable the scanned files do not set (`unresolved(VAR)`).
     Unresolved(String),
+    /// The default written in code for a variable no scanned file sets
+    /// (`os.getenv("X", "0.1")`); a scanned file that sets it to another value makes
+    /// the ratio `unresolved(X)` instead.
+    Default {
+        /// The variable.
+        variable: String,
+        /// The default.
+        value: f64,
+    },
     /// Computed by code the scanner does not follow; the text of the expression.
     Dynamic(String),
     /// Written, but not a number the SDK accepts; the text as written.

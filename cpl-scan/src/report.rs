@@ -200,9 +200,14 @@ pub struct Finding {
     /// The service, when the finding is about one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
-    /// The environment, when the finding is about one.
+    /// The environment the message describes, when the finding is about one (of
+    /// several, the one of the highest risk, else the first).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
+    /// Every environment where the finding holds, in environment order (one finding
+    /// per setting and service, not one per environment).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<String>,
     /// The settings that produce the finding.
     pub witnesses: Vec<Witness>,
     /// Byte range in the file.

@@ -188,7 +188,7 @@ pub fn root_probability(sampler: &Sampler) -> Probability {
         Sampler::AlwaysOn => Probability::Known { value: 1.0 },
         Sampler::AlwaysOff => Probability::Known { value: 0.0 },
         Sampler::TraceIdRatio { ratio } | Sampler::Probability { ratio } => match ratio {
-            Ratio::Value(value) => Probability::Known {
+            Ratio::Value(value) | Ratio::Default { value, .. } => Probability::Known {
                 value: value.clamp(0.0, 1.0),
             },
             Ratio::Unresolved(variable) => Probability::Unknown {
@@ -227,6 +227,7 @@ pub fn describe(sampler: &Sampler) -> String {
     let ratio = |r: &Ratio| match r {
         Ratio::Value(v) => format!("{v}"),
         Ratio::Unresolved(v) => format!("unresolved({v})"),
+        Ratio::Default { variable, value } => format!("{value}, the default of {variable}"),
         Ratio::Dynamic(e) => format!("dynamic({e})"),
         Ratio::Invalid(t) => format!("invalid({t})"),
     };

@@ -22,6 +22,10 @@ pub struct SourceFile<'a> {
     pub environment: Option<String>,
     /// The tenant of a tenant override file.
     pub tenant: Option<String>,
+    /// Every environment variable the file sets (any name, Dotenv interpolation
+    /// variables excepted) and its value, `None` when unresolved: what code defaults
+    /// (`os.getenv("X", "0.1")`) are checked against.
+    pub assigned: std::cell::RefCell<Vec<(String, Option<String>)>>,
 }
 
 /// What reading a file produced.
@@ -49,6 +53,7 @@ impl<'a> SourceFile<'a> {
             lines: LineIndex::new(text),
             environment,
             tenant,
+            assigned: std::cell::RefCell::default(),
         }
     }
 
@@ -100,6 +105,12 @@ impl<'a> SourceFile<'a> {
         service: Option<&str>,
     ) -> Vec<Setting> {
         let mut out = Vec::new();
+        if layer != Layer::Dotenv {
+            self.assigned.borrow_mut().push((
+                name.to_owned(),
+                value.unresolved.is_empty().then(|| value.text.clone()),
+            ));
+        }
         if let Some(var) = Var::from_env(name) {
             out.push(self.setting(
                 span.clone(),

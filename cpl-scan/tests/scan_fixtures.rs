@@ -378,3 +378,193 @@ fn a_missing_path_is_an_error() {
     );
     assert!(matches!(error, Err(cpl_scan::ScanError::Path { .. })));
 }
+
+/// Each service's root probability per environment, and what decided it.
+fn inventory(report: &Report) -> Vec<String> {
+    let mut lines = Vec::new();
+    for service in &report.services {
+        for env in &service.environments {
+            let at = env
+                .decided_by
+                .location
+                .as_ref()
+                .map(|l| format!("{}:{}:{}", l.path, l.line, l.column))
+                .unwrap_or_default();
+            let shadowed: Vec<String> = env
+                .shadowed
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}={} at {}:{}:{} by {}:{}:{}",
+                        s.key,
+                        s.value,
+                        s.location.path,
+                        s.location.line,
+                        s.location.column,
+                        s.shadowed_by.path,
+                        s.shadowed_by.line,
+                        s.shadowed_by.column
+                    )
+                })
+                .collect();
+            lines.push(format!(
+                "{} {} {} {:?} {at}; shadowed: [{}]",
+                service.name,
+                env.environment,
+                env.sampler_text,
+                env.root_probability.value(),
+                shadowed.join(", ")
+            ));
+        }
+    }
+    lines
+}
+
+#[test]
+fn kustomize_patches_override_the_base_in_their_environment() {
+    let report = scan(&[fixture("kustomize")], &Options::default())
+        .expect("scans")
+        .report;
+    let table = inventory(&report);
+    let has = |service: &str, env: &str, p: f64| {
+        table.iter().any(|l| {
+            l.starts_with(&format!("{service} {env} ")) && l.contains(&format!("Some({p:?})"))
+        })
+    };
+    assert!(
+        has("web", "prod", 0.05),
+        "inline strategic merge: {table:#?}"
+    );
+    assert!(
+        has("orders", "prod", 0.2),
+        "inline JSON 6902 `env/-`: {table:#?}"
+    );
+    assert!(
+        has("web", "staging", 0.5),
+        "patch file outside the overlay: {table:#?}"
+    );
+    assert!(
+        has("orders", "staging", 0.3),
+        "patchesJson6902 file: {table:#?}"
+    );
+    // The inline patch's setting is placed where it is written in the kustomization.
+    let inline = report
+        .settings
+        .iter()
+        .find(|s| {
+            s.location.path.ends_with("prod/kustomization.yaml")
+                && s.service.as_deref() == Some("web")
+        })
+        .expect("the inline patch's setting");
+    assert_eq!((inline.location.line, inline.location.column), (15, 27));
+    insta::assert_snapshot!(table.join("\n"));
+    insta::assert_json_snapshot!(
+        "kustomize_unapplied_operation",
+        findings_of(&report, "L615")
+    );
+}
+
+#[test]
+fn l609_expected_tenant_without_any_override_file() {
+    let scanned = scan(&[fixture("tenants-expected")], &Options::default()).expect("scans");
+    let found: Vec<_> = scanned
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == "L609")
+        .collect();
+    // Two tenants, two environments, no tenant file anywhere.
+    assert_eq!(found.len(), 4, "{found:#?}");
+    assert!(found.iter().all(|f| f.location.path == "cpl.yaml"));
+    assert!(
+        scanned.sources.contains_key("cpl.yaml"),
+        "rendered with its source"
+    );
+    insta::assert_json_snapshot!(findings_of(&scanned.report, "L609"));
+}
+
+#[test]
+fn a_finding_names_every_environment_it_holds_in() {
+    let report = shop();
+    let l608: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "L608")
+        .collect();
+    // The Operator's sampler is shadowed by the same container env everywhere: one
+    // finding listing every environment.
+    let operator = l608
+        .iter()
+        .find(|f| {
+            f.location.path == "deploy/base/instrumentation.yaml"
+                && f.service.as_deref() == Some("cart")
+        })
+        .expect("the Instrumentation is shadowed for cart");
+    assert_eq!(operator.environments, ["dev", "prod", "staging"]);
+    assert!(
+        operator.message.ends_with("(in `dev`, `prod`, `staging`)"),
+        "{}",
+        operator.message
+    );
+    // frontend's base ratio loses to a different value in each overlay: one finding each,
+    // each naming its own winner and environment.
+    let base: Vec<_> = l608
+        .iter()
+        .filter(|f| f.location.path == "deploy/base/frontend.yaml" && f.location.line == 15)
+        .collect();
+    let environments: Vec<&[String]> = base.iter().map(|f| f.environments.as_slice()).collect();
+    assert_eq!(environments, [["dev"], ["prod"]], "{base:#?}");
+    assert!(
+        base[0].message.contains("dev/frontend-patch.yaml") && !base[0].message.contains("`prod`")
+    );
+    assert!(
+        base[1].message.contains("prod/frontend-patch.yaml") && !base[1].message.contains("`dev`")
+    );
+}
+
+#[test]
+fn code_env_defaults_hold_unless_a_scanned_file_sets_the_variable() {
+    let report = scan(&[fixture("code-defaults")], &Options::default())
+        .expect("scans")
+        .report;
+    let table = inventory(&report);
+    insta::assert_snapshot!(table.join("\n"));
+    let line = |service: &str| {
+        table
+            .iter()
+            .find(|l| l.starts_with(&format!("{service} ")))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(
+        line("api").contains("the default of API_RATIO") && line("api").contains("Some(0.1)"),
+        "{table:#?}"
+    );
+    assert!(
+        line("worker").contains("unresolved(WORKER_RATIO)") && line("worker").contains(" None "),
+        "{table:#?}"
+    );
+}
+
+/// SDK source is parsed on several threads; the report is the same on one.
+#[test]
+fn the_report_does_not_depend_on_the_number_of_threads() {
+    let mut roots = vec![fixture("shop"), fixture("code-defaults")];
+    if let Some(demo) = cpl_tests::shared_path("corpus/scan/open-telemetry__opentelemetry-demo") {
+        roots.push(demo);
+    }
+    for root in roots {
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a pool");
+            let report = pool
+                .install(|| scan(std::slice::from_ref(&root), &Options::default()))
+                .expect("scans")
+                .report;
+            serde_json::to_string(&report).expect("serialises")
+        };
+        assert_eq!(on(1), on(4), "{}", root.display());
+    }
+}

@@ -312,6 +312,9 @@ pub struct TenantOverride {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "CPL project file")]
+// `environments` is required unless the file is for `cpl scan` only (a `scan:`
+// section), as the loader has it (spec/scan.md, "Environments").
+#[schemars(extend("anyOf" = [{"required": ["environments"]}, {"required": ["scan"]}]))]
 #[non_exhaustive]
 pub struct ProjectDocument {
     /// The project file schema version: `1`.
@@ -319,9 +322,10 @@ pub struct ProjectDocument {
     #[schemars(with = "Version")]
     pub version: Option<Version>,
     /// Each environment's name and its policy file, relative to `cpl.yaml`, e.g.
-    /// `prod: policies/prod.yaml`.
-    #[schemars(extend("minProperties" = 1))]
-    pub environments: BTreeMap<String, String>,
+    /// `prod: policies/prod.yaml`. Required unless the file has a `scan:` section.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>", extend("minProperties" = 1))]
+    pub environments: Option<BTreeMap<String, String>>,
     /// The environment the others are compared with. Default: the first one listed.
     #[serde(default)]
     #[schemars(with = "String")]
@@ -811,6 +815,21 @@ mod tests {
         ] {
             assert!(!errors(&validator, &yaml_to_json(bad)).is_empty(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_scan_only_project_validates_and_loads() {
+        let source = "version: 1\ntenants:\n  expected: [acme]\nscan:\n  environments:\n    prod: [deploy/overlays/prod]\n  entry_points: [frontend]\n";
+        let loaded = crate::load_project(source);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let validator = validator(&schema(&project_schema()));
+        let document = yaml_to_json(source);
+        assert_eq!(errors(&validator, &document), Vec::<String>::new());
+        serde_json::from_value::<ProjectDocument>(document).expect("deserializes");
+        // Neither `environments` nor `scan`: the loader and the schema both refuse it.
+        let neither = "version: 1\ntenants:\n  expected: [acme]\n";
+        assert!(!crate::load_project(neither).diagnostics.is_empty());
+        assert!(!errors(&validator, &yaml_to_json(neither)).is_empty());
     }
 
     #[test]

@@ -139,6 +139,14 @@ impl Lang for GoLang {
         }
         let path = self.qualifier_path(q)?;
         match call.name.as_str() {
+            // go.opentelemetry.io/contrib/samplers/probability/consistent (p-values in
+            // the trace state; its parent-based form takes sdktrace's options).
+            "ProbabilityBased" if path.ends_with("/samplers/probability/consistent") => {
+                Some(Ctor::Probability)
+            }
+            "ParentProbabilityBased" if path.ends_with("/samplers/probability/consistent") => {
+                Some(Ctor::ParentBased)
+            }
             "New" if path.ends_with("/samplers/jaegerremote") => Some(Ctor::JaegerRemote),
             "NewRemoteSampler" if path.ends_with("/samplers/aws/xray") => Some(Ctor::XRay),
             _ => None,

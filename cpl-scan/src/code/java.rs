@@ -12,6 +12,7 @@ use super::syntax::{
     FuncDef, Lang, Src, View,
 };
 use super::{CodeFinding, CodeFindingKind};
+use crate::model::Sampler;
 use std::sync::OnceLock;
 use tree_sitter::{Node, Query};
 
@@ -206,6 +207,52 @@ fn definitions<'t>(src: &Src<'t>) -> Defs<'t> {
     defs
 }
 
+/// The sampler an autoconfigure `addSamplerCustomizer((fallback, config) -> ...)`
+/// returns, which replaces the one configured from the environment. `None` when it
+/// returns its first parameter unchanged (the environment's sampler stands); the
+/// parameter itself, wherever the result uses it, is dynamic. A customizer that is
+/// not a lambda (a method reference, a variable) is dynamic as a whole.
+fn customizer<'t>(src: &Src<'t>, eval: &Eval<'_, 't, JavaLang>, node: Node<'t>) -> Option<Sampler> {
+    if node.kind() != "lambda_expression" {
+        return Some(Sampler::Dynamic {
+            expression: src.expression(node),
+        });
+    }
+    let fallback = node.child_by_field_name("parameters").and_then(|p| {
+        if p.kind() == "identifier" {
+            return Some(src.text(p));
+        }
+        let mut c = p.walk();
+        let first = p.named_children(&mut c).next()?;
+        let name = if first.kind() == "identifier" {
+            first
+        } else {
+            first.child_by_field_name("name")?
+        };
+        Some(src.text(name))
+    });
+    let body = node.child_by_field_name("body")?;
+    let result = if body.kind() == "block" {
+        let returns = returns_in(body, "return_statement", |k| {
+            matches!(k, "lambda_expression" | "class_body")
+        });
+        match returns.as_slice() {
+            [one] => *one,
+            _ => {
+                return Some(Sampler::Dynamic {
+                    expression: src.expression(node),
+                })
+            }
+        }
+    } else {
+        body
+    };
+    if fallback.as_deref() == Some(src.text(result).trim()) {
+        return None;
+    }
+    Some(eval.sampler(result))
+}
+
 /// The method invocations chained on `start` (`start.a().b()`), outermost last.
 fn chain_above(start: Node<'_>) -> Vec<Node<'_>> {
     let mut out = Vec::new();
@@ -255,6 +302,15 @@ pub(crate) fn scan(src: &Src<'_>) -> Vec<CodeFinding> {
                 let closed = names.iter().any(|n| n == "build");
                 if !names.iter().any(|n| n == "setSampler") && (closed || !file_sets_sampler) {
                     out.push(src.finding(node, CodeFindingKind::TracerProviderWithoutSampler));
+                }
+            }
+            (_, "addSamplerCustomizer") => {
+                if let Some(sampler) = call
+                    .args
+                    .first()
+                    .and_then(|a| customizer(src, &eval, a.value))
+                {
+                    out.push(src.finding(at, CodeFindingKind::SamplerInstalled { sampler }));
                 }
             }
             (_, "setPropagators") => {

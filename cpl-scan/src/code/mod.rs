@@ -31,6 +31,9 @@
 //! service: a Go service with `TracerProviderWithoutSampler` or
 //! `SamplerInstalled` findings and no `PropagatorSet` in any of its files.
 //!
+//! A file holding none of the words of [`NEEDED_WORDS`] cannot hold a finding
+//! and is not parsed.
+//!
 //! Bounds: files above [`MAX_SOURCE_BYTES`] are not read, nor JavaScript or
 //! TypeScript files with a line longer than [`MAX_JS_LINE_BYTES`] (minified
 //! bundles: besides the cost, a bundle that inlines the SDK would report the
@@ -50,6 +53,7 @@ mod syntax;
 use crate::model::{Language, Location, Sampler};
 use serde::Serialize;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Source files larger than this are not read (generated code, vendored bundles).
@@ -122,6 +126,26 @@ pub fn language_for(path: &Path) -> Option<Language> {
     }
 }
 
+/// Words (ASCII case-insensitive) without one of which a file cannot hold a finding:
+/// every sampler is installed through a call or key holding `sampl` (`WithSampler`,
+/// `sampler=`, `setSampler`, `addSamplerCustomizer`, `sampler:`, `SetSampler`) or
+/// passed to a `...TracerProvider` (`provider`); every provider's constructor holds
+/// `provider` or `sdk` (`NodeSDK`); every propagator setter holds `propagat` or
+/// `textmap` (`set_global_textmap`); every `service.name` key, constant or option holds
+/// `service`. Aliases are declared in the file under the original name, so they hold
+/// the word too.
+const NEEDED_WORDS: &str = "(?i-u)sampl|provider|sdk|propagat|textmap|service";
+
+/// Whether a file holds one of [`NEEDED_WORDS`]: the others are not parsed (most of a
+/// repository's source files, and tree-sitter is the costly step).
+fn may_hold_a_finding(source: &[u8]) -> bool {
+    static WORDS: OnceLock<Option<regex::bytes::Regex>> = OnceLock::new();
+    WORDS
+        .get_or_init(|| regex::bytes::Regex::new(NEEDED_WORDS).ok())
+        .as_ref()
+        .is_none_or(|words| words.is_match(source))
+}
+
 /// Everything sampler-relevant in one source file. `path` is the location's
 /// path (relative to the scan root); `source` may be any bytes (not UTF-8,
 /// minified, unparsable: what can be read is reported, nothing panics).
@@ -135,6 +159,9 @@ pub fn scan_source(path: &str, language: Language, source: &[u8]) -> Vec<CodeFin
             .split(|&b| b == b'\n')
             .any(|line| line.len() > MAX_JS_LINE_BYTES)
     {
+        return Vec::new();
+    }
+    if !may_hold_a_finding(source) {
         return Vec::new();
     }
     let grammar: tree_sitter::Language = match language {
@@ -188,4 +215,29 @@ pub fn scan_source(path: &str, language: Language, source: &[u8]) -> Vec<CodeFin
     };
     findings.sort_by(|a, b| a.location.cmp(&b.location));
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_without_a_needed_word_are_not_parsed() {
+        assert!(!may_hold_a_finding(
+            b"package main\n\nfunc total(items []int) int { return len(items) }\n"
+        ));
+        for text in [
+            "sdktrace.WithSampler(x)",
+            "provider = TracerProvider()",
+            "new NodeSDK({})",
+            "otel.SetTextMapPropagator(p)",
+            "set_global_textmap(p)",
+            "Resource.create({SERVICE_NAME: 'x'})",
+        ] {
+            assert!(may_hold_a_finding(text.as_bytes()), "{text}");
+        }
+        // Not parsed, so nothing is found even where a parse would find a call.
+        let plain = b"package main\n\nfunc f() { g(0.5) }\n";
+        assert!(scan_source("f.go", Language::Go, plain).is_empty());
+    }
 }

@@ -189,10 +189,19 @@ impl PyLang {
         };
         match (qualifier.as_deref(), name.as_str()) {
             (Some("os"), "getenv") | (Some("os.environ"), "get") => {
-                return args
-                    .first()
-                    .and_then(|a| unquote(&src.text(a.value)))
-                    .map_or(View::Other, View::Env);
+                let Some(var) = args.first().and_then(|a| unquote(&src.text(a.value))) else {
+                    return View::Other;
+                };
+                // `os.getenv(key, default=None)`, `os.environ.get(key, default=None)`.
+                let default = args
+                    .iter()
+                    .skip(1)
+                    .find(|a| a.name.as_deref().is_none_or(|n| n == "default"))
+                    .map(|a| a.value);
+                return match default {
+                    Some(default) if src.text(default) != "None" => View::EnvDefault(var, default),
+                    _ => View::Env(var),
+                };
             }
             (None, "float" | "Decimal") if args.len() == 1 => return View::Wrap(args[0].value),
             _ => {}

@@ -185,6 +185,10 @@ pub(crate) enum View<'t> {
     Str(String),
     /// An environment variable read (`os.Getenv("X")`, `process.env.X`, ...).
     Env(String),
+    /// An environment variable read with a default written in code (Python's
+    /// `os.getenv("X", "0.1")`, `os.environ.get("X", "0.1")`): the name and the
+    /// default's expression.
+    EnvDefault(String, Node<'t>),
     /// A list or array literal's elements.
     Seq(Vec<Node<'t>>),
     /// An object or dictionary literal's entries (key text, value).
@@ -683,6 +687,12 @@ impl<'a, 't, L: Lang> Eval<'a, 't, L> {
             },
             View::Wrap(inner) => self.ratio_in(inner, scope, depth + 1),
             View::Env(var) => Ratio::Unresolved(var),
+            // The default is the value unless a scanned file sets the variable
+            // (decided when the files are joined: cpl-scan's `lib.rs`).
+            View::EnvDefault(variable, default) => match self.ratio_in(default, scope, depth + 1) {
+                Ratio::Value(value) => Ratio::Default { variable, value },
+                _ => Ratio::Unresolved(variable),
+            },
             View::Str(text) => text
                 .trim()
                 .parse::<f64>()

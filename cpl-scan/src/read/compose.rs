@@ -83,6 +83,7 @@ pub fn read(
                         Some(name),
                     ));
                 }
+                file.assigned.borrow_mut().extend(env_file.assigned.take());
             }
         }
         let Some(environment) = get(service, "environment") else {

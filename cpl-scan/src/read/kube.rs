@@ -26,6 +26,17 @@ pub fn is_resource(root: &Node) -> bool {
 
 /// Reads one Kubernetes document.
 pub fn read(file: &SourceFile<'_>, root: &Node, read: &mut Read) {
+    read_as(file, root, read, None);
+}
+
+/// Whether `kind` is a workload whose pod template holds containers.
+pub fn is_workload(kind: &str) -> bool {
+    WORKLOADS.contains(&kind)
+}
+
+/// Reads one Kubernetes document; `layer` forces the layer of its container env (a
+/// kustomize patch), else it is inferred from the path.
+pub fn read_as(file: &SourceFile<'_>, root: &Node, read: &mut Read, layer: Option<Layer>) {
     let Some(kind) = get(root, "kind").and_then(text) else {
         return;
     };
@@ -52,25 +63,45 @@ pub fn read(file: &SourceFile<'_>, root: &Node, read: &mut Read) {
             .and_then(|t| get(t, "spec")),
     };
     let Some(pod) = pod else { return };
-    let layer = if file
-        .path
-        .split('/')
-        .any(|p| p == "overlays" || p.contains("patch"))
-    {
-        Layer::Kustomize
-    } else {
-        Layer::Kubernetes
-    };
+    let layer = layer.unwrap_or_else(|| {
+        if file
+            .path
+            .split('/')
+            .any(|p| p == "overlays" || p.contains("patch"))
+        {
+            Layer::Kustomize
+        } else {
+            Layer::Kubernetes
+        }
+    });
     for container in get(pod, "containers").map(items).unwrap_or_default() {
         let service = name.or_else(|| get(container, "name").and_then(text));
-        let mut known = crate::context::Vars::new();
-        for entry in get(container, "env").map(items).unwrap_or_default() {
-            let Some(var_name) = get(entry, "name").and_then(text) else {
-                continue;
-            };
-            if let Some(value) = get(entry, "value") {
-                if !is_string(value) && Var::from_env(var_name).is_some() {
-                    read.diagnostics.push(
+        env_entries(
+            file,
+            get(container, "env").map(items).unwrap_or_default(),
+            service,
+            layer,
+            read,
+        );
+    }
+}
+
+/// Reads a container's `env` entries (`{name, value}` or `{name, valueFrom}`).
+pub fn env_entries(
+    file: &SourceFile<'_>,
+    env: &[Node],
+    service: Option<&str>,
+    layer: Layer,
+    read: &mut Read,
+) {
+    let mut known = crate::context::Vars::new();
+    for entry in env {
+        let Some(var_name) = get(entry, "name").and_then(text) else {
+            continue;
+        };
+        if let Some(value) = get(entry, "value") {
+            if !is_string(value) && Var::from_env(var_name).is_some() {
+                read.diagnostics.push(
                         Diagnostic::new(
                             &codes::NON_STRING_ENV_VALUE,
                             format!("`{var_name}` has a value that is not a string; the API server rejects the manifest"),
@@ -79,40 +110,39 @@ pub fn read(file: &SourceFile<'_>, root: &Node, read: &mut Read) {
                         )
                         .with_help(format!("quote it: `value: \"{}\"`", text(value).unwrap_or(""))),
                     );
-                }
-                let raw = text(value).unwrap_or("");
-                let resolved = dollar_paren(raw, &known);
-                known.insert(var_name.to_owned(), resolved.text.clone());
-                read.settings.extend(file.env_settings(
-                    var_name,
-                    &resolved,
-                    raw,
-                    content_span(value),
-                    layer,
-                    service,
-                ));
-            } else if let Some(from) = get(entry, "valueFrom") {
-                let origin = entries(from).into_iter().next().map_or_else(
-                    || "valueFrom".to_owned(),
-                    |(k, v)| {
-                        let name = get(v, "name").and_then(text).unwrap_or("?");
-                        let key = get(v, "key").and_then(text).unwrap_or("?");
-                        format!("{}:{name}/{key}", text(k).unwrap_or("valueFrom"))
-                    },
-                );
-                let resolved = Interpolated {
-                    text: String::new(),
-                    unresolved: vec![origin],
-                };
-                read.settings.extend(file.env_settings(
-                    var_name,
-                    &resolved,
-                    "valueFrom",
-                    from.span.clone(),
-                    layer,
-                    service,
-                ));
             }
+            let raw = text(value).unwrap_or("");
+            let resolved = dollar_paren(raw, &known);
+            known.insert(var_name.to_owned(), resolved.text.clone());
+            read.settings.extend(file.env_settings(
+                var_name,
+                &resolved,
+                raw,
+                content_span(value),
+                layer,
+                service,
+            ));
+        } else if let Some(from) = get(entry, "valueFrom") {
+            let origin = entries(from).into_iter().next().map_or_else(
+                || "valueFrom".to_owned(),
+                |(k, v)| {
+                    let name = get(v, "name").and_then(text).unwrap_or("?");
+                    let key = get(v, "key").and_then(text).unwrap_or("?");
+                    format!("{}:{name}/{key}", text(k).unwrap_or("valueFrom"))
+                },
+            );
+            let resolved = Interpolated {
+                text: String::new(),
+                unresolved: vec![origin],
+            };
+            read.settings.extend(file.env_settings(
+                var_name,
+                &resolved,
+                "valueFrom",
+                from.span.clone(),
+                layer,
+                service,
+            ));
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod compose;
 pub mod declarative;
 pub mod dockerfile;
 pub mod kube;
+pub mod kustomize;
 pub mod pipeline;
 pub mod policy;
 
