@@ -60,30 +60,35 @@ pub(crate) fn decode(
     keys: &AttributeKeys,
 ) -> Result<usize, Bail> {
     let cuts = split(json);
-    // Each piece is decoded on its own, on as many threads as rayon has (the caller's
-    // pool), then joined in order; one that does not end where the next begins is a
-    // wrong guess.
-    let decoded: Vec<R<(Vec<Span>, Vec<usize>)>> = if cuts.len() > 2 {
-        cuts.par_windows(2)
-            .enumerate()
-            .map(|(k, w)| decode_piece(json, w[0], (k + 2 < cuts.len()).then_some(w[1]), keys))
-            .collect()
-    } else {
-        vec![decode_piece(json, 0, None, keys)]
-    };
-    let pieces: R<Vec<_>> = decoded.into_iter().collect();
-    let pieces = match pieces {
-        Ok(pieces) => pieces,
-        // A wrong guess, or a document the single pass does not take: once more on
-        // one thread, which tells them apart.
-        Err(Bail) if cuts.len() > 2 => vec![decode_piece(json, 0, None, keys)?],
-        Err(Bail) => return Err(Bail),
-    };
     let start = out.len();
     let mut extents = Vec::new();
-    for (spans, lens) in pieces {
-        out.extend(spans);
-        extents.extend(lens);
+    // Each piece is decoded on its own, on as many threads as rayon has (the caller's
+    // pool), then joined in order; one that does not end where the next begins is a
+    // wrong guess. Either that or a document the single pass does not take: once
+    // more on one thread, which tells them apart.
+    let mut whole = true;
+    if cuts.len() > 2 {
+        let pieces: R<Vec<(Vec<Span>, Vec<usize>)>> = cuts
+            .par_windows(2)
+            .enumerate()
+            .map(|(k, w)| {
+                let (mut spans, mut lens) = (Vec::new(), Vec::new());
+                let end = (k + 2 < cuts.len()).then_some(w[1]);
+                decode_piece(json, w[0], end, keys, &mut spans, &mut lens)?;
+                Ok((spans, lens))
+            })
+            .collect();
+        if let Ok(pieces) = pieces {
+            whole = false;
+            for (spans, lens) in pieces {
+                out.extend(spans);
+                extents.extend(lens);
+            }
+        }
+    }
+    if whole && decode_piece(json, 0, None, keys, out, &mut extents).is_err() {
+        out.truncate(start);
+        return Err(Bail);
     }
     let spans = &mut out[start..];
     let n = spans.len();
@@ -125,31 +130,31 @@ pub(crate) fn split(json: &[u8]) -> Vec<usize> {
 }
 
 /// Decodes the piece of `json` from `start` (0: the document's start) to `end` (the
-/// start of the next piece; `None`: the document's end).
+/// start of the next piece; `None`: the document's end), appending to `out` and
+/// `extents`.
 fn decode_piece(
     json: &[u8],
     start: usize,
     end: Option<usize>,
     keys: &AttributeKeys,
-) -> R<(Vec<Span>, Vec<usize>)> {
+    out: &mut Vec<Span>,
+    extents: &mut Vec<usize>,
+) -> R<()> {
     // Strings are sliced from the text without a check of their own (simdutf8: the
     // standard library's check took an eighth of the decode time). Cuts are at `{`,
     // so each piece is UTF-8 when the document is.
     let text = simdutf8::basic::from_utf8(json.get(start..end.unwrap_or(json.len())).ok_or(Bail)?)
         .map_err(|_| Bail)?;
-    let mut out = Vec::new();
-    let mut extents = Vec::new();
     Scanner {
         b: json,
         t: text,
         base: start,
         i: start,
         keys,
-        out: &mut out,
-        extents: &mut extents,
+        out,
+        extents,
     }
-    .piece(end)?;
-    Ok((out, extents))
+    .piece(end)
 }
 
 struct Scanner<'a, 'o> {
