@@ -16,8 +16,8 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 
 use cpl_otlp::{
-    decode_document_into, decode_document_keeping, decode_document_with_fidelity,
-    AttributeKeys, Fidelity, Leniency, TraceReader,
+    decode_document_into, decode_document_keeping, decode_document_with_fidelity, AttributeKeys,
+    Fidelity, Leniency, TraceReader,
 };
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 

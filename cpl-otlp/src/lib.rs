@@ -264,6 +264,6 @@ pub use proto::{encode_traces_data, InputFormat, GZIP_MAGIC, SNIFF_BYTES, ZSTD_M
 pub use reader::{
     decode_raw, decode_raw_ref, decompress, from_reader, open, Batch, Compression, Decoded,
     Encoding, Framing, RawDocument, ReadError, ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,
-    SPARE_BUFFERS,
+    SPARE_BUFFERS, SPARE_BYTES,
 };
 pub use view::attr_value;

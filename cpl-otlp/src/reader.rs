@@ -91,6 +91,9 @@ pub enum Decoded {
 /// 64 documents).
 pub const SPARE_BUFFERS: usize = 64;
 
+/// How many bytes of given-back buffers a [`TraceReader`] keeps at most.
+pub const SPARE_BYTES: usize = 16 << 20;
+
 /// Decodes a framed document of the input `name`. Pure, so it can run on any thread;
 /// record the result with [`ReadStats::record`]. Takes the document by value so that
 /// its buffer is freed as soon as it is decoded; [`decode_raw_ref`] leaves it to the
@@ -617,9 +620,10 @@ impl<R: BufRead> TraceReader<R> {
     /// Gives a document's buffer back once it is decoded, to hold a later document:
     /// reading a large line into a fresh buffer costs its growth and its pages (a
     /// tenth of a replay's time on lines of half a megabyte). At most
-    /// [`SPARE_BUFFERS`] are kept.
+    /// [`SPARE_BUFFERS`] are kept, holding at most [`SPARE_BYTES`].
     pub fn recycle(&mut self, mut buffer: Vec<u8>) {
-        if self.spare.len() < SPARE_BUFFERS && buffer.capacity() <= self.max_document_bytes {
+        let held: usize = self.spare.iter().map(Vec::capacity).sum();
+        if self.spare.len() < SPARE_BUFFERS && held + buffer.capacity() <= SPARE_BYTES {
             buffer.clear();
             self.spare.push(buffer);
         }
