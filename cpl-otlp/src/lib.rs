@@ -225,8 +225,7 @@
 //! MiB or more is itself cut into pieces at guessed starts of `resourceSpans`
 //! entries, decoded on the caller's rayon threads; each guess is confirmed by
 //! the piece before it ending exactly there, and a wrong one makes the document
-//! be decoded on one thread. [`TraceReader::recycle`] takes buffers back, so
-//! that large lines do not each cost a fresh allocation.
+//! be decoded on one thread.
 
 mod decode;
 mod dialect;
@@ -264,6 +263,5 @@ pub use proto::{encode_traces_data, InputFormat, GZIP_MAGIC, SNIFF_BYTES, ZSTD_M
 pub use reader::{
     decode_raw, decode_raw_ref, decompress, from_reader, open, Batch, Compression, Decoded,
     Encoding, Framing, RawDocument, ReadError, ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,
-    SPARE_BUFFERS, SPARE_BYTES,
 };
 pub use view::attr_value;

@@ -87,17 +87,9 @@ pub enum Decoded {
     Error(ReadError),
 }
 
-/// How many given-back buffers a [`TraceReader`] keeps (a replay batch holds up to
-/// 64 documents).
-pub const SPARE_BUFFERS: usize = 64;
-
-/// How many bytes of given-back buffers a [`TraceReader`] keeps at most.
-pub const SPARE_BYTES: usize = 16 << 20;
-
 /// Decodes a framed document of the input `name`. Pure, so it can run on any thread;
 /// record the result with [`ReadStats::record`]. Takes the document by value so that
-/// its buffer is freed as soon as it is decoded; [`decode_raw_ref`] leaves it to the
-/// caller, to give back to the reader ([`TraceReader::recycle`]).
+/// its buffer is freed as soon as it is decoded.
 #[allow(clippy::needless_pass_by_value)]
 pub fn decode_raw(name: &Arc<str>, raw: RawDocument) -> Decoded {
     decode_raw_ref(name, &raw)
@@ -445,8 +437,6 @@ pub struct TraceReader<R> {
     format: Result<InputFormat, Option<io::Error>>,
     name: Arc<str>,
     buf: Vec<u8>,
-    /// Buffers given back ([`TraceReader::recycle`]), for the next documents.
-    spare: Vec<Vec<u8>>,
     mode: Mode,
     framing: Option<Framing>,
     /// Lines consumed so far.
@@ -474,7 +464,6 @@ impl<R: BufRead> TraceReader<R> {
             format,
             name: Arc::from(name.into()),
             buf: Vec::new(),
-            spare: Vec::new(),
             mode: Mode::Detect,
             framing: None,
             line: 0,
@@ -617,22 +606,9 @@ impl<R: BufRead> TraceReader<R> {
         self.error(ErrorKind::Io, message, line, 0, line_offset, 0)
     }
 
-    /// Gives a document's buffer back once it is decoded, to hold a later document:
-    /// reading a large line into a fresh buffer costs its growth and its pages (a
-    /// tenth of a replay's time on lines of half a megabyte). At most
-    /// [`SPARE_BUFFERS`] are kept, holding at most [`SPARE_BYTES`].
-    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
-        let held: usize = self.spare.iter().map(Vec::capacity).sum();
-        if self.spare.len() < SPARE_BUFFERS && held + buffer.capacity() <= SPARE_BYTES {
-            buffer.clear();
-            self.spare.push(buffer);
-        }
-    }
-
     /// Hands `self.buf` out as the raw JSON document starting at `line`/`offset`.
     fn take_raw(&mut self, line: u64, offset: u64) -> RawDocument {
-        let next = self.spare.pop().unwrap_or_default();
-        let bytes = std::mem::replace(&mut self.buf, next);
+        let bytes = std::mem::take(&mut self.buf);
         RawDocument {
             size: bytes.len() as u64,
             bytes,

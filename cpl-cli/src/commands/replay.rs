@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cpl_otlp::{
-    self as otlp, decode_raw_ref, Decoded, Fidelity, Leniency, RawDocument, ReadError, ReadStats,
+    self as otlp, decode_raw, Decoded, Fidelity, Leniency, RawDocument, ReadError, ReadStats,
     TraceReader,
 };
 use cpl_replay::{Decider, Replay, ReplayOptions, Report, Summaries};
@@ -425,8 +425,7 @@ fn replay_input<R: BufRead + Send>(
         for error in &read_errors {
             report.error(error);
         }
-        for (stats, error, summaries, buffer) in results {
-            reader.recycle(buffer);
+        for (stats, error, summaries) in results {
             if let Some(error) = error {
                 report.error(&error);
             }
@@ -483,26 +482,25 @@ fn read_batch<R: BufRead>(reader: &mut TraceReader<R>) -> Batch {
 /// Decodes one document and summarises its spans for each decider.
 fn decode_document(name: &Arc<str>, deciders: &[Decider<'_>], raw: RawDocument) -> Decoding {
     let bytes = raw.size;
-    let decoded = decode_raw_ref(name, &raw);
+    let decoded = decode_raw(name, raw);
     let mut stats = ReadStats::default();
     stats.record(&decoded, bytes);
-    let buffer = raw.bytes;
     match decoded {
         Decoded::Traces(batch) => {
             let summaries = deciders
                 .iter()
                 .map(|decider| decider.summarize(&batch.spans))
                 .collect();
-            (stats, None, summaries, buffer)
+            (stats, None, summaries)
         }
-        Decoded::OtherSignal => (stats, None, Vec::new(), buffer),
-        Decoded::Error(error) => (stats, Some(error), Vec::new(), buffer),
+        Decoded::OtherSignal => (stats, None, Vec::new()),
+        Decoded::Error(error) => (stats, Some(error), Vec::new()),
     }
 }
 
 /// What decoding one document gave: its counts, its error, its summaries for each
-/// replay, and its buffer, to give back to the reader.
-type Decoding = (ReadStats, Option<ReadError>, Vec<Summaries>, Vec<u8>);
+/// replay.
+type Decoding = (ReadStats, Option<ReadError>, Vec<Summaries>);
 
 /// A progress bar on stderr, shown only on a terminal and only after a second.
 struct Progress {
