@@ -219,6 +219,7 @@ mod problems;
 mod proto;
 mod reader;
 mod view;
+mod wire;
 
 #[cfg(test)]
 mod dialect_tests;
