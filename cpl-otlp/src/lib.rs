@@ -229,6 +229,8 @@ mod tests;
 mod tests_detail;
 #[cfg(test)]
 mod tests_proto;
+#[cfg(test)]
+mod tests_wire;
 
 pub use decode::{
     decode_document, decode_document_into, decode_document_with, decode_document_with_fidelity,

@@ -688,7 +688,7 @@ fn link() -> impl Strategy<Value = Link> {
 }
 
 /// A span's own detail fields (the scope and schema URLs come from its group).
-type Own = (String, u32, String, u32, Vec<Event>, u32, Vec<Link>, u32);
+pub(crate) type Own = (String, u32, String, u32, Vec<Event>, u32, Vec<Link>, u32);
 
 fn own() -> impl Strategy<Value = Own> {
     (
@@ -705,7 +705,7 @@ fn own() -> impl Strategy<Value = Own> {
 
 /// One resourceSpans with one scopeSpans: (resource attributes, resource
 /// schema URL, scope, scope schema URL, spans' ids and own detail).
-type Group = (
+pub(crate) type Group = (
     Vec<KeyValue>,
     String,
     Scope,
@@ -713,7 +713,7 @@ type Group = (
     Vec<([u8; 16], [u8; 8], Own)>,
 );
 
-fn group() -> impl Strategy<Value = Group> {
+pub(crate) fn group() -> impl Strategy<Value = Group> {
     let scope = ("[a-z]{0,4}", "[0-9.]{0,4}", attributes(), any::<u32>()).prop_map(
         |(name, version, attributes, dropped_attributes_count)| Scope {
             name,
@@ -775,7 +775,7 @@ fn kvs_json(kvs: &[KeyValue]) -> Vec<serde_json::Value> {
 
 /// The groups as OTLP/JSON (uint32 fields as numbers, uint64 as strings), and
 /// the spans it must decode to.
-fn to_json(groups: &[Group]) -> (String, Vec<Span>) {
+pub(crate) fn to_json(groups: &[Group]) -> (String, Vec<Span>) {
     use serde_json::json;
     let mut expected = Vec::new();
     let mut resource_spans = Vec::new();

@@ -11,10 +11,12 @@
 //! - inside a `Span` (its attributes, events, links and status included), and in
 //!   every `KeyValue`/`AnyValue`, anything that prost would not re-encode to the
 //!   same bytes: an unknown field, a singular field written twice (prost merges
-//!   or keeps the last), a scalar field written with its default value, a
+//!   or keeps the last), a scalar field written with its default value (except
+//!   the span's own fields, whose bytes are then left out of its length), a
 //!   non-minimal varint (key, length or value), two `AnyValue` variants. The
 //!   reference gives a span the `encoded_len` of prost's re-encoding; with none
-//!   of these, that is the span's byte length on the wire;
+//!   of these, that is the span's byte length on the wire, less its own fields
+//!   written with default values;
 //! - a `Resource` written twice in one `ResourceSpans` (prost merges them);
 //! - an unknown field of group wire type anywhere (prost skips groups under its
 //!   current recursion budget, which `skip_field` cannot be given).
@@ -537,7 +539,12 @@ fn span<'a>(
     let (mut kind, mut code) = (0i32, 0i32);
     let (mut start, mut end) = (0u64, 0u64);
     let mut attributes = Vec::new();
+    // Bytes of fields written with their default value, which prost does not
+    // write back (producers such as the JavaScript SDK write an empty
+    // `parent_span_id` for a root).
+    let mut omitted = 0;
     while !buf.is_empty() {
+        let field = buf;
         let (tag, wire_type) = canonical_key(&mut buf)?;
         match tag {
             9 => {
@@ -565,29 +572,52 @@ fn span<'a>(
             1..=16 => once(&mut seen, tag)?,
             _ => return Err(Bail),
         }
-        match tag {
-            1 => trace_id = non_empty(canonical_length_delimited(wire_type, &mut buf)?)?,
-            2 => span_id = non_empty(canonical_length_delimited(wire_type, &mut buf)?)?,
+        let default = match tag {
+            1 => {
+                trace_id = canonical_length_delimited(wire_type, &mut buf)?;
+                trace_id.is_empty()
+            }
+            2 => {
+                span_id = canonical_length_delimited(wire_type, &mut buf)?;
+                span_id.is_empty()
+            }
             3 => {
-                check_string(non_empty(canonical_length_delimited(wire_type, &mut buf)?)?)?;
+                let trace_state = canonical_length_delimited(wire_type, &mut buf)?;
+                check_string(trace_state)?;
+                trace_state.is_empty()
             }
-            4 => parent_span_id = non_empty(canonical_length_delimited(wire_type, &mut buf)?)?,
-            5 => name = string(non_empty(canonical_length_delimited(wire_type, &mut buf)?)?)?,
-            6 => kind = non_default(canonical_int32(wire_type, &mut buf)?)?,
-            7 => start = non_default(fixed64(wire_type, &mut buf)?)?,
-            8 => end = non_default(fixed64(wire_type, &mut buf)?)?,
-            10 | 12 | 14 => {
-                non_default(canonical_uint32(wire_type, &mut buf)?)?;
+            4 => {
+                parent_span_id = canonical_length_delimited(wire_type, &mut buf)?;
+                parent_span_id.is_empty()
             }
+            5 => {
+                name = string(canonical_length_delimited(wire_type, &mut buf)?)?;
+                name.is_empty()
+            }
+            6 => {
+                kind = canonical_int32(wire_type, &mut buf)?;
+                kind == 0
+            }
+            7 => {
+                start = fixed64(wire_type, &mut buf)?;
+                start == 0
+            }
+            8 => {
+                end = fixed64(wire_type, &mut buf)?;
+                end == 0
+            }
+            10 | 12 | 14 => canonical_uint32(wire_type, &mut buf)? == 0,
             15 => {
                 let value = canonical_length_delimited(wire_type, &mut buf)?;
                 enter(budget)?;
                 code = status(value)?;
+                false
             }
             // 16: `flags`.
-            _ => {
-                non_default(fixed32(wire_type, &mut buf)?)?;
-            }
+            _ => fixed32(wire_type, &mut buf)? == 0,
+        };
+        if default {
+            omitted += field.len() - buf.len();
         }
     }
     // The reference's checks, in `convert_span` (whose errors the reference
@@ -620,7 +650,7 @@ fn span<'a>(
         status: StatusCode::from_i64(i64::from(code)).ok_or(Bail)?,
         attributes,
         resource: Arc::clone(resource),
-        encoded_len: message.len() as u64,
+        encoded_len: (message.len() - omitted) as u64,
         detail: None,
     })
 }
