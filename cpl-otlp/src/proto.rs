@@ -16,12 +16,14 @@ use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, Wire
 use prost::Message;
 
 use crate::decode::ErrorKind;
+use crate::keys::AttributeKeys;
 use crate::model::{
     AnyValue, Event, Fidelity, KeyValue, Link, Resource, Scope, Span, SpanDetail, SpanId, SpanKind,
     StatusCode, TraceId,
 };
 use crate::pb::common::v1 as pbc;
 use crate::pb::trace::v1 as pbt;
+use crate::wire;
 
 /// The gzip magic bytes.
 pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -233,13 +235,38 @@ pub(crate) struct ProtoError {
 /// Decodes one `TracesData` message, appending its spans to `out` (nothing on
 /// error), with their [`SpanDetail`] at [`Fidelity::Full`]. `size` is the
 /// input bytes the message stands for (with its length prefix, if any); the
-/// spans' `encoded_len` add up to it.
+/// spans' `encoded_len` add up to it. At [`Fidelity::Policy`] only the
+/// attributes `keys` keeps are kept (at [`Fidelity::Full`], all).
+///
+/// At [`Fidelity::Policy`] the direct wire walk of [`crate::wire`] runs first;
+/// when it gives up, [`decode_reference_into`] does the work, so the result is
+/// always the reference's.
 pub(crate) fn decode_message_into(
     bytes: &[u8],
     size: u64,
     out: &mut Vec<Span>,
     fidelity: Fidelity,
+    keys: &AttributeKeys,
 ) -> Result<usize, ProtoError> {
+    if fidelity == Fidelity::Policy {
+        if let Ok(n) = wire::decode_message_into(bytes, size, out, keys) {
+            return Ok(n);
+        }
+    }
+    decode_reference_into(bytes, size, out, fidelity, keys)
+}
+
+/// The reference decoder behind [`decode_message_into`]: prost decodes the
+/// whole message into its generated types, which are then converted.
+pub(crate) fn decode_reference_into(
+    bytes: &[u8],
+    size: u64,
+    out: &mut Vec<Span>,
+    fidelity: Fidelity,
+    keys: &AttributeKeys,
+) -> Result<usize, ProtoError> {
+    // At `Fidelity::Full` every attribute is kept.
+    let filter = (fidelity == Fidelity::Policy && !keys.keeps_all()).then_some(keys);
     let data = pbt::TracesData::decode(bytes).map_err(|e| ProtoError {
         kind: ErrorKind::Syntax,
         message: format!(
@@ -276,12 +303,18 @@ pub(crate) fn decode_message_into(
     let base = overhead / n as u64;
     let mut extra = overhead % n as u64;
     for (index, rs) in data.resource_spans.into_iter().enumerate() {
-        let resource = Arc::new(Resource {
+        let mut resource = Resource {
             attributes: rs
                 .resource
                 .map(|r| convert_attributes(r.attributes))
                 .unwrap_or_default(),
-        });
+        };
+        if let Some(keys) = filter {
+            resource
+                .attributes
+                .retain(|kv| keys.keeps_resource(&kv.key));
+        }
+        let resource = Arc::new(resource);
         for ss in rs.scope_spans {
             let context = (fidelity == Fidelity::Full).then(|| ScopeContext {
                 scope: Arc::new(ss.scope.map(convert_scope).unwrap_or_default()),
@@ -296,7 +329,12 @@ pub(crate) fn decode_message_into(
                     encoded_len += len;
                 }
                 match convert_span(span, &resource, context.as_ref(), encoded_len) {
-                    Ok(span) => out.push(span),
+                    Ok(mut span) => {
+                        if let Some(keys) = filter {
+                            span.attributes.retain(|kv| keys.keeps_span(&kv.key));
+                        }
+                        out.push(span);
+                    }
                     Err((kind, message)) => {
                         let failed = out.len() - start;
                         out.truncate(start);

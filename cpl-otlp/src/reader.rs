@@ -100,7 +100,13 @@ pub fn decode_raw_ref(name: &Arc<str>, raw: &RawDocument) -> Decoded {
     let bytes = raw.size;
     let mut spans = Vec::new();
     if raw.encoding == Encoding::Protobuf {
-        return match proto::decode_message_into(&raw.bytes, bytes, &mut spans, raw.fidelity) {
+        return match proto::decode_message_into(
+            &raw.bytes,
+            bytes,
+            &mut spans,
+            raw.fidelity,
+            &raw.keys,
+        ) {
             Ok(_) => Decoded::Traces(Batch {
                 spans,
                 line: 0,
