@@ -804,3 +804,48 @@ fn replay_of_a_directory_reads_its_captures_by_name_and_format_by_bytes() {
     assert_eq!(code, 2);
     assert!(stderr.contains("holds no capture file"), "{stderr}");
 }
+
+/// Reading runs ahead of decoding (the next batch is read while one is decoded), yet
+/// errors come out in input order, the same on one core and two.
+#[test]
+fn replay_errors_keep_input_order_across_batches() {
+    let shop = std::fs::read_to_string(workspace_root().join("corpus/traces/shop.jsonl"))
+        .expect("the shop capture");
+    let lines: Vec<&str> = shop.lines().filter(|l| !l.trim().is_empty()).collect();
+    let bad: [u64; 4] = [20, 130, 131, 290];
+    let mut text = String::new();
+    for n in 1..=300u64 {
+        if bad.contains(&n) {
+            text.push_str("{\"resourceSpans\":[1]}\n");
+        } else {
+            text.push_str(lines[usize::try_from(n).expect("small") % lines.len()]);
+            text.push('\n');
+        }
+    }
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("batches.jsonl");
+    std::fs::write(&path, text).expect("written");
+    let path = path.to_str().expect("UTF-8 path");
+    let mut outputs = Vec::new();
+    for jobs in ["1", "2"] {
+        let (code, _, stderr) = cpl(&[
+            "replay",
+            "--format",
+            "json",
+            "-j",
+            jobs,
+            "corpus/policies/demo.yaml",
+            path,
+        ]);
+        assert_eq!(code, 1, "{stderr}");
+        let at: Vec<u64> = stderr
+            .lines()
+            .filter(|l| l.starts_with('{'))
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+            .filter_map(|e| e["line"].as_u64())
+            .collect();
+        assert_eq!(at, bad, "{stderr}");
+        outputs.push(stderr);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}

@@ -69,9 +69,12 @@ pub(crate) fn all_problems(
 }
 
 /// The same problem, found by the decoder and by the walk (whose column may
-/// differ: serde_json places some errors after the value, some at it).
+/// differ: serde_json places some errors after the value, some at it; and whose
+/// message may name the expected type more exactly, as for a `resourceSpans` entry
+/// that is not an object).
 fn same(a: &DecodeError, b: &DecodeError) -> bool {
     (a.line, &a.message) == (b.line, &b.message)
+        || (a.line, a.column, a.kind) == (b.line, b.column, b.kind)
 }
 
 struct Walk<'a> {

@@ -727,3 +727,13 @@ fn reader_accepts_any_bufread() {
     assert_eq!(takes(input.as_bytes()), 1);
     assert_eq!(takes(io::BufReader::with_capacity(7, input.as_bytes())), 1);
 }
+
+/// A problem found both by the decoder and by the walk for every problem (at one
+/// position, with different wording) is described once.
+#[test]
+fn a_problem_found_twice_is_described_once() {
+    let error = crate::decode_document(br#"{"resourceSpans":[1]}"#).expect_err("not an object");
+    assert_eq!(error.kind, crate::ErrorKind::Schema);
+    assert!(error.more.is_empty(), "{error:?}");
+    assert_eq!(error.omitted, 0);
+}
