@@ -261,7 +261,8 @@ pub(crate) fn decode_document_serde(
 
 fn decode_inner(json: &[u8], bom: usize, out: &mut Vec<Span>) -> Result<Document, DecodeError> {
     LAST_KIND.set(None);
-    let doc: DocWire<'_> = serde_json::from_slice(json).map_err(|e| from_serde(&e, None))?;
+    let doc: DocWire<'_> =
+        serde_json::from_slice(json).map_err(|e| end_of_content(from_serde(&e, None), json))?;
     let doc = doc.resolve().map_err(|message| {
         DecodeError::new(ErrorKind::NotTraces, message, first_value_position(json))
     })?;
@@ -465,6 +466,23 @@ pub(crate) fn from_serde(e: &serde_json::Error, inner: Option<(&[u8], &str)>) ->
 /// Byte offset of `text` inside `doc` (it is a sub-slice of it).
 pub(crate) fn offset_in(doc: &[u8], text: &str) -> usize {
     (text.as_ptr() as usize).saturating_sub(doc.as_ptr() as usize)
+}
+
+/// A truncated document's error placed where its content ends: serde_json places
+/// it at the end of the input, which for a line of JSON Lines is after its line
+/// break, column 0 of the next line (a line that is not the broken one).
+fn end_of_content(mut error: DecodeError, json: &[u8]) -> DecodeError {
+    if error.kind == ErrorKind::Truncated {
+        let content = json
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(0, |last| last + 1);
+        let end = position_of(json, content);
+        if (error.line, error.column) > end {
+            (error.line, error.column) = end;
+        }
+    }
+    error
 }
 
 /// The 0-based byte index of serde_json's 1-based (line, column) in `text`.

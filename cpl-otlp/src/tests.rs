@@ -737,3 +737,18 @@ fn a_problem_found_twice_is_described_once() {
     assert!(error.more.is_empty(), "{error:?}");
     assert_eq!(error.omitted, 0);
 }
+
+/// A truncated line of JSON Lines is reported at the end of its content, not at
+/// column 0 of the next line (serde_json's end of input is after the line break).
+#[test]
+fn a_truncated_line_is_reported_on_its_own_line() {
+    let error = crate::decode_document(b"{\"resourceSpans\":[\n").expect_err("truncated");
+    assert_eq!(error.kind, crate::ErrorKind::Truncated);
+    assert_eq!((error.line, error.column), (1, 19));
+    let input = "{\"resourceSpans\":[]}\n{\"resourceSpans\":[\n{\"resourceSpans\":[]}\n";
+    let errors: Vec<_> = crate::TraceReader::new(input.as_bytes(), "in.jsonl")
+        .filter_map(Result::err)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].line, errors[0].column), (2, 19), "{}", errors[0]);
+}
