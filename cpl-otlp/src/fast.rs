@@ -740,17 +740,22 @@ impl<'a> Scanner<'a, '_> {
         Ok(n.iter().fold(0, |v, d| v * 10 + i64::from(d - b'0')))
     }
 
+    /// The text of a 64-bit integer field, written as a string (without escapes)
+    /// or as a JSON number; the caller checks its digits.
+    fn integer_text(&mut self) -> R<&'a [u8]> {
+        if self.peek()? != b'"' {
+            return self.number();
+        }
+        let s = self.string()?;
+        if s.escaped {
+            return Err(Bail);
+        }
+        Ok(s.raw)
+    }
+
     /// A `uint64` as a decimal string or an integer.
     fn uint64(&mut self) -> R<u64> {
-        let digits = if self.peek()? == b'"' {
-            let s = self.string()?;
-            if s.escaped {
-                return Err(Bail);
-            }
-            s.raw
-        } else {
-            self.number()?
-        };
+        let digits = self.integer_text()?;
         if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
             return Err(Bail);
         }
@@ -764,15 +769,7 @@ impl<'a> Scanner<'a, '_> {
 
     /// An `int64` as a decimal string or an integer.
     fn int64(&mut self) -> R<i64> {
-        let text = if self.peek()? == b'"' {
-            let s = self.string()?;
-            if s.escaped {
-                return Err(Bail);
-            }
-            s.raw
-        } else {
-            self.number()?
-        };
+        let text = self.integer_text()?;
         let digits = text.strip_prefix(b"-").unwrap_or(text);
         if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
             return Err(Bail);

@@ -105,6 +105,25 @@ fn keeps(list: Option<&KeyList>, key: &str) -> bool {
     })
 }
 
+/// `spans` with the attributes `keys` does not keep left out (span and resource):
+/// what a reader keeping only `keys` must give, for tests of both decoders.
+#[cfg(test)]
+pub(crate) fn kept_only(spans: &[crate::Span], keys: &AttributeKeys) -> Vec<crate::Span> {
+    spans
+        .iter()
+        .map(|span| {
+            let mut span = span.clone();
+            span.attributes.retain(|kv| keys.keeps_span(&kv.key));
+            let mut resource = (*span.resource).clone();
+            resource
+                .attributes
+                .retain(|kv| keys.keeps_resource(&kv.key));
+            span.resource = std::sync::Arc::new(resource);
+            span
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::AttributeKeys;

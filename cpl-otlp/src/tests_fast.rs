@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use crate::decode::decode_document_serde;
 use crate::fast;
+use crate::keys::kept_only;
 use crate::tests_detail::{group, to_json};
 use crate::{AttributeKeys, Fidelity, Leniency, Span};
 
@@ -25,23 +26,6 @@ fn single_pass(text: &[u8], keys: &AttributeKeys) -> Option<Vec<Span>> {
     let n = fast::decode(json, text.len() - json.len(), &mut out, keys).ok()?;
     assert_eq!(n, out.len());
     Some(out)
-}
-
-/// `spans` with the attributes `keys` does not keep left out.
-fn kept(spans: &[Span], keys: &AttributeKeys) -> Vec<Span> {
-    spans
-        .iter()
-        .map(|span| {
-            let mut span = span.clone();
-            span.attributes.retain(|kv| keys.keeps_span(&kv.key));
-            let mut resource = (*span.resource).clone();
-            resource
-                .attributes
-                .retain(|kv| keys.keeps_resource(&kv.key));
-            span.resource = std::sync::Arc::new(resource);
-            span
-        })
-        .collect()
 }
 
 fn key_choices() -> [AttributeKeys; 3] {
@@ -67,7 +51,7 @@ fn agrees(text: &[u8]) -> bool {
             });
             assert_eq!(
                 spans,
-                kept(&expected, &keys),
+                kept_only(&expected, &keys),
                 "{}",
                 String::from_utf8_lossy(text)
             );

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use prost::encoding::{encode_key, encode_varint, WireType};
 use prost::Message;
 
-use crate::keys::AttributeKeys;
+use crate::keys::{kept_only, AttributeKeys};
 use crate::pb::common::v1 as pbc;
 use crate::pb::resource::v1 as pbr;
 use crate::pb::trace::v1 as pbt;
@@ -646,23 +646,6 @@ fn fast(bytes: &[u8], size: u64, keys: &AttributeKeys) -> Option<(usize, Vec<Spa
     }
 }
 
-/// `spans` with only the attributes `keys` keeps (span and resource).
-fn filtered(spans: &[Span], keys: &AttributeKeys) -> Vec<Span> {
-    spans
-        .iter()
-        .map(|span| {
-            let mut span = span.clone();
-            span.attributes.retain(|kv| keys.keeps_span(&kv.key));
-            let mut resource = (*span.resource).clone();
-            resource
-                .attributes
-                .retain(|kv| keys.keeps_resource(&kv.key));
-            span.resource = std::sync::Arc::new(resource);
-            span
-        })
-        .collect()
-}
-
 /// Checks every rule on one message; whether the fast path took it.
 fn check(bytes: &[u8], size: u64, keys: &AttributeKeys) -> Result<bool, TestCaseError> {
     let all = AttributeKeys::all();
@@ -683,7 +666,7 @@ fn check(bytes: &[u8], size: u64, keys: &AttributeKeys) -> Result<bool, TestCase
     prop_assert_eq!(&dispatched_spans, &spans);
     // With a filter: the same result, without the attributes not kept, by
     // either path.
-    let want = filtered(&spans, keys);
+    let want = kept_only(&spans, keys);
     let (result, kept) = dispatched(bytes, size, keys);
     prop_assert_eq!(&result, &expected);
     prop_assert_eq!(&kept, &want);
@@ -781,6 +764,6 @@ fn real_producers_take_the_fast_path() {
         let (n, fast_spans) = fast(message, size, &AttributeKeys::all()).expect("fast path");
         assert_eq!((Ok(n), fast_spans), (expected, spans.clone()));
         let (_, kept) = fast(message, size, &keys).expect("fast path");
-        assert_eq!(kept, filtered(&spans, &keys));
+        assert_eq!(kept, kept_only(&spans, &keys));
     }
 }
