@@ -796,15 +796,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_full_project_validates_and_loads() {
-        let source = "version: 1\nenvironments:\n  prod: policies/prod.yaml\n  staging: policies/staging.yaml\nreference: staging\ntenants:\n  expected: [acme, globex]\nparity:\n  base_rate_ratio: 2\nslos:\n  - name: checkout latency\n    service: payments\n    route: /api/payment\n    latency: 800ms\n    error_rate: 0.001\n  - latency: 250\nlint:\n  severity:\n    W114: off\n    unknown-field: warning\n  suppress:\n    - code: W114\n      environment: prod\n      condition: health_checks\n      reason: health checks carry no dotted attributes\n";
+    /// Checks that `source` loads without diagnostics, validates against the project
+    /// schema and deserializes into its type; returns the schema's validator.
+    fn project_validates_and_loads(source: &str) -> jsonschema::Validator {
         let loaded = crate::load_project(source);
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         let validator = validator(&schema(&project_schema()));
         let document = yaml_to_json(source);
         assert_eq!(errors(&validator, &document), Vec::<String>::new());
         serde_json::from_value::<ProjectDocument>(document).expect("deserializes");
+        validator
+    }
+
+    #[test]
+    fn a_full_project_validates_and_loads() {
+        let source = "version: 1\nenvironments:\n  prod: policies/prod.yaml\n  staging: policies/staging.yaml\nreference: staging\ntenants:\n  expected: [acme, globex]\nparity:\n  base_rate_ratio: 2\nslos:\n  - name: checkout latency\n    service: payments\n    route: /api/payment\n    latency: 800ms\n    error_rate: 0.001\n  - latency: 250\nlint:\n  severity:\n    W114: off\n    unknown-field: warning\n  suppress:\n    - code: W114\n      environment: prod\n      condition: health_checks\n      reason: health checks carry no dotted attributes\n";
+        let validator = project_validates_and_loads(source);
         for bad in [
             "environments: {}\n",
             "environments:\n  prod: p.yaml\nparity:\n  base_rate_ratio: 0.5\n",
@@ -820,12 +827,7 @@ mod tests {
     #[test]
     fn a_scan_only_project_validates_and_loads() {
         let source = "version: 1\ntenants:\n  expected: [acme]\nscan:\n  environments:\n    prod: [deploy/overlays/prod]\n  entry_points: [frontend]\n";
-        let loaded = crate::load_project(source);
-        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-        let validator = validator(&schema(&project_schema()));
-        let document = yaml_to_json(source);
-        assert_eq!(errors(&validator, &document), Vec::<String>::new());
-        serde_json::from_value::<ProjectDocument>(document).expect("deserializes");
+        let validator = project_validates_and_loads(source);
         // Neither `environments` nor `scan`: the loader and the schema both refuse it.
         let neither = "version: 1\ntenants:\n  expected: [acme]\n";
         assert!(!crate::load_project(neither).diagnostics.is_empty());
