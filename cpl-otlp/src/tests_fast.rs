@@ -140,6 +140,22 @@ fn real_captures_are_taken_whole_and_agree() {
     }
 }
 
+/// The collector's own file exporter (`format: json`, `compression: zstd`, written by
+/// `tests/producers/run.sh`): every record it wrote is taken whole.
+#[test]
+fn the_collector_file_exporter_json_is_taken_whole() {
+    let path =
+        cpl_tests::workspace_root().join("tests/fixtures/otlp-proto/fileexporter/shop20.json.zst");
+    let mut reader = crate::open(&path).expect("readable");
+    let mut records = 0;
+    while let Some(raw) = reader.next_raw() {
+        let raw = raw.expect("a record");
+        assert!(agrees(&raw.bytes), "record {} not taken", records + 1);
+        records += 1;
+    }
+    assert!(records > 0);
+}
+
 /// Every public corpus document: whatever the single pass takes, it agrees on.
 #[test]
 fn public_corpus_agrees() {
