@@ -72,7 +72,8 @@ pub(crate) fn decode(
             .par_windows(2)
             .enumerate()
             .map(|(k, w)| {
-                let (mut spans, mut lens) = (Vec::new(), Vec::new());
+                let guess = spans_in(w[1] - w[0]);
+                let (mut spans, mut lens) = (Vec::with_capacity(guess), Vec::with_capacity(guess));
                 let end = (k + 2 < cuts.len()).then_some(w[1]);
                 decode_piece(json, w[0], end, keys, &mut spans, &mut lens)?;
                 Ok((spans, lens))
@@ -80,11 +81,16 @@ pub(crate) fn decode(
             .collect();
         if let Ok(pieces) = pieces {
             whole = false;
+            out.reserve(pieces.iter().map(|(spans, _)| spans.len()).sum());
             for (spans, lens) in pieces {
                 out.extend(spans);
                 extents.extend(lens);
             }
         }
+    }
+    if whole {
+        out.reserve(spans_in(json.len()));
+        extents.reserve(spans_in(json.len()));
     }
     if whole && decode_piece(json, 0, None, keys, out, &mut extents).is_err() {
         out.truncate(start);
@@ -102,6 +108,13 @@ pub(crate) fn decode(
         }
     }
     Ok(n)
+}
+
+/// A guess at how many spans `bytes` of a document hold, for reserving room once
+/// instead of growing span by span (a span of a real SDK's capture takes about a
+/// kilobyte; too high a guess only reserves address space).
+fn spans_in(bytes: usize) -> usize {
+    (bytes / 512).min(1 << 20)
 }
 
 /// Documents smaller than this are decoded on one thread.

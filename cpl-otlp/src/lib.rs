@@ -285,7 +285,8 @@ pub use model::{
 };
 pub use proto::{encode_traces_data, InputFormat, GZIP_MAGIC, SNIFF_BYTES, ZSTD_MAGIC};
 pub use reader::{
-    decode_raw, decode_raw_ref, decompress, from_reader, open, Batch, Compression, Decoded,
-    Encoding, Framing, RawDocument, ReadError, ReadStats, TraceReader, DEFAULT_MAX_DOCUMENT_BYTES,
+    decode_raw, decode_raw_ref, decompress, from_reader, open, Batch, BufferPool, Compression,
+    Decoded, Encoding, Framing, RawDocument, ReadError, ReadStats, TraceReader,
+    DEFAULT_MAX_DOCUMENT_BYTES,
 };
 pub use view::attr_value;

@@ -752,3 +752,36 @@ fn a_truncated_line_is_reported_on_its_own_line() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!((errors[0].line, errors[0].column), (2, 19), "{}", errors[0]);
 }
+
+#[test]
+fn buffers_given_back_are_reused_and_hold_only_the_next_document() {
+    // A long line, then short ones: each recycled buffer still has the long line's
+    // capacity and must hand out exactly the next line's bytes.
+    let long = doc(&vec![span(r#""kind":2"#); 50]);
+    let short = doc(&[span("")]);
+    let input = jsonl(&[long.clone(), short.clone(), short.clone(), long.clone()]);
+    let mut reader = TraceReader::new(input.as_bytes(), "in.json");
+    let pool = reader.buffer_pool();
+    let mut seen = Vec::new();
+    let mut capacities = Vec::new();
+    while let Some(raw) = reader.next_raw() {
+        let raw = raw.expect("documents");
+        seen.push(String::from_utf8(raw.bytes.clone()).expect("utf-8"));
+        capacities.push(raw.bytes.capacity());
+        pool.give_back(raw.bytes);
+    }
+    let expected: Vec<String> = [&long, &short, &short, &long]
+        .iter()
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_eq!(seen, expected);
+    // The reader takes the next buffer as it hands one out: the first line's buffer,
+    // given back after it, is the third line's.
+    assert!(capacities[2] >= long.len(), "{capacities:?}");
+    // A full pool keeps nothing more.
+    let full = BufferPool::default();
+    full.give_back(Vec::with_capacity(BufferPool::MAX_BYTES));
+    full.give_back(Vec::with_capacity(16));
+    assert_eq!(full.take().capacity(), BufferPool::MAX_BYTES);
+    assert_eq!(full.take().capacity(), 0);
+}

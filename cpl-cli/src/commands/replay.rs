@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cpl_otlp::{
-    self as otlp, decode_raw, Decoded, Fidelity, Leniency, RawDocument, ReadError, ReadStats,
-    TraceReader,
+    self as otlp, decode_raw_ref, BufferPool, Fidelity, Leniency, RawDocument, ReadError,
+    ReadStats, TraceReader,
 };
 use cpl_replay::{Decider, Replay, ReplayOptions, Report, Summaries};
 use rayon::prelude::*;
@@ -391,6 +391,10 @@ pub(crate) fn replay_inputs(
 }
 
 /// Reads one input to the end, decoding batches of documents in parallel.
+///
+/// Three stages overlap: while batch k is decoded and summarised on every core,
+/// batch k+1 is read and batch k-1 is merged into the replays (both sequential by
+/// nature), so one core is never the only one at work for long.
 fn replay_input<R: BufRead + Send>(
     mut reader: TraceReader<R>,
     replays: &mut [Replay<'_>],
@@ -399,45 +403,41 @@ fn replay_input<R: BufRead + Send>(
 ) -> ReadStats {
     let deciders: Vec<Decider<'_>> = replays.iter().map(Replay::decider).collect();
     let name: Arc<str> = Arc::from(reader.name());
+    let pool = reader.buffer_pool();
     let mut decoded_stats = ReadStats::default();
-    // The next batch is read while this one is decoded: reading (a copy of every
-    // byte) is otherwise the part of a replay that one core does alone.
-    let mut batch = read_batch(&mut reader);
-    loop {
-        let Batch {
-            documents,
-            read_errors,
-            ended,
-        } = batch;
-        let decode = || -> Vec<Decoding> {
-            documents
-                .into_par_iter()
-                .map(|raw| decode_document(&name, &deciders, raw))
-                .collect()
+    let mut batch = Some(read_batch(&mut reader));
+    let mut decoded: Option<Decoded> = None;
+    while batch.is_some() || decoded.is_some() {
+        let decode = |batch: Option<Batch>| {
+            batch.map(|batch| Decoded {
+                results: batch
+                    .documents
+                    .into_par_iter()
+                    .map(|raw| decode_document(&name, &deciders, &pool, raw))
+                    .collect(),
+                read_errors: batch.read_errors,
+                ended: batch.ended,
+            })
         };
-        let (results, next) = if ended {
-            (decode(), None)
-        } else {
-            let (results, next) = rayon::join(decode, || read_batch(&mut reader));
-            (results, Some(next))
-        };
-        // Errors in input order: the batch's read errors, then its documents'.
-        for error in &read_errors {
-            report.error(error);
-        }
-        for (stats, error, summaries) in results {
-            if let Some(error) = error {
-                report.error(&error);
+        let ended = batch.as_ref().is_none_or(|batch| batch.ended);
+        let this = batch.take();
+        let previous = decoded.take();
+        let (now, next) = rayon::join(
+            || decode(this),
+            || {
+                if let Some(previous) = previous {
+                    merge(previous, replays, &mut decoded_stats, report);
+                    progress.update(reader.stats().bytes);
+                }
+                (!ended).then(|| read_batch(&mut reader))
+            },
+        );
+        decoded = now;
+        batch = next;
+        if decoded.as_ref().is_some_and(|decoded| decoded.ended) {
+            if let Some(last) = decoded.take() {
+                merge(last, replays, &mut decoded_stats, report);
             }
-            decoded_stats.merge(&stats);
-            for (replay, summaries) in replays.iter_mut().zip(summaries) {
-                replay.add(summaries);
-            }
-        }
-        progress.update(reader.stats().bytes);
-        match next {
-            Some(next) => batch = next,
-            None => break,
         }
     }
     progress.input_done(reader.stats().bytes);
@@ -447,11 +447,42 @@ fn replay_input<R: BufRead + Send>(
     stats
 }
 
+/// Merges a decoded batch into the replays, reporting its errors in input order: the
+/// batch's read errors, then its documents'.
+fn merge(
+    batch: Decoded,
+    replays: &mut [Replay<'_>],
+    decoded_stats: &mut ReadStats,
+    report: &mut InputReport,
+) {
+    for error in &batch.read_errors {
+        report.error(error);
+    }
+    for (stats, error, summaries) in batch.results {
+        if let Some(error) = error {
+            report.error(&error);
+        }
+        decoded_stats.merge(&stats);
+        for (replay, chunks) in replays.iter_mut().zip(summaries) {
+            for summaries in chunks {
+                replay.add(summaries);
+            }
+        }
+    }
+}
+
 /// Documents read for decoding together, and the read errors met on the way.
 struct Batch {
     documents: Vec<RawDocument>,
     read_errors: Vec<ReadError>,
     /// The input has no more documents.
+    ended: bool,
+}
+
+/// A batch decoded and summarised, waiting to be merged.
+struct Decoded {
+    results: Vec<Decoding>,
+    read_errors: Vec<ReadError>,
     ended: bool,
 }
 
@@ -479,28 +510,49 @@ fn read_batch<R: BufRead>(reader: &mut TraceReader<R>) -> Batch {
     batch
 }
 
+/// A document with more spans than this is summarised in chunks on every core (an
+/// 8 MB line holds about 10,000 spans); the chunks are merged in order, which gives
+/// the same replay as one summary.
+const SUMMARY_CHUNK: usize = 2048;
+
 /// Decodes one document and summarises its spans for each decider.
-fn decode_document(name: &Arc<str>, deciders: &[Decider<'_>], raw: RawDocument) -> Decoding {
+fn decode_document(
+    name: &Arc<str>,
+    deciders: &[Decider<'_>],
+    pool: &BufferPool,
+    raw: RawDocument,
+) -> Decoding {
     let bytes = raw.size;
-    let decoded = decode_raw(name, raw);
+    let decoded = decode_raw_ref(name, &raw);
+    pool.give_back(raw.bytes);
     let mut stats = ReadStats::default();
     stats.record(&decoded, bytes);
     match decoded {
-        Decoded::Traces(batch) => {
+        otlp::Decoded::Traces(batch) => {
             let summaries = deciders
                 .iter()
-                .map(|decider| decider.summarize(&batch.spans))
+                .map(|decider| {
+                    if batch.spans.len() <= SUMMARY_CHUNK {
+                        vec![decider.summarize(&batch.spans)]
+                    } else {
+                        batch
+                            .spans
+                            .par_chunks(SUMMARY_CHUNK)
+                            .map(|spans| decider.summarize(spans))
+                            .collect()
+                    }
+                })
                 .collect();
             (stats, None, summaries)
         }
-        Decoded::OtherSignal => (stats, None, Vec::new()),
-        Decoded::Error(error) => (stats, Some(error), Vec::new()),
+        otlp::Decoded::OtherSignal => (stats, None, Vec::new()),
+        otlp::Decoded::Error(error) => (stats, Some(error), Vec::new()),
     }
 }
 
 /// What decoding one document gave: its counts, its error, its summaries for each
-/// replay.
-type Decoding = (ReadStats, Option<ReadError>, Vec<Summaries>);
+/// replay (in chunks, in span order).
+type Decoding = (ReadStats, Option<ReadError>, Vec<Vec<Summaries>>);
 
 /// A progress bar on stderr, shown only on a terminal and only after a second.
 struct Progress {
