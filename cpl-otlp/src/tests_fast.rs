@@ -286,3 +286,61 @@ fn large_documents_are_decoded_in_pieces_that_agree() {
     let whole = one.install(|| single_pass(text.as_bytes(), &AttributeKeys::all()));
     assert_eq!(split, whole);
 }
+
+#[test]
+fn every_stop_byte_at_every_position_of_a_string() {
+    // Strings are scanned 16 bytes at a time: a quote, backslash or control byte at
+    // each position of the first, second and third window (and the bytes around
+    // the control range, which must not stop the scan) agree with serde.
+    let bytes: [&[u8]; 9] = [
+        b"\\\"",
+        b"\\\\",
+        b"\\n",
+        b"\n",
+        b"\x1f",
+        b"\x00",
+        b" ",
+        b"\x7f",
+        "\u{e9}".as_bytes(),
+    ];
+    for position in 0..40 {
+        for stop in bytes {
+            let mut value = b"a".repeat(position);
+            value.extend_from_slice(stop);
+            value.extend_from_slice(b"tail");
+            for field in ["name", "value"] {
+                let mut text = Vec::new();
+                let quoted = [b"\"".as_slice(), &value, b"\""].concat();
+                let span_json = if field == "name" {
+                    [
+                        br#"{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"#.as_slice(),
+                        &quoted,
+                        b"}",
+                    ]
+                    .concat()
+                } else {
+                    [
+                        br#"{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","attributes":[{"key":"a","value":{"stringValue":"#.as_slice(),
+                        &quoted,
+                        b"}}]}",
+                    ]
+                    .concat()
+                };
+                text.extend_from_slice(br#"{"resourceSpans":[{"scopeSpans":[{"spans":["#);
+                text.extend_from_slice(&span_json);
+                text.extend_from_slice(b"]}]}]}");
+                let took = agrees(&text);
+                let plain = matches!(stop, b" " | b"\x7f") || stop.len() == 2 && stop[0] != b'\\';
+                let control = matches!(stop, b"\n" | b"\x1f" | b"\x00");
+                assert!(!(control && took), "took a raw control byte at {position}");
+                if plain {
+                    assert!(
+                        took,
+                        "left {:?} at {position} to serde",
+                        String::from_utf8_lossy(stop)
+                    );
+                }
+            }
+        }
+    }
+}
