@@ -760,6 +760,21 @@ impl<'a> Scanner<'a, '_> {
     /// An id as hex of `N` bytes: `None` for `""` or all zeros (a root's parent);
     /// anything else (base64, a wrong length) bails.
     fn id<const N: usize>(&mut self) -> R<Option<[u8; N]>> {
+        if self.peek()? != b'"' {
+            return Err(Bail);
+        }
+        // The common form, decoded without scanning it as a string first: 2N hex
+        // digits (none of which can end or escape a string), then the quote.
+        let start = self.i + 1;
+        if let Some(hex) = self.b.get(start..start + 2 * N) {
+            let mut id = [0u8; N];
+            if self.b.get(start + 2 * N) == Some(&b'"')
+                && crate::model::decode_hex_into(hex, &mut id)
+            {
+                self.i = start + 2 * N + 1;
+                return Ok((id != [0; N]).then_some(id));
+            }
+        }
         let s = self.string()?;
         if s.raw.is_empty() {
             return Ok(None);
@@ -785,6 +800,17 @@ impl<'a> Scanner<'a, '_> {
     fn integer_text(&mut self) -> R<&'a [u8]> {
         if self.peek()? != b'"' {
             return self.number();
+        }
+        // The common form: digits, then the quote (digits cannot end or escape a
+        // string), read without scanning it as a string first.
+        let start = self.i + 1;
+        let digits = self.b[start..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if self.b.get(start + digits) == Some(&b'"') {
+            self.i = start + digits + 1;
+            return Ok(&self.b[start..start + digits]);
         }
         let s = self.string()?;
         if s.escaped {
