@@ -129,7 +129,9 @@ pub(crate) fn split(json: &[u8]) -> Vec<usize> {
     let threads = rayon::current_num_threads();
     let mut cuts = vec![0];
     if threads > 1 && json.len() >= SPLIT_BYTES {
-        let n = threads.min(json.len() / (SPLIT_BYTES / 4));
+        // Several pieces a thread, so that a thread that was busy elsewhere (reading
+        // the next batch) when the document was cut still finds work to take.
+        let n = (4 * threads).min(json.len() / (SPLIT_BYTES / 4));
         let finder = memchr::memmem::Finder::new(b"{\"resource\":");
         for k in 1..n {
             let from = (json.len() * k / n).max(cuts[cuts.len() - 1] + 1);
