@@ -405,40 +405,35 @@ fn replay_input<R: BufRead + Send>(
     let name: Arc<str> = Arc::from(reader.name());
     let pool = reader.buffer_pool();
     let mut decoded_stats = ReadStats::default();
-    let mut batch = Some(read_batch(&mut reader));
-    let mut decoded: Option<Decoded> = None;
-    while batch.is_some() || decoded.is_some() {
-        let decode = |batch: Option<Batch>| {
-            batch.map(|batch| Decoded {
-                results: batch
-                    .documents
-                    .into_par_iter()
-                    .map(|raw| decode_document(&name, &deciders, &pool, raw))
-                    .collect(),
-                read_errors: batch.read_errors,
-                ended: batch.ended,
-            })
-        };
-        let ended = batch.as_ref().is_none_or(|batch| batch.ended);
-        let this = batch.take();
-        let previous = decoded.take();
-        let (now, next) = rayon::join(
-            || decode(this),
+    let decode = |batch: Batch| Decoded {
+        results: batch
+            .documents
+            .into_par_iter()
+            .map(|raw| decode_document(&name, &deciders, &pool, raw))
+            .collect(),
+        read_errors: batch.read_errors,
+    };
+    let mut next = Some(read_batch(&mut reader));
+    // Decoded, not merged yet.
+    let mut pending: Option<Decoded> = None;
+    while let Some(batch) = next.take() {
+        let more = !batch.ended;
+        let previous = pending.take();
+        let (decoded, read) = rayon::join(
+            || decode(batch),
             || {
                 if let Some(previous) = previous {
                     merge(previous, replays, &mut decoded_stats, report);
                     progress.update(reader.stats().bytes);
                 }
-                (!ended).then(|| read_batch(&mut reader))
+                more.then(|| read_batch(&mut reader))
             },
         );
-        decoded = now;
-        batch = next;
-        if decoded.as_ref().is_some_and(|decoded| decoded.ended) {
-            if let Some(last) = decoded.take() {
-                merge(last, replays, &mut decoded_stats, report);
-            }
-        }
+        pending = Some(decoded);
+        next = read;
+    }
+    if let Some(last) = pending {
+        merge(last, replays, &mut decoded_stats, report);
     }
     progress.input_done(reader.stats().bytes);
     // Reading counted bytes and read errors; decoding counted the rest.
@@ -483,7 +478,6 @@ struct Batch {
 struct Decoded {
     results: Vec<Decoding>,
     read_errors: Vec<ReadError>,
-    ended: bool,
 }
 
 /// Reads the next batch: up to `BATCH_BYTES` or `BATCH_DOCUMENTS`.
