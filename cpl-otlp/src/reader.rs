@@ -85,7 +85,14 @@ pub struct RawDocument {
 /// decoded and the reader reuses it. Shared by clones; at most
 /// [`BufferPool::MAX_BYTES`] of capacity is kept.
 #[derive(Clone, Debug, Default)]
-pub struct BufferPool(Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+pub struct BufferPool(Arc<std::sync::Mutex<Pooled>>);
+
+/// The buffers kept, and their capacity in all.
+#[derive(Debug, Default)]
+struct Pooled {
+    buffers: Vec<Vec<u8>>,
+    bytes: usize,
+}
 
 impl BufferPool {
     /// The most capacity kept: a few batches of a parallel reader in flight.
@@ -97,23 +104,26 @@ impl BufferPool {
         if bytes.capacity() == 0 {
             return;
         }
-        let mut pool = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let kept: usize = pool.iter().map(Vec::capacity).sum();
-        if kept + bytes.capacity() <= Self::MAX_BYTES {
-            pool.push(bytes);
+        let mut pool = self.lock();
+        if pool.bytes + bytes.capacity() <= Self::MAX_BYTES {
+            pool.bytes += bytes.capacity();
+            pool.buffers.push(bytes);
         }
     }
 
     /// An empty buffer, with capacity when one was given back.
     pub(crate) fn take(&self) -> Vec<u8> {
-        let mut pool = self
-            .0
+        let mut pool = self.lock();
+        let buffer = pool.buffers.pop().unwrap_or_default();
+        pool.bytes -= buffer.capacity();
+        buffer
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pooled> {
+        // The pool holds only empty buffers, so a panic elsewhere leaves it sound.
+        self.0
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        pool.pop().unwrap_or_default()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

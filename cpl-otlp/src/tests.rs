@@ -784,4 +784,7 @@ fn buffers_given_back_are_reused_and_hold_only_the_next_document() {
     full.give_back(Vec::with_capacity(16));
     assert_eq!(full.take().capacity(), BufferPool::MAX_BYTES);
     assert_eq!(full.take().capacity(), 0);
+    // Taking gives the room back.
+    full.give_back(Vec::with_capacity(BufferPool::MAX_BYTES));
+    assert_eq!(full.take().capacity(), BufferPool::MAX_BYTES);
 }
