@@ -91,10 +91,10 @@ pub(crate) fn decode(
     if whole {
         out.reserve(spans_in(json.len()));
         extents.reserve(spans_in(json.len()));
-    }
-    if whole && decode_piece(json, 0, None, keys, out, &mut extents).is_err() {
-        out.truncate(start);
-        return Err(Bail);
+        if decode_piece(json, 0, None, keys, out, &mut extents).is_err() {
+            out.truncate(start);
+            return Err(Bail);
+        }
     }
     let spans = &mut out[start..];
     let n = spans.len();
@@ -197,19 +197,6 @@ const STRING_STOP: [bool; 256] = {
     t
 };
 
-/// A mask with the high bit of each byte of `word` that is `"`, `\\` or below
-/// 0x20 set (and perhaps others above the lowest set one, which is exact).
-#[inline]
-fn special_bytes(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let quote = zero(word ^ (ONES * u64::from(b'"')));
-    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
-    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-    quote | backslash | control
-}
-
 /// The position of the first `"`, `\\` or control character in `chunk` (16 bytes),
 /// with 16-byte vector compares (`wide`: SSE2 on x86_64, NEON on aarch64, plain
 /// code elsewhere; this crate forbids `unsafe`).
@@ -302,25 +289,12 @@ impl<'a> Scanner<'a, '_> {
         let at = self.i;
         self.i += 1;
         let start = self.i;
-        // The common case, sixteen bytes at a time (or eight near the end): the
-        // first quote, backslash or control character; a quote means no escape.
+        // The common case, sixteen bytes at a time: the first quote, backslash or
+        // control character; a quote means no escape. The last bytes of the
+        // document, and strings with escapes, go through the byte loop below.
         let mut i = start;
-        loop {
-            let (found, width) = match self.b.get(i..i + 16) {
-                Some(chunk) => (first_special_16(chunk.try_into().map_err(|_| Bail)?), 16),
-                None => match self.b.get(i..i + 8) {
-                    Some(chunk) => {
-                        let word = u64::from_le_bytes(chunk.try_into().map_err(|_| Bail)?);
-                        let stops = special_bytes(word);
-                        (
-                            (stops != 0).then(|| (stops.trailing_zeros() / 8) as usize),
-                            8,
-                        )
-                    }
-                    None => break,
-                },
-            };
-            if let Some(at_stop) = found {
+        while let Some(chunk) = self.b.get(i..i + 16) {
+            if let Some(at_stop) = first_special_16(chunk.try_into().map_err(|_| Bail)?) {
                 i += at_stop;
                 if self.b[i] == b'"' {
                     self.i = i + 1;
@@ -332,7 +306,7 @@ impl<'a> Scanner<'a, '_> {
                 }
                 break;
             }
-            i += width;
+            i += 16;
         }
         self.i = i;
         let mut escaped = false;

@@ -105,41 +105,51 @@ fn enter(budget: u32) -> Walk<u32> {
 /// its calls for one-byte keys and lengths were a sixth of the walk (callgrind).
 #[inline(always)]
 fn key(buf: &mut &[u8]) -> Walk<(u32, WireType)> {
-    if let Some((&byte, rest)) = buf.split_first() {
-        // Tag 0 and wire types 6 and 7 are errors: left to prost to refuse.
-        if (8..0x80).contains(&byte) {
-            if let Ok(wire_type) = WireType::try_from(u64::from(byte & 7)) {
-                *buf = rest;
-                return Ok((u32::from(byte >> 3), wire_type));
-            }
-        }
+    match one_byte_key(buf) {
+        Some(key) => Ok(key),
+        None => decode_key(buf).map_err(|_| Bail),
     }
-    decode_key(buf).map_err(|_| Bail)
+}
+
+/// A valid key of one byte, consumed; `None` (nothing consumed) for anything
+/// else: longer keys, and tag 0 or wire types 6 and 7, left to prost to refuse.
+#[inline(always)]
+fn one_byte_key(buf: &mut &[u8]) -> Option<(u32, WireType)> {
+    let (&byte, rest) = buf.split_first()?;
+    if !(8..0x80).contains(&byte) {
+        return None;
+    }
+    let wire_type = WireType::try_from(u64::from(byte & 7)).ok()?;
+    *buf = rest;
+    Some((u32::from(byte >> 3), wire_type))
+}
+
+/// A varint of one byte, consumed; `None` (nothing consumed) for a longer one.
+#[inline(always)]
+fn one_byte_varint(buf: &mut &[u8]) -> Option<u64> {
+    let (&byte, rest) = buf.split_first()?;
+    if byte >= 0x80 {
+        return None;
+    }
+    *buf = rest;
+    Some(u64::from(byte))
 }
 
 /// A varint, as prost's `decode_varint` reads it, with the one-byte case inline.
 #[inline(always)]
 fn read_varint(buf: &mut &[u8]) -> Walk<u64> {
-    if let Some((&byte, rest)) = buf.split_first() {
-        if byte < 0x80 {
-            *buf = rest;
-            return Ok(u64::from(byte));
-        }
+    match one_byte_varint(buf) {
+        Some(value) => Ok(value),
+        None => decode_varint(buf).map_err(|_| Bail),
     }
-    decode_varint(buf).map_err(|_| Bail)
 }
 
 /// A field key as prost writes it (minimal varint).
 #[inline(always)]
 fn canonical_key(buf: &mut &[u8]) -> Walk<(u32, WireType)> {
-    // One byte is always as short as can be (see `key`).
-    if let Some((&byte, rest)) = buf.split_first() {
-        if (8..0x80).contains(&byte) {
-            if let Ok(wire_type) = WireType::try_from(u64::from(byte & 7)) {
-                *buf = rest;
-                return Ok((u32::from(byte >> 3), wire_type));
-            }
-        }
+    // One byte is always as short as can be.
+    if let Some(key) = one_byte_key(buf) {
+        return Ok(key);
     }
     let start = *buf;
     let key = key(buf)?;
@@ -232,11 +242,8 @@ fn length_delimited<'a>(wire_type: WireType, buf: &mut &'a [u8]) -> Walk<&'a [u8
 fn canonical_length_delimited<'a>(wire_type: WireType, buf: &mut &'a [u8]) -> Walk<&'a [u8]> {
     expect(wire_type, WireType::LengthDelimited)?;
     // A one-byte length (most are) is always as short as can be.
-    if let Some((&byte, rest)) = buf.split_first() {
-        if byte < 0x80 {
-            *buf = rest;
-            return take(buf, u64::from(byte));
-        }
+    if let Some(len) = one_byte_varint(buf) {
+        return take(buf, len);
     }
     let start = *buf;
     let (len, _) = length(wire_type, buf)?;
