@@ -121,11 +121,20 @@ pub fn url_path(url: &str) -> &str {
             rest = &url[colon + 1..];
         }
     }
+    // The delimiters are ASCII, so byte positions are character boundaries; a byte
+    // search is a fifth of the instructions of `str::find` with a `char` set
+    // (callgrind: 540 a call before, on the full URLs of a real capture).
     if let Some(after) = rest.strip_prefix("//") {
-        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        let end = after
+            .bytes()
+            .position(|b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(after.len());
         rest = &after[end..];
     }
-    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'?' | b'#'))
+        .unwrap_or(rest.len());
     &rest[..end]
 }
 
@@ -133,6 +142,46 @@ pub fn url_path(url: &str) -> &str {
 #[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_path_is_the_rfc_3986_path() {
+        for (url, path) in [
+            ("https://h:8443/api/payment/1?q=2#f", "/api/payment/1"),
+            ("http://host", ""),
+            ("http://hôst/p", "/p"),
+            ("//host/p?q", "/p"),
+            ("/p/é?q#f", "/p/é"),
+            ("/p#f?q", "/p"),
+            ("mailto:a@b?subject=x", "a@b"),
+            ("é://h/p", "é://h/p"),
+            ("1http://h/p", "1http://h/p"),
+            ("", ""),
+        ] {
+            assert_eq!(url_path(url), path, "{url}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The byte search agrees with the plain `str` reading of the RFC on any text,
+        /// multi-byte characters included.
+        #[test]
+        fn url_path_agrees_with_a_char_search(url in "[a-z+.:/?#é%0-9]{0,24}") {
+            let mut rest = url.as_str();
+            if let Some(colon) = url.find(':') {
+                let scheme = &url[..colon];
+                if scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                {
+                    rest = &url[colon + 1..];
+                }
+            }
+            if let Some(after) = rest.strip_prefix("//") {
+                rest = &after[after.find(['/', '?', '#']).unwrap_or(after.len())..];
+            }
+            let expected = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+            proptest::prop_assert_eq!(url_path(&url), expected);
+        }
+    }
 
     #[test]
     fn ints_and_floats_compare_exactly() {
