@@ -788,3 +788,81 @@ fn buffers_given_back_are_reused_and_hold_only_the_next_document() {
     full.give_back(Vec::with_capacity(BufferPool::MAX_BYTES));
     assert_eq!(full.take().capacity(), BufferPool::MAX_BYTES);
 }
+
+/// serde_json's own answer to "is this line the start of a longer JSON value".
+fn serde_says_incomplete(line: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(line)
+        .err()
+        .is_some_and(|e| e.is_eof())
+}
+
+#[test]
+fn first_line_check_agrees_with_serde_and_skips_it_for_closed_values() {
+    use crate::reader::{first_value_closes, is_incomplete_json};
+    for (line, closes, incomplete) in [
+        (&br#"{"resourceSpans":[]}"#[..], true, false),
+        (br#"  [1, {"a": "}]\"{"}]  "#, true, false),
+        (br#"{"a": "\\"}"#, true, false),
+        // Closed, but not valid JSON: serde stops at a byte that is there.
+        (br#"{"a": tru}"#, true, false),
+        (br#"{"a": [}"#, false, false),
+        (br#"{"a":1} trailing"#, true, false),
+        // Open at the end of the line: a multi-line document.
+        (b"{", false, true),
+        (b"{\n", false, true),
+        (br#"{"resourceSpans": ["#, false, true),
+        (br#"{"a": "}"#, false, true),
+        (br#"{"a": "\u00"#, false, true),
+        (br#"{"a": "\"#, false, true),
+        // Not an object or array: serde decides.
+        (b"", false, true),
+        (b"   ", false, true),
+        (br#""abc""#, false, false),
+        (b"42", false, false),
+        (b"nul", false, true),
+        (b"x{}", false, false),
+    ] {
+        let shown = String::from_utf8_lossy(line);
+        assert_eq!(first_value_closes(line), closes, "{shown}");
+        assert_eq!(is_incomplete_json(line), incomplete, "{shown}");
+        assert_eq!(serde_says_incomplete(line), incomplete, "{shown}");
+    }
+}
+
+proptest::proptest! {
+    /// On any line over JSON's structural bytes, quotes, escapes and a few others,
+    /// the check gives serde's answer, and a value that closes is never incomplete.
+    #[test]
+    fn first_line_check_is_serdes_answer(
+        line in proptest::collection::vec(proptest::sample::select(
+            b" \t\n{}[]\":,\\u0aAe.-1tn\x01\xc3\xa9".to_vec()), 0..40)
+    ) {
+        let closes = crate::reader::first_value_closes(&line);
+        let serde = serde_says_incomplete(&line);
+        proptest::prop_assert!(!(closes && serde), "closes but serde says incomplete");
+        proptest::prop_assert_eq!(crate::reader::is_incomplete_json(&line), serde);
+    }
+}
+
+proptest::proptest! {
+    /// Valid documents cut short or with one byte changed: closed values and open
+    /// ones in about equal numbers, where the check and serde could part.
+    #[test]
+    fn first_line_check_on_damaged_documents(
+        cut in 0usize..120,
+        at in 0usize..120,
+        byte in proptest::sample::select(b"{}[]\"\\ ,:x".to_vec()),
+        damage in proptest::bool::ANY,
+    ) {
+        // Escaped quotes and backslashes next to closing brackets, shallow and deep.
+        let mut line = br#"{"a":"\"}","b":["\\",{"c":"]\""}],"d":[{"e":[[]]}]}  "#.to_vec();
+        if damage && at < line.len() {
+            line[at] = byte;
+        }
+        line.truncate(cut.min(line.len()));
+        let closes = crate::reader::first_value_closes(&line);
+        let serde = serde_says_incomplete(&line);
+        proptest::prop_assert!(!(closes && serde), "closes but serde says incomplete");
+        proptest::prop_assert_eq!(crate::reader::is_incomplete_json(&line), serde);
+    }
+}
