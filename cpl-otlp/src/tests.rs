@@ -835,7 +835,7 @@ proptest::proptest! {
     #[test]
     fn first_line_check_is_serdes_answer(
         line in proptest::collection::vec(proptest::sample::select(
-            b" \t\n{}[]\":,\\u0aAe.-1tn\x01\xc3\xa9".to_vec()), 0..40)
+            b" \t\n{}[]\":,\\u0aAe.-1tn\x01\xc3\xa9".to_vec()), 0..100)
     ) {
         let closes = crate::reader::first_value_closes(&line);
         let serde = serde_says_incomplete(&line);
