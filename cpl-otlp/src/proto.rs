@@ -368,16 +368,8 @@ fn convert_scope(scope: pbc::InstrumentationScope) -> Scope {
 }
 
 fn convert_link(link: pbt::span::Link) -> Result<Link, (ErrorKind, String)> {
-    let trace_id = <[u8; 16]>::try_from(link.trace_id.as_slice())
-        .ok()
-        .map(TraceId)
-        .filter(|id| !id.is_zero())
-        .ok_or_else(|| link_id_error("trace_id", &link.trace_id, 16))?;
-    let span_id = <[u8; 8]>::try_from(link.span_id.as_slice())
-        .ok()
-        .map(SpanId)
-        .filter(|id| !id.is_zero())
-        .ok_or_else(|| link_id_error("span_id", &link.span_id, 8))?;
+    let trace_id = TraceId(required_id(IdOwner::Link, "trace_id", &link.trace_id)?);
+    let span_id = SpanId(required_id(IdOwner::Link, "span_id", &link.span_id)?);
     Ok(Link {
         trace_id,
         span_id,
@@ -388,13 +380,36 @@ fn convert_link(link: pbt::span::Link) -> Result<Link, (ErrorKind, String)> {
     })
 }
 
-fn link_id_error(field: &str, id: &[u8], len: usize) -> (ErrorKind, String) {
+/// Whose id [`required_id`] reads: it names the field in an error.
+#[derive(Clone, Copy)]
+enum IdOwner {
+    Span,
+    Link,
+}
+
+/// A trace or span id of a span or link: exactly `N` bytes, not all zero.
+fn required_id<const N: usize>(
+    owner: IdOwner,
+    field: &str,
+    id: &[u8],
+) -> Result<[u8; N], (ErrorKind, String)> {
+    match <[u8; N]>::try_from(id) {
+        Ok(bytes) if bytes != [0; N] => Ok(bytes),
+        _ => Err(id_error(owner, field, id, N)),
+    }
+}
+
+fn id_error(owner: IdOwner, field: &str, id: &[u8], len: usize) -> (ErrorKind, String) {
+    let (owner, named) = match owner {
+        IdOwner::Span => ("span", field.to_owned()),
+        IdOwner::Link => ("link", format!("link {field}")),
+    };
     let message = if id.is_empty() {
-        format!("link has no {field}")
+        format!("{owner} has no {field}")
     } else if id.len() == len {
-        format!("link {field} is all zeros")
+        format!("{named} is all zeros")
     } else {
-        format!("link {field} is {} bytes, not {len}", id.len())
+        format!("{named} is {} bytes, not {len}", id.len())
     };
     (ErrorKind::InvalidId, message)
 }
@@ -439,23 +454,22 @@ fn convert_span(
     context: Option<&ScopeContext<'_>>,
     encoded_len: u64,
 ) -> Result<Span, (ErrorKind, String)> {
-    let trace_id = <[u8; 16]>::try_from(span.trace_id.as_slice())
-        .ok()
-        .map(TraceId)
-        .filter(|id| !id.is_zero())
-        .ok_or_else(|| id_error("trace_id", &span.trace_id, 16))?;
-    let span_id = <[u8; 8]>::try_from(span.span_id.as_slice())
-        .ok()
-        .map(SpanId)
-        .filter(|id| !id.is_zero())
-        .ok_or_else(|| id_error("span_id", &span.span_id, 8))?;
+    let trace_id = TraceId(required_id(IdOwner::Span, "trace_id", &span.trace_id)?);
+    let span_id = SpanId(required_id(IdOwner::Span, "span_id", &span.span_id)?);
     let parent_span_id = match span.parent_span_id.len() {
         0 => None,
         8 => Some(SpanId(
             <[u8; 8]>::try_from(span.parent_span_id.as_slice()).unwrap_or_default(),
         ))
         .filter(|id| !id.is_zero()),
-        _ => return Err(id_error("parent_span_id", &span.parent_span_id, 8)),
+        _ => {
+            return Err(id_error(
+                IdOwner::Span,
+                "parent_span_id",
+                &span.parent_span_id,
+                8,
+            ))
+        }
     };
     let kind = SpanKind::from_i64(i64::from(span.kind)).ok_or_else(|| {
         (
@@ -495,17 +509,6 @@ fn convert_span(
         encoded_len,
         detail,
     })
-}
-
-fn id_error(field: &str, id: &[u8], len: usize) -> (ErrorKind, String) {
-    let message = if id.is_empty() {
-        format!("span has no {field}")
-    } else if id.len() == len {
-        format!("{field} is all zeros")
-    } else {
-        format!("{field} is {} bytes, not {len}", id.len())
-    };
-    (ErrorKind::InvalidId, message)
 }
 
 fn convert_attributes(attributes: Vec<pbc::KeyValue>) -> Vec<KeyValue> {

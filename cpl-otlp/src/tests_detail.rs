@@ -604,6 +604,32 @@ fn bad_protobuf_link_ids_are_errors_at_full_only() {
 }
 
 #[test]
+fn bad_protobuf_span_ids_are_errors_at_every_fidelity() {
+    for (field, id, needle) in [
+        (0, vec![], "span has no trace_id"),
+        (0, vec![1; 17], "trace_id is 17 bytes, not 16"),
+        (1, vec![0; 8], "span_id is all zeros"),
+        (2, vec![1; 4], "parent_span_id is 4 bytes, not 8"),
+    ] {
+        let mut message = every_field_message();
+        let span = &mut message.resource_spans[0].scope_spans[0].spans[0];
+        *[
+            &mut span.trace_id,
+            &mut span.span_id,
+            &mut span.parent_span_id,
+        ][field] = id;
+        let bytes = message.encode_to_vec();
+        for fidelity in [Fidelity::Policy, Fidelity::Full] {
+            let (spans, errors) = read_proto(&bytes, fidelity);
+            assert!(spans.is_empty(), "{needle}");
+            assert_eq!(errors.len(), 1, "{needle}");
+            assert_eq!(errors[0].kind, ErrorKind::InvalidId);
+            assert!(errors[0].message.contains(needle), "{}", errors[0]);
+        }
+    }
+}
+
+#[test]
 fn reader_with_fidelity_on_json_lines() {
     let line = doc(&[span(EVERY_FIELD)]);
     let input = format!("{line}\n{line}\n");
