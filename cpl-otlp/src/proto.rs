@@ -387,16 +387,21 @@ enum IdOwner {
     Link,
 }
 
-/// A trace or span id of a span or link: exactly `N` bytes, not all zero.
+/// The bytes of a required trace or span id: exactly `N` of them, not all zero (the
+/// reference's rule, which the fast walk in `wire` applies too).
+pub(crate) fn valid_id<const N: usize>(id: &[u8]) -> Option<[u8; N]> {
+    <[u8; N]>::try_from(id)
+        .ok()
+        .filter(|bytes| *bytes != [0; N])
+}
+
+/// [`valid_id`], or the error that names what is wrong with `id`.
 fn required_id<const N: usize>(
     owner: IdOwner,
     field: &str,
     id: &[u8],
 ) -> Result<[u8; N], (ErrorKind, String)> {
-    match <[u8; N]>::try_from(id) {
-        Ok(bytes) if bytes != [0; N] => Ok(bytes),
-        _ => Err(id_error(owner, field, id, N)),
-    }
+    valid_id(id).ok_or_else(|| id_error(owner, field, id, N))
 }
 
 fn id_error(owner: IdOwner, field: &str, id: &[u8], len: usize) -> (ErrorKind, String) {

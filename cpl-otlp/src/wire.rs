@@ -37,6 +37,7 @@ use prost::encoding::{
 
 use crate::keys::AttributeKeys;
 use crate::model::{AnyValue, KeyValue, Resource, Span, SpanId, SpanKind, StatusCode, TraceId};
+use crate::proto::valid_id;
 
 /// The walk gave up: the message is malformed, or valid in a form whose result
 /// the walk does not reproduce. The reference decoder must run.
@@ -678,16 +679,8 @@ fn span<'a>(
     }
     // The reference's checks, in `convert_span` (whose errors the reference
     // reports).
-    let trace_id = <[u8; 16]>::try_from(trace_id)
-        .ok()
-        .map(TraceId)
-        .filter(|id| !id.is_zero())
-        .ok_or(Bail)?;
-    let span_id = <[u8; 8]>::try_from(span_id)
-        .ok()
-        .map(SpanId)
-        .filter(|id| !id.is_zero())
-        .ok_or(Bail)?;
+    let trace_id = TraceId(valid_id(trace_id).ok_or(Bail)?);
+    let span_id = SpanId(valid_id(span_id).ok_or(Bail)?);
     let parent_span_id = match parent_span_id.len() {
         0 => None,
         _ => Some(SpanId(
